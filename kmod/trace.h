@@ -14,22 +14,13 @@
 #include <linux/tracepoint.h>
 
 DECLARE_EVENT_CLASS(asyncx_ctx_class,
-
-	TP_PROTO(u64 ctx_id, pid_t tgid),
-
-	TP_ARGS(ctx_id, tgid),
-
-	TP_STRUCT__entry(
-		__field(u64,	ctx_id)
-		__field(pid_t,	tgid)
-	),
-
-	TP_fast_assign(
-		__entry->ctx_id	= ctx_id;
-		__entry->tgid	= tgid;
-	),
-
-	TP_printk("ctx=%llu tgid=%d", __entry->ctx_id, __entry->tgid)
+		    TP_PROTO(u64 ctx_id, pid_t tgid),
+		    TP_ARGS(ctx_id, tgid),
+		    TP_STRUCT__entry(__field(u64, ctx_id)
+				     __field(pid_t, tgid)),
+		    TP_fast_assign(__entry->ctx_id = ctx_id;
+				   __entry->tgid = tgid;),
+		    TP_printk("ctx=%llu tgid=%d", __entry->ctx_id, __entry->tgid)
 );
 
 /**
@@ -38,9 +29,8 @@ DECLARE_EVENT_CLASS(asyncx_ctx_class,
  * @tgid:	the thread group that opened the device
  */
 DEFINE_EVENT(asyncx_ctx_class, asyncx_ctx_create,
-	TP_PROTO(u64 ctx_id, pid_t tgid),
-	TP_ARGS(ctx_id, tgid)
-);
+	     TP_PROTO(u64 ctx_id, pid_t tgid),
+	     TP_ARGS(ctx_id, tgid));
 
 /**
  * asyncx_ctx_free - a context was freed on the final close of its file
@@ -48,9 +38,8 @@ DEFINE_EVENT(asyncx_ctx_class, asyncx_ctx_create,
  * @tgid:	the thread group that had opened the device
  */
 DEFINE_EVENT(asyncx_ctx_class, asyncx_ctx_free,
-	TP_PROTO(u64 ctx_id, pid_t tgid),
-	TP_ARGS(ctx_id, tgid)
-);
+	     TP_PROTO(u64 ctx_id, pid_t tgid),
+	     TP_ARGS(ctx_id, tgid));
 
 #endif /* _ASYNCX_TRACE_H */
 

@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# asyncx top-level Makefile. The module itself is described by Kbuild; this
+# file wraps kbuild and the userspace parts, and holds the project targets:
+#
+#   make                 asyncx.ko against KDIR (default: Debian's 6.1
+#                        headers), the KUnit module when the debug kernel is
+#                        built, libasyncx and the kselftests
+#   make W=1 / C=2       the same with kbuild's extra warnings / sparse
+#   make run             boot the test VM, load the module, show it working
+#   make check           every test on every kernel (scripts/check.py)
+#   make check-quick     stock 6.1 only
+#   make style           checkpatch --strict on our kernel sources
+#   make htmldocs        Documentation/ with Sphinx, warnings as errors
+#   make debug-kernel    build (once, cached) the 6.1 debug kernel
+#   make vm CMD='...'    run one command in the VM (KERNEL=6.1|6.12|debug)
+#   make deps            install the Debian packages everything needs
+
+KVER_61 := $(shell scripts/kernels.sh 6.1 kver 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER_61)/build
+KERNEL ?= 6.1
+# Unpacked Debian linux-source-6.1 (checkpatch, kselftest_harness.h);
+# recursive, so only targets that need it unpack it.
+KSRC = $(shell scripts/debug-kernel.sh --source)
+
+all: module lib selftests samples kunit
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# The KUnit module needs a kernel with CONFIG_KUNIT: the debug kernel.
+kunit:
+	@if scripts/debug-kernel.sh --print-dir >/dev/null; then \
+		scripts/build-kmod.sh debug; \
+	else \
+		echo "kunit: asyncx_kunit.ko needs the debug kernel: run 'make debug-kernel' first"; \
+	fi
+
+lib:
+	$(MAKE) -C lib
+
+selftests: lib
+	$(MAKE) -C selftests/asyncx KSFT_DIR=$(KSRC)/tools/testing/selftests
+
+samples: lib
+	$(MAKE) -C samples/demo
+
+deps:
+	scripts/deps.sh
+
+debug-kernel: deps
+	scripts/debug-kernel.sh
+
+check:
+	scripts/check.py
+
+check-quick:
+	scripts/check.py --quick
+
+run:
+	scripts/run-demo.sh
+
+vm:
+	scripts/vm.sh -k $(KERNEL) -- bash -c '$(CMD)'
+
+# Kernel style on the kernel-side sources.
+STYLE_FILES = $(shell git ls-files -co --exclude-standard -- 'kmod/*.[ch]' 'uapi/*.h' \
+		'scripts/tests/warn_module/*.c' 2>/dev/null)
+style:
+	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types \
+		-f $(STYLE_FILES)
+
+htmldocs:
+	sphinx-build -W --keep-going -q -b html Documentation Documentation/output/html
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C lib clean
+	$(MAKE) -C selftests/asyncx clean
+	$(MAKE) -C samples/demo clean
+	rm -rf .build Documentation/output
+
+.PHONY: all module kunit lib selftests samples deps debug-kernel check check-quick run vm \
+	style htmldocs clean

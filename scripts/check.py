@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The one test runner of asyncx: `make check` and `make check-quick`.
+
+Builds everything, then runs every suite and counts every test:
+
+  build    asyncx.ko for each kernel with W=1 (a warning fails it), the KUnit
+           module against the debug kernel, libasyncx, the kselftests
+  static   sparse (C=2), checkpatch --strict, the Sphinx docs (-W)
+  host     unit tests of the runner's own parsers
+  runner   the runner reports a failing test, a WARNING in dmesg, a hang
+  6.1      kselftests on Debian's stock 6.1
+  6.12     kselftests on Debian's stock 6.12
+  debug    KUnit suites, then kselftests, on the 6.1 debug kernel (KASAN,
+           lockdep, kmemleak), each in a boot of its own
+
+A suite fails on any failed test, on a test a plan announced that never
+reported, on a VM that timed out or died, and on any bug report (BUG,
+WARNING, KASAN, lockdep, kmemleak, ...) in the guest's kernel log. One
+progress line per suite and kernel; logs go to results/check/. The last line
+is "N passed, N failed" alone; the exit status is 1 if anything failed.
+
+Usage: scripts/check.py [--quick] [--kernel NAME]... [--suite NAME]...
+  --quick         stock 6.1 only: build, host, kselftests (make check-quick)
+  --kernel NAME   run the VM suites on these kernels only (6.1, 6.12, debug)
+  --suite NAME    run only these suites (build static host runner kselftests
+                  kunit); the builds they need always run
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import dmesgcheck  # noqa: E402
+import ktap  # noqa: E402
+
+RESULTS = os.path.join(ROOT, 'results', 'check')
+KERNELS = ['6.1', '6.12', 'debug']
+SUITES = ['build', 'static', 'host', 'runner', 'kselftests', 'kunit']
+VM_TIMEOUT = 900
+
+
+class Tally:
+    def __init__(self):
+        self.res = ktap.Results()
+
+    def add(self, res):
+        self.res.add(res)
+
+
+def log_path(name):
+    return os.path.join(RESULTS, name)
+
+
+def sh(cmd, log, env=None, timeout=None):
+    """Run cmd (a list), output to the file log; return (rc, output)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+        rc, out = p.returncode, p.stdout.decode(errors='replace')
+    except subprocess.TimeoutExpired as e:
+        rc, out = 124, (e.stdout or b'').decode(errors='replace') + '\n[timed out]\n'
+    with open(log, 'w') as f:
+        f.write('$ ' + ' '.join(cmd) + '\n' + out)
+    return rc, out
+
+
+def one(name, ok):
+    r = ktap.Results()
+    (r.passed if ok else r.failed).append(name)
+    return r
+
+
+def report(tag, what, res, secs, note=''):
+    line = f'[{tag:<6}] {what:<26} {len(res.passed):3d} passed, {len(res.failed)} failed'
+    if res.skipped:
+        line += f', {len(res.skipped)} skipped'
+    if note:
+        line += f', {note}'
+    print(f'{line} ({secs:.0f} s)', flush=True)
+    for name in res.failed:
+        print(f'         FAIL {name}', flush=True)
+
+
+def warnings_in(out):
+    return [ln for ln in out.splitlines() if 'warning:' in ln or 'error:' in ln]
+
+
+# ---------------------------------------------------------------- builds
+
+def build_kmod(kernel, extra=(), env=None, tag=''):
+    """Build a module tree for kernel with W=1; a warning fails it."""
+    name = f'build {tag or "asyncx"} for {kernel} (W=1)'
+    rc, out = sh([os.path.join(HERE, 'build-kmod.sh'), kernel, 'W=1', *extra],
+                 log_path(f'build-{tag or "asyncx"}-{kernel}.log'), env=env)
+    bad = warnings_in(out)
+    res = one(name, rc == 0 and not bad)
+    if bad:
+        res.failed[-1] += ': ' + bad[0]
+    return res
+
+
+def suite_build(kernels, ksft_dir):
+    t0 = time.time()
+    res = ktap.Results()
+    for k in kernels:
+        res.add(build_kmod(k))
+    if 'debug' in kernels:
+        ko = os.path.join(ROOT, '.build', 'debug', 'kmod', 'asyncx_kunit.ko')
+        res.add(one('build asyncx_kunit.ko for debug', os.path.exists(ko)))
+    res.add(build_kmod('6.1', env={'DIR': os.path.join(HERE, 'tests', 'warn_module')},
+                       tag='warn_module'))
+    rc, out = sh(['make', '-C', 'lib'], log_path('build-lib.log'))
+    res.add(one('build libasyncx (-Wall -Wextra -Werror)', rc == 0))
+    rc, out = sh(['make', '-C', 'selftests/asyncx', f'KSFT_DIR={ksft_dir}'],
+                 log_path('build-selftests.log'))
+    res.add(one('build kselftests (-Wall -Wextra -Werror)', rc == 0))
+    report('build', 'modules, lib, selftests', res, time.time() - t0)
+    return res
+
+
+def suite_static():
+    t0 = time.time()
+    res = ktap.Results()
+    rc, out = sh([os.path.join(HERE, 'build-kmod.sh'), '6.1', 'C=2'], log_path('sparse.log'))
+    bad = [ln for ln in warnings_in(out)]
+    r = one('sparse (C=2) on asyncx.ko', rc == 0 and not bad)
+    if bad:
+        r.failed[-1] += ': ' + bad[0]
+    res.add(r)
+    rc, out = sh(['make', '-s', 'style'], log_path('checkpatch.log'))
+    r = one('checkpatch --strict', rc == 0)
+    if rc:
+        r.failed[-1] += ': see results/check/checkpatch.log'
+    res.add(r)
+    rc, out = sh(['make', '-s', 'htmldocs'], log_path('htmldocs.log'))
+    res.add(one('Sphinx docs build with -W', rc == 0))
+    report('static', 'sparse, checkpatch, docs', res, time.time() - t0)
+    return res
+
+
+def suite_host():
+    """The runner's own parsers, tested on the host."""
+    t0 = time.time()
+    loader = unittest.TestLoader()
+    tests = loader.discover(os.path.join(HERE, 'tests'), pattern='test_*.py',
+                            top_level_dir=os.path.join(HERE, 'tests'))
+    res = ktap.Results()
+
+    class Collect(unittest.TestResult):
+        def addSuccess(self, test):
+            res.passed.append(test.id())
+
+        def addFailure(self, test, err):
+            res.failed.append(f'{test.id()}: {err[1]}')
+
+        def addError(self, test, err):
+            res.failed.append(f'{test.id()}: {err[1]}')
+
+        def addSkip(self, test, reason):
+            res.skipped.append(test.id())
+
+    tests.run(Collect())
+    if not (res.passed or res.failed):
+        res.failed.append('host unit tests: none found')
+    report('host', 'runner unit tests', res, time.time() - t0)
+    return res
+
+
+# ---------------------------------------------------------------- the VM
+
+def vm(kernel, label, cmd, env=None, timeout=VM_TIMEOUT):
+    """Run cmd in the VM; return (rc, output, dmesg lines)."""
+    dmesg = log_path(f'{kernel}-{label}.dmesg')
+    console = log_path(f'{kernel}-{label}.console')
+    for p in (dmesg, console):
+        if os.path.exists(p):
+            os.unlink(p)
+    rc, out = sh([os.path.join(HERE, 'vm.sh'), '-k', kernel, '-t', str(timeout),
+                  '-d', dmesg, '-c', console, '--', *cmd],
+                 log_path(f'{kernel}-{label}.out'), env=env, timeout=timeout + 300)
+    lines = []
+    if os.path.exists(dmesg):
+        with open(dmesg, errors='replace') as f:
+            lines = f.readlines()
+    return rc, out, lines
+
+
+def judge(label, rc, res, dmesg_lines, expect_rc=0):
+    """Add the VM's own failures to res: a bad exit, dmesg bug reports."""
+    if rc == 124:
+        res.failed.append(f'{label}: the VM ran out of time')
+    elif rc == 125:
+        res.failed.append(f'{label}: the VM died or could not start (see the .console log)')
+    elif rc != expect_rc:
+        res.failed.append(f'{label}: exit status {rc}')
+    if not dmesg_lines:
+        res.failed.append(f'{label}: no kernel log came back')
+    for line in dmesgcheck.splats(dmesg_lines):
+        res.failed.append(f'{label}: dmesg: {line.strip()}')
+    if not (res.passed or res.failed or res.skipped):
+        res.failed.append(f'{label}: no test results')
+    return res
+
+
+def run_kselftests(kernel, ko, tests=(), label='kselftests'):
+    env = {'ASYNCX_KO': ko} if ko else {}
+    rc, out, dmesg = vm(kernel, label,
+                        [os.path.join(HERE, 'guest', 'kselftests.sh'), 'selftests/asyncx', *tests],
+                        env=env)
+    res = ktap.parse(out.splitlines())
+    return judge(f'{kernel} {label}', rc, res, dmesg)
+
+
+def run_kunit(kernel):
+    kod = os.path.join('.build', kernel, 'kmod')
+    rc, out, dmesg = vm(kernel, 'kunit', [os.path.join(HERE, 'guest', 'kunit.sh'),
+                                         os.path.join(kod, 'asyncx.ko'),
+                                         os.path.join(kod, 'asyncx_kunit.ko')])
+    res = ktap.parse(ktap.strip_dmesg(dmesg), prefix='kunit')
+    return judge(f'{kernel} kunit', rc, res, dmesg)
+
+
+def suite_runner():
+    """The runner must fail what should fail. Each check passes only if the
+    real pipeline (VM, parser, dmesg scan) reports the planted fault."""
+    t0 = time.time()
+    res = ktap.Results()
+
+    fail = run_kselftests('6.1', None, [os.path.realpath(os.path.join(HERE, 'tests', 'fail_test.sh'))],
+                          label='runner-fail')
+    res.add(one('runner reports a failing test',
+                len(fail.failed) == 1 and 'deliberately failing' in fail.failed[0]
+                and len(fail.passed) == 1))
+
+    warn_ko = os.path.join('.build', '6.1-warn_module', 'asyncx_runner_warn.ko')
+    rc, out, dmesg = vm('6.1', 'runner-warn',
+                        ['bash', '-c', f'insmod {warn_ko} && rmmod asyncx_runner_warn'])
+    warn = judge('6.1 runner-warn', rc, one('load and unload the module', rc == 0), dmesg)
+    res.add(one('runner reports a WARNING in dmesg',
+                len(warn.failed) >= 1 and all('dmesg:' in f for f in warn.failed)
+                and any('WARNING:' in f for f in warn.failed)))
+
+    t1 = time.time()
+    rc, out, dmesg = vm('6.1', 'runner-hang', ['sleep', '600'], timeout=10)
+    res.add(one('runner ends a hung command at its limit (exit 124)',
+                rc == 124 and time.time() - t1 < 120))
+
+    report('runner', 'self-tests (6.1)', res, time.time() - t0)
+    return res
+
+
+def suite_vm(kernel, what):
+    t0 = time.time()
+    ko = os.path.join('.build', kernel, 'kmod', 'asyncx.ko')
+    if what == 'kunit':
+        res = run_kunit(kernel)
+    else:
+        res = run_kselftests(kernel, ko)
+    note = 'dmesg clean' if not any('dmesg:' in f for f in res.failed) else 'dmesg NOT clean'
+    report(kernel, what, res, time.time() - t0, note)
+    return res
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--quick', action='store_true')
+    ap.add_argument('--kernel', action='append', choices=KERNELS)
+    ap.add_argument('--suite', action='append', choices=SUITES)
+    args = ap.parse_args()
+
+    kernels = args.kernel or (['6.1'] if args.quick else KERNELS)
+    suites = args.suite or (['build', 'host', 'kselftests'] if args.quick else SUITES)
+    shutil.rmtree(RESULTS, ignore_errors=True)
+    os.makedirs(RESULTS)
+    total = Tally()
+    t0 = time.time()
+
+    rc, out = sh([os.path.join(HERE, 'deps.sh')], log_path('deps.log'))
+    if rc:
+        print(out)
+        print('0 passed, 1 failed')
+        return 1
+    ksrc = subprocess.run([os.path.join(HERE, 'debug-kernel.sh'), '--source'],
+                          stdout=subprocess.PIPE, check=True).stdout.decode().strip()
+    ksft_dir = os.path.join(ksrc, 'tools', 'testing', 'selftests')
+
+    if 'debug' in kernels:
+        built = subprocess.run([os.path.join(HERE, 'debug-kernel.sh'), '--print-dir'],
+                               stdout=subprocess.DEVNULL).returncode == 0
+        if not built:
+            print('[debug ] building the debug kernel (first run on this machine: ~15-25 min)',
+                  flush=True)
+        t1 = time.time()
+        rc, out = sh([os.path.join(HERE, 'debug-kernel.sh')], log_path('debug-kernel.log'))
+        r = one('build the debug kernel', rc == 0)
+        report('debug', 'kernel ' + ('built' if not built else 'cached'), r, time.time() - t1)
+        total.add(r)
+        if rc:
+            print(out[-3000:])
+            kernels = [k for k in kernels if k != 'debug']
+
+    print(f'asyncx check: kernels {", ".join(kernels)}; logs in results/check/', flush=True)
+    total.add(suite_build(kernels, ksft_dir))
+    if 'static' in suites:
+        total.add(suite_static())
+    if 'host' in suites:
+        total.add(suite_host())
+    if 'runner' in suites:
+        total.add(suite_runner())
+    for k in kernels:
+        if k == 'debug' and 'kunit' in suites:
+            total.add(suite_vm(k, 'kunit'))
+        if 'kselftests' in suites:
+            total.add(suite_vm(k, 'kselftests'))
+
+    r = total.res
+    print(f'asyncx check: done in {time.time() - t0:.0f} s', flush=True)
+    last = f'{len(r.passed)} passed, {len(r.failed)} failed'
+    if r.skipped:
+        last += f', {len(r.skipped)} skipped'
+    print(last, flush=True)
+    return 1 if r.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

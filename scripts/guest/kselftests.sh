@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs in the test VM: load asyncx.ko, run kselftests, unload, check for
+# leaks. Prints KTAP: each test program is one subtest holding its own TAP,
+# then "module unloads" and, where kmemleak exists, "no memory leaks".
+#
+# Usage: kselftests.sh DIR [TEST...]   (default: TEST_GEN_PROGS and
+#        TEST_PROGS of DIR/Makefile). Env: ASYNCX_KO, the module to load
+#        (unset: load nothing, unload nothing).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+dir=${1:?usage: kselftests.sh DIR [TEST...]}
+shift
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	read -ra tests < <(make -s --no-print-directory -C "$dir" list)
+fi
+limit=$(sed -n 's/^timeout=//p' "$dir/settings" 2>/dev/null)
+limit=${limit:-45}
+ko=${ASYNCX_KO:-}
+
+extra=0
+[ -n "$ko" ] && extra=$((extra + 1))
+[ -w "$KMEMLEAK" ] && extra=$((extra + 1))
+
+echo "KTAP version 1"
+echo "1..$(( ${#tests[@]} + extra ))"
+kmemleak_clear
+if [ -n "$ko" ]; then
+	insmod "$ko" || echo "# insmod $ko failed"
+	wait_for_node /dev/asyncx || echo "# /dev/asyncx did not appear"
+fi
+
+n=0
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	echo "    # Subtest: $t"
+	case $t in /*) prog=$t ;; *) prog=./$t ;; esac
+	(cd "$dir" && ASYNCX_KO=${ko:+$(realpath "$ko")} timeout -k 5 "$limit" "$prog") 2>&1 |
+		sed 's/^/    /'
+	rc=${PIPESTATUS[0]}
+	case $rc in
+	0) echo "ok $n $t" ;;
+	4) echo "ok $n $t # SKIP" ;;
+	124) echo "not ok $n $t # TIMEOUT after ${limit}s" ;;
+	*) echo "not ok $n $t # exit=$rc" ;;
+	esac
+done
+
+if [ -n "$ko" ]; then
+	n=$((n + 1))
+	if rmmod asyncx; then echo "ok $n module unloads"; else echo "not ok $n module unloads"; fi
+fi
+if [ -w "$KMEMLEAK" ]; then
+	n=$((n + 1))
+	if kmemleak_check; then echo "ok $n no memory leaks"; else echo "not ok $n no memory leaks"; fi
+fi
+exit 0
