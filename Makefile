@@ -51,10 +51,11 @@ deps:
 debug-kernel: deps
 	scripts/debug-kernel.sh
 
-check:
+# deps first: check.py needs python3, which a fresh machine may lack.
+check: deps
 	scripts/check.py
 
-check-quick:
+check-quick: deps
 	scripts/check.py --quick
 
 run:

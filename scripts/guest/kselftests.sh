@@ -19,9 +19,13 @@ if [ $# -gt 0 ]; then
 else
 	read -ra tests < <(make -s --no-print-directory -C "$dir" list)
 fi
+if [ ${#tests[@]} -eq 0 ]; then
+	echo "kselftests: no tests in $dir" >&2
+	exit 1
+fi
 limit=$(sed -n 's/^timeout=//p' "$dir/settings" 2>/dev/null)
 limit=${limit:-45}
-ko=${ASYNCX_KO:-}
+ko=${ASYNCX_KO:+$(realpath "$ASYNCX_KO")}
 
 extra=0
 [ -n "$ko" ] && extra=$((extra + 1))
@@ -40,7 +44,7 @@ for t in "${tests[@]}"; do
 	n=$((n + 1))
 	echo "    # Subtest: $t"
 	case $t in /*) prog=$t ;; *) prog=./$t ;; esac
-	(cd "$dir" && ASYNCX_KO=${ko:+$(realpath "$ko")} timeout -k 5 "$limit" "$prog") 2>&1 |
+	(cd "$dir" && ASYNCX_KO=$ko timeout -k 5 "$limit" "$prog") 2>&1 |
 		sed 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	case $rc in
