@@ -27,7 +27,11 @@ struct axq_ctx {
 /* Live contexts, shown in debugfs as asyncx/contexts. */
 extern atomic_t axq_nr_contexts;
 
+struct dentry;
+
 void axq_debugfs_init(void);
 void axq_debugfs_exit(void);
+int axq_bench_init(struct dentry *dir);
+void axq_bench_exit(void);
 
 #endif /* _ASYNCX_INTERNAL_H */

@@ -3,12 +3,48 @@
  * asyncx: the debugfs view, /sys/kernel/debug/asyncx/.
  *
  *   contexts	number of live contexts (open files of /dev/asyncx)
+ *   stats	executor counters per CPU and in total, and live tasks
+ *   bench	the executor's micro-benchmark and load generator (bench.c)
  */
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/printk.h>
+#include <linux/seq_file.h>
 
 #include "asyncx.h"
+#include "stats.h"
+#include "task.h"
 
 static struct dentry *axq_debugfs_root;
+
+static void axq_stats_row(struct seq_file *m, const char *cpu,
+			  const struct axq_stats *st)
+{
+	seq_printf(m, "%-6s %10llu %10llu %10llu %10llu %10llu %10llu %10llu %10llu\n",
+		   cpu, st->spawned, st->polled, st->woken, st->stolen,
+		   st->parked, st->yields, st->completed, st->cancelled);
+}
+
+static int axq_stats_show(struct seq_file *m, void *v)
+{
+	struct axq_stats st;
+	unsigned int cpu;
+	char name[12];
+
+	seq_printf(m, "%-6s %10s %10s %10s %10s %10s %10s %10s %10s\n", "cpu",
+		   "spawned", "polled", "woken", "stolen", "parked", "yields",
+		   "completed", "cancelled");
+	for_each_possible_cpu(cpu) {
+		axq_stats_cpu(cpu, &st);
+		snprintf(name, sizeof(name), "%u", cpu);
+		axq_stats_row(m, name, &st);
+	}
+	axq_stats_sum(&st);
+	axq_stats_row(m, "total", &st);
+	seq_printf(m, "live tasks: %d\n", axq_tasks_nr_live());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(axq_stats);
 
 /**
  * axq_debugfs_init() - create /sys/kernel/debug/asyncx and its files
@@ -23,6 +59,10 @@ void axq_debugfs_init(void)
 	axq_debugfs_root = debugfs_create_dir(ASYNCX_DEBUGFS_DIR, NULL);
 	debugfs_create_atomic_t("contexts", 0444, axq_debugfs_root,
 				&axq_nr_contexts);
+	debugfs_create_file("stats", 0444, axq_debugfs_root, NULL,
+			    &axq_stats_fops);
+	if (axq_bench_init(axq_debugfs_root))
+		pr_warn("asyncx: no memory for debugfs bench\n");
 }
 
 /**
@@ -32,6 +72,8 @@ void axq_debugfs_init(void)
  */
 void axq_debugfs_exit(void)
 {
+	/* Waits for readers and writers of the files to leave. */
 	debugfs_remove(axq_debugfs_root);
 	axq_debugfs_root = NULL;
+	axq_bench_exit();
 }

@@ -18,7 +18,13 @@
 #include <linux/asyncx.h>
 
 #include "asyncx.h"
+#include "executor.h"
+#include "stats.h"
+#include "task.h"
 #include "trace.h"
+
+/* How long unload waits for cancelled tasks to finish. */
+#define AXQ_UNLOAD_TIMEOUT	(30 * HZ)
 
 atomic_t axq_nr_contexts = ATOMIC_INIT(0);
 /* Internal: for the KUnit suites only, hence the namespace. */
@@ -68,9 +74,37 @@ static struct miscdevice axq_miscdev = {
 	.mode	= 0666,
 };
 
+/*
+ * Cancel every task still live, wait for the workers to drop them, stop the
+ * workers and free everything. Tasks of other modules are gone already
+ * (they depend on this one), so what is left is ours.
+ */
+static void axq_runtime_stop(void)
+{
+	WARN(axq_tasks_cancel_all(AXQ_UNLOAD_TIMEOUT),
+	     "asyncx: %d tasks still live at unload\n", axq_tasks_nr_live());
+	axq_executor_exit();
+	axq_blocking_exit_pool();
+	axq_tasks_exit();
+	axq_stats_exit();
+}
+
 static int __init axq_init(void)
 {
 	int ret;
+
+	ret = axq_stats_init();
+	if (ret)
+		return ret;
+	ret = axq_tasks_init();
+	if (ret)
+		goto err_stats;
+	ret = axq_blocking_init_pool();
+	if (ret)
+		goto err_tasks;
+	ret = axq_executor_init();
+	if (ret)
+		goto err_blocking;
 
 	axq_debugfs_init();
 
@@ -83,6 +117,14 @@ static int __init axq_init(void)
 
 err_debugfs:
 	axq_debugfs_exit();
+	axq_runtime_stop();
+	return ret;
+err_blocking:
+	axq_blocking_exit_pool();
+err_tasks:
+	axq_tasks_exit();
+err_stats:
+	axq_stats_exit();
 	return ret;
 }
 
@@ -91,6 +133,7 @@ static void __exit axq_exit(void)
 	/* The misc device pins the module while a context is open. */
 	misc_deregister(&axq_miscdev);
 	axq_debugfs_exit();
+	axq_runtime_stop();
 }
 
 module_init(axq_init);

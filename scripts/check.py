@@ -194,6 +194,12 @@ def vm(kernel, label, cmd, env=None, timeout=VM_TIMEOUT):
     if os.path.exists(dmesg):
         with open(dmesg, errors='replace') as f:
             lines = f.readlines()
+    # Also scan the serial console: it has every report even if the log
+    # buffer wrapped before the guest wrote its dmesg.
+    if lines and os.path.exists(console):
+        with open(console, errors='replace') as f:
+            seen = set(lines)
+            lines += [ln for ln in f if ln not in seen and dmesgcheck.splats([ln])]
     return rc, out, lines
 
 

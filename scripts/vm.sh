@@ -100,7 +100,7 @@ timeout -k 5 $((tmo + 120)) qemu-system-x86_64 \
 	-display none -vga none -monitor none -no-reboot -nic none \
 	-serial "file:$run/console.log" \
 	-kernel "$image" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 rdinit=/init" \
+	-append "console=ttyS0 panic=-1 rdinit=/init log_buf_len=8M" \
 	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$virtfs" \
 	-virtfs "local,path=$root,mount_tag=work,$virtfs" \
 	-virtfs "local,path=$run,mount_tag=run,$virtfs" \

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx: the executor (internal to the module).
+ */
+#ifndef _ASYNCX_EXECUTOR_H
+#define _ASYNCX_EXECUTOR_H
+
+struct axq_task;
+
+void axq_schedule(struct axq_task *task);
+int axq_executor_init(void);
+void axq_executor_exit(void);
+int axq_blocking_init_pool(void);
+void axq_blocking_exit_pool(void);
+
+#endif /* _ASYNCX_EXECUTOR_H */

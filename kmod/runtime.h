@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx runtime: futures, wakers, tasks and the executor.
+ *
+ * The in-kernel API other modules use (all exported with EXPORT_SYMBOL_GPL).
+ * The design is in Documentation/runtime.rst.
+ */
+#ifndef _ASYNCX_RUNTIME_H
+#define _ASYNCX_RUNTIME_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+struct axq_task;
+struct axq_future;
+
+/**
+ * enum axq_poll - what a poll of a future returns
+ * @AXQ_PENDING: not finished; the future has arranged for the waker of the
+ *	poll context to be woken when it can make progress
+ * @AXQ_READY: finished; the result has been stored through @out
+ */
+enum axq_poll {
+	AXQ_PENDING = 0,
+	AXQ_READY = 1,
+};
+
+/**
+ * enum axq_prio - priority class of a task
+ * @AXQ_PRIO_HIGH: latency-sensitive work, picked first
+ * @AXQ_PRIO_NORMAL: the default
+ * @AXQ_PRIO_LOW: background work; still runs under a flood of higher
+ *	classes (starvation avoidance, see Documentation/runtime.rst)
+ * @AXQ_NR_PRIO: number of classes
+ */
+enum axq_prio {
+	AXQ_PRIO_HIGH,
+	AXQ_PRIO_NORMAL,
+	AXQ_PRIO_LOW,
+	AXQ_NR_PRIO,
+};
+
+/**
+ * struct axq_context - what a future's poll is given
+ * @task: the task being polled; axq_waker_get() turns it into a waker
+ */
+struct axq_context {
+	struct axq_task *task;
+};
+
+/**
+ * struct axq_future_ops - the behaviour of a future type
+ * @name: type name, shown by debugfs and tracepoints
+ * @poll: advance the future. Return AXQ_READY with the result in *@out, or
+ *	AXQ_PENDING after arranging a wake of @cx's task (axq_waker_get() and a
+ *	later axq_wake(), a wait queue through struct axq_wq_waker, ...).
+ *	Called on an executor worker in process context with preemption
+ *	enabled; it must not sleep. Never called concurrently for one future,
+ *	never after it returned AXQ_READY or after @drop.
+ * @drop: release the future: unhook its wakers, cancel its timers, free
+ *	what it owns. Called exactly once, on a worker in process context,
+ *	after the last poll — whether the future finished or was cancelled.
+ *	May be NULL when there is nothing to release.
+ */
+struct axq_future_ops {
+	const char *name;
+	enum axq_poll (*poll)(struct axq_future *fut, struct axq_context *cx,
+			      long *out);
+	void (*drop)(struct axq_future *fut);
+};
+
+/**
+ * struct axq_future - the base of every future; embed it in the future's
+ * own struct and recover that with container_of()
+ * @ops: the future's type
+ */
+struct axq_future {
+	const struct axq_future_ops *ops;
+};
+
+/* Tasks: spawn, join, cancel. */
+struct axq_task *axq_spawn(struct axq_future *fut, enum axq_prio prio,
+			   gfp_t gfp);
+void axq_task_put(struct axq_task *task);
+int axq_task_cancel(struct axq_task *task);
+bool axq_task_is_complete(struct axq_task *task);
+long axq_task_result(struct axq_task *task);
+int axq_join_timeout(struct axq_task *task, long *result,
+		     unsigned long timeout);
+
+/* Wakers: counted references to a task. */
+struct axq_task *axq_waker_get(struct axq_context *cx);
+void axq_wake(struct axq_task *waker);
+void axq_wake_by_ref(struct axq_task *waker);
+void axq_waker_put(struct axq_task *waker);
+
+/**
+ * struct axq_wq_waker - hooks a task onto a wait queue: a wake_up() of the
+ * queue wakes the task (and does nothing else, so any context is fine)
+ * @wqe: the entry on the wait queue
+ * @head: the wait queue it is on, or NULL when disarmed
+ * @task: the waker (a task reference) while armed
+ *
+ * Lifetime: axq_wq_waker_init() once; axq_wq_waker_arm() from poll, as
+ * often as needed; axq_wq_waker_disarm() from poll or drop before the
+ * memory goes away. Not safe against concurrent arm/disarm of one waker
+ * (one future owns it; its polls never run concurrently).
+ */
+struct axq_wq_waker {
+	struct wait_queue_entry wqe;
+	struct wait_queue_head *head;
+	struct axq_task *task;
+};
+
+void axq_wq_waker_init(struct axq_wq_waker *w);
+void axq_wq_waker_arm(struct axq_wq_waker *w, struct wait_queue_head *head,
+		      struct axq_context *cx);
+void axq_wq_waker_disarm(struct axq_wq_waker *w);
+
+/**
+ * struct axq_join - a future that awaits another task's completion
+ * @task: the join handle being awaited (owned: put on drop)
+ * @w: hooks the awaiting task onto @task's completion
+ */
+struct axq_join {
+	struct axq_task *task;
+	struct axq_wq_waker w;
+};
+
+void axq_join_init(struct axq_join *join, struct axq_task *task);
+enum axq_poll axq_join_poll(struct axq_join *join, struct axq_context *cx,
+			    long *out);
+void axq_join_drop(struct axq_join *join);
+
+/**
+ * struct axq_blocking - a future that runs a function that may sleep in
+ * the bounded blocking pool (like spawn_blocking) and becomes ready with
+ * its return value
+ * @fn: the function; it may sleep
+ * @arg: its argument
+ * @work: the pool's work item
+ * @waker: the task to wake when @fn returns (owned by the work while queued)
+ * @result: @fn's return value, valid once @done
+ * @queued: @work was queued
+ * @done: @fn has returned (release store, acquire load)
+ */
+struct axq_blocking {
+	long (*fn)(void *arg);
+	void *arg;
+	struct work_struct work;
+	struct axq_task *waker;
+	long result;
+	bool queued;
+	int done;
+};
+
+void axq_blocking_init(struct axq_blocking *b, long (*fn)(void *arg),
+		       void *arg);
+enum axq_poll axq_blocking_poll(struct axq_blocking *b,
+				struct axq_context *cx, long *out);
+void axq_blocking_drop(struct axq_blocking *b);
+
+#endif /* _ASYNCX_RUNTIME_H */

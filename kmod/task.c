@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx: tasks — spawn, the state machine, wakers, join, cancellation and
+ * the registry of live tasks.
+ */
+#include <linux/cpumask.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "executor.h"
+#include "stats.h"
+#include "task.h"
+#include "trace.h"
+
+/**
+ * DOC: task state machine
+ *
+ * A task's state is one word: four flags and a reference count. Every
+ * transition is a single atomic read-modify-write of the whole word::
+ *
+ *              spawn                       wake (from any context)
+ *                |                     +-----------------------------+
+ *                v                     |                             |
+ *   +-------> NOTIFIED ---- worker ----+--> RUNNING ---- PENDING ---> idle
+ *   |        (in a queue)  dequeues         |    |  \                  |
+ *   |                                       |    |   wake while        |
+ *   |                              READY or |    |   running: +NOTIFIED|
+ *   |                              CANCELLED|    v                     |
+ *   |                                       |  RUNNING|NOTIFIED        |
+ *   |                                       v    |  (requeued after    |
+ *   |                                   COMPLETE |   the poll)         |
+ *   |                                            |                     |
+ *   +--------------------------------------------+---------------------+
+ *                        requeue / wake of an idle task
+ *
+ * - A wake of an idle task sets NOTIFIED, takes a reference for the run
+ *   queue and queues the task. A wake of a task that is NOTIFIED already is
+ *   a no-op (wakes coalesce); a wake of a RUNNING task only sets NOTIFIED,
+ *   and the worker requeues it when the poll returns PENDING, so a wake
+ *   during a poll is never lost. A wake of a COMPLETE task is a no-op.
+ * - Only the worker that cleared NOTIFIED and set RUNNING may poll or drop
+ *   the future, so a task is never polled on two CPUs at once.
+ * - Cancellation sets CANCELLED; an idle task is also queued (NOTIFIED) so
+ *   that a worker drops it. The worker that runs a CANCELLED task drops the
+ *   future instead of polling it: drop runs exactly once, on a worker.
+ * - References: the registry of live tasks holds one until COMPLETE, a run
+ *   queue entry one, each waker and each join handle one. The registry's
+ *   reference means a task is never freed before its future is dropped.
+ */
+
+static struct kmem_cache *axq_task_cache;
+
+/*
+ * The registry of live (not yet complete) tasks, sharded per CPU so that
+ * spawns on different CPUs do not share a lock. Module unload walks it to
+ * cancel what is left.
+ */
+struct axq_shard {
+	spinlock_t		lock;	/* protects tasks, nr, seq */
+	struct list_head	tasks;	/* L: lock */
+	unsigned int		nr;	/* L: lock; tasks on the list */
+	u64			seq;	/* L: lock; ids spawned here */
+} ____cacheline_aligned_in_smp;
+
+/* Task ids: a per-shard sequence number above the shard's CPU number. */
+#define AXQ_ID_CPU_BITS		13
+
+static struct axq_shard *axq_shards;	/* [nr_cpu_ids] */
+static bool axq_shutting_down;		/* L: every shard's lock to set */
+static DECLARE_WAIT_QUEUE_HEAD(axq_drained_wq);
+
+static void axq_task_get(struct axq_task *task)
+{
+	atomic_long_add(AXQ_T_REF_ONE, &task->state);
+}
+
+/**
+ * axq_task_put() - drop a reference to a task (a join handle or a waker)
+ * @task: the task
+ *
+ * Frees the task when this was the last reference.
+ *
+ * Context: any context.
+ */
+void axq_task_put(struct axq_task *task)
+{
+	unsigned long s;
+
+	/* Release: our accesses to the task happen before a free elsewhere. */
+	s = atomic_long_sub_return_release(AXQ_T_REF_ONE, &task->state);
+	if (s >= AXQ_T_REF_ONE)
+		return;
+	/* Pairs with the release above in every other put. */
+	smp_acquire__after_ctrl_dep();
+	WARN_ON_ONCE(!(s & AXQ_T_COMPLETE));
+	kmem_cache_free(axq_task_cache, task);
+}
+EXPORT_SYMBOL_GPL(axq_task_put);
+
+/**
+ * axq_spawn() - start running a future as a new task
+ * @fut: the future; the task owns it until its drop runs
+ * @prio: priority class
+ * @gfp: allocation flags: GFP_KERNEL, or GFP_ATOMIC in atomic context
+ *
+ * The task is queued at once and polled by an executor worker.
+ *
+ * Context: any context; with GFP_ATOMIC also hardirq and softirq.
+ * Return: a join handle (a reference to the task: put it with
+ * axq_task_put()), or ERR_PTR(-EINVAL) for a bad argument, -ENOMEM, or
+ * -ESHUTDOWN while the module is unloading.
+ */
+struct axq_task *axq_spawn(struct axq_future *fut, enum axq_prio prio,
+			   gfp_t gfp)
+{
+	struct axq_shard *shard;
+	struct axq_task *task;
+	unsigned long flags;
+	unsigned int cpu;
+
+	if (!fut || !fut->ops || !fut->ops->poll || prio >= AXQ_NR_PRIO)
+		return ERR_PTR(-EINVAL);
+
+	task = kmem_cache_alloc(axq_task_cache, gfp);
+	if (!task)
+		return ERR_PTR(-ENOMEM);
+
+	/* References: the registry, the join handle, the run queue. */
+	atomic_long_set(&task->state, 3 * AXQ_T_REF_ONE | AXQ_T_NOTIFIED);
+	task->fut = fut;
+	task->result = 0;
+	task->prio = prio;
+	init_waitqueue_head(&task->join_wq);
+
+	cpu = raw_smp_processor_id();
+	task->shard = cpu;
+	shard = &axq_shards[cpu];
+	spin_lock_irqsave(&shard->lock, flags);
+	if (unlikely(axq_shutting_down)) {
+		spin_unlock_irqrestore(&shard->lock, flags);
+		kmem_cache_free(axq_task_cache, task);
+		return ERR_PTR(-ESHUTDOWN);
+	}
+	list_add_tail(&task->entry, &shard->tasks);
+	shard->nr++;
+	task->id = (++shard->seq << AXQ_ID_CPU_BITS) | cpu;
+	spin_unlock_irqrestore(&shard->lock, flags);
+
+	this_cpu_inc(axq_stats->spawned);
+	trace_asyncx_spawn(task->id, prio, fut->ops);
+	axq_schedule(task);
+	return task;
+}
+EXPORT_SYMBOL_GPL(axq_spawn);
+
+/*
+ * A worker takes a NOTIFIED task off a queue: clear NOTIFIED, set RUNNING.
+ * Acquire: pairs with the fully ordered RMW of the wake that queued it (and
+ * through it with the release in axq_task_idle() of the previous poll), so
+ * this poll sees everything the previous poll and the waker wrote.
+ */
+static unsigned long axq_task_claim(struct axq_task *task)
+{
+	long s = atomic_long_read(&task->state);
+
+	do {
+		WARN_ON_ONCE(!(s & AXQ_T_NOTIFIED) ||
+			     (s & (AXQ_T_RUNNING | AXQ_T_COMPLETE)));
+	} while (!atomic_long_try_cmpxchg_acquire(&task->state, &s,
+						  (s & ~AXQ_T_NOTIFIED) |
+						  AXQ_T_RUNNING));
+	return s;
+}
+
+enum axq_after_poll {
+	AXQ_IDLE,	/* wait for a wake; the run queue's reference is gone */
+	AXQ_REQUEUE,	/* woken during the poll: queue again, keep the ref */
+	AXQ_DROP,	/* cancelled during the poll: drop the future */
+};
+
+/*
+ * After a PENDING poll. Release: the poll's writes to the future happen
+ * before the next claim of the task (see axq_task_claim()).
+ */
+static enum axq_after_poll axq_task_idle(struct axq_task *task)
+{
+	long s = atomic_long_read(&task->state);
+	long n;
+
+	do {
+		if (s & AXQ_T_CANCELLED)
+			return AXQ_DROP;
+		if (s & AXQ_T_NOTIFIED)
+			n = s & ~AXQ_T_RUNNING;
+		else
+			n = (s & ~AXQ_T_RUNNING) - AXQ_T_REF_ONE;
+	} while (!atomic_long_try_cmpxchg_release(&task->state, &s, n));
+	return (s & AXQ_T_NOTIFIED) ? AXQ_REQUEUE : AXQ_IDLE;
+}
+
+/* Drop the future, publish the result, leave the registry. */
+static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
+{
+	struct axq_shard *shard = &axq_shards[task->shard];
+	unsigned long flags;
+	bool drained;
+	long s, n;
+
+	if (task->fut->ops->drop)
+		task->fut->ops->drop(task->fut);
+	task->result = result;
+
+	/*
+	 * Release: the result and the future's last writes happen before
+	 * COMPLETE is seen; pairs with the acquire in axq_task_is_complete().
+	 * The run queue's reference goes with the same write.
+	 */
+	s = atomic_long_read(&task->state);
+	do {
+		n = (s | AXQ_T_COMPLETE) & ~(AXQ_T_RUNNING | AXQ_T_NOTIFIED);
+		n -= AXQ_T_REF_ONE;
+	} while (!atomic_long_try_cmpxchg_release(&task->state, &s, n));
+
+	if (cancelled) {
+		this_cpu_inc(axq_stats->cancelled);
+		trace_asyncx_cancel(task->id);
+	}
+	this_cpu_inc(axq_stats->completed);
+	trace_asyncx_complete(task->id, result);
+
+	/* Full barrier in wq_has_sleeper(): pairs with the one a joiner
+	 * executes between queueing itself and testing COMPLETE.
+	 */
+	if (wq_has_sleeper(&task->join_wq))
+		wake_up_all(&task->join_wq);
+
+	spin_lock_irqsave(&shard->lock, flags);
+	list_del(&task->entry);
+	shard->nr--;
+	drained = axq_shutting_down && !shard->nr;
+	spin_unlock_irqrestore(&shard->lock, flags);
+	if (drained)
+		wake_up_all(&axq_drained_wq);
+	axq_task_put(task);		/* the registry's reference */
+}
+
+/**
+ * axq_task_run() - poll a task taken off a run queue, once
+ * @task: a NOTIFIED task; the caller passes on the run queue's reference
+ *
+ * Context: an executor worker, process context, may not sleep.
+ */
+void axq_task_run(struct axq_task *task)
+{
+	struct axq_context cx = { .task = task };
+	enum axq_poll ready;
+	long out = 0;
+
+	if (axq_task_claim(task) & AXQ_T_CANCELLED) {
+		axq_task_finish(task, -ECANCELED, true);
+		return;
+	}
+
+	ready = task->fut->ops->poll(task->fut, &cx, &out);
+	this_cpu_inc(axq_stats->polled);
+	trace_asyncx_poll(task->id, ready == AXQ_READY);
+	if (ready == AXQ_READY) {
+		axq_task_finish(task, out, false);
+		return;
+	}
+
+	switch (axq_task_idle(task)) {
+	case AXQ_IDLE:
+		break;
+	case AXQ_REQUEUE:
+		axq_schedule(task);
+		break;
+	case AXQ_DROP:
+		axq_task_finish(task, -ECANCELED, true);
+		break;
+	}
+}
+
+/*
+ * Wake @task. @owned: the caller passes on a reference (axq_wake()).
+ * Fully ordered RMW: what the waker wrote before the wake is seen by the
+ * poll it causes (pairs with the acquire in axq_task_claim()).
+ */
+static void axq_task_wake(struct axq_task *task, bool owned)
+{
+	long s = atomic_long_read(&task->state);
+	long n;
+
+	do {
+		if (s & (AXQ_T_COMPLETE | AXQ_T_NOTIFIED)) {
+			if (owned)
+				axq_task_put(task);
+			return;
+		}
+		n = s | AXQ_T_NOTIFIED;
+		/* Queueing needs a reference: the caller's, or a new one. A
+		 * running task is requeued by its worker with the worker's.
+		 */
+		if (!(s & AXQ_T_RUNNING) && !owned)
+			n += AXQ_T_REF_ONE;
+		else if ((s & AXQ_T_RUNNING) && owned)
+			n -= AXQ_T_REF_ONE;	/* never the last: the registry */
+	} while (!atomic_long_try_cmpxchg(&task->state, &s, n));
+
+	this_cpu_inc(axq_stats->woken);
+	trace_asyncx_wake(task->id, !(s & AXQ_T_RUNNING));
+	if (!(s & AXQ_T_RUNNING))
+		axq_schedule(task);
+}
+
+/**
+ * axq_waker_get() - a waker for the task being polled
+ * @cx: the poll context
+ *
+ * Context: inside a poll.
+ * Return: a new reference to the task; consume it with axq_wake() or
+ * axq_waker_put().
+ */
+struct axq_task *axq_waker_get(struct axq_context *cx)
+{
+	axq_task_get(cx->task);
+	return cx->task;
+}
+EXPORT_SYMBOL_GPL(axq_waker_get);
+
+/**
+ * axq_wake() - wake a task and drop the waker's reference
+ * @waker: a reference from axq_waker_get()
+ *
+ * Context: any context (hardirq, softirq, hrtimer, wait-queue callback,
+ * any CPU); never sleeps.
+ */
+void axq_wake(struct axq_task *waker)
+{
+	axq_task_wake(waker, true);
+}
+EXPORT_SYMBOL_GPL(axq_wake);
+
+/**
+ * axq_wake_by_ref() - wake a task and keep the waker's reference
+ * @waker: a reference from axq_waker_get()
+ *
+ * Context: any context; never sleeps.
+ */
+void axq_wake_by_ref(struct axq_task *waker)
+{
+	axq_task_wake(waker, false);
+}
+EXPORT_SYMBOL_GPL(axq_wake_by_ref);
+
+/**
+ * axq_waker_put() - drop a waker without waking
+ * @waker: a reference from axq_waker_get()
+ *
+ * Context: any context.
+ */
+void axq_waker_put(struct axq_task *waker)
+{
+	axq_task_put(waker);
+}
+EXPORT_SYMBOL_GPL(axq_waker_put);
+
+/**
+ * axq_task_cancel() - ask a task to stop
+ * @task: a join handle
+ *
+ * The future is dropped (its drop runs exactly once, on a worker) instead
+ * of being polled again, and the task completes with -ECANCELED. A poll in
+ * progress finishes first; if it returns READY the task completes with
+ * that result instead.
+ *
+ * Context: any context; never sleeps.
+ * Return: 0 if this call requested the cancellation; -EALREADY if the task
+ * had completed or was being cancelled already.
+ */
+int axq_task_cancel(struct axq_task *task)
+{
+	long s = atomic_long_read(&task->state);
+	long n;
+
+	do {
+		if (s & (AXQ_T_COMPLETE | AXQ_T_CANCELLED))
+			return -EALREADY;
+		n = s | AXQ_T_CANCELLED;
+		/* Idle: queue it, so that a worker drops the future. */
+		if (!(s & (AXQ_T_RUNNING | AXQ_T_NOTIFIED)))
+			n = (n | AXQ_T_NOTIFIED) + AXQ_T_REF_ONE;
+	} while (!atomic_long_try_cmpxchg(&task->state, &s, n));
+
+	if (!(s & (AXQ_T_RUNNING | AXQ_T_NOTIFIED)))
+		axq_schedule(task);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(axq_task_cancel);
+
+/**
+ * axq_task_is_complete() - has the task finished (ready or cancelled)?
+ * @task: a join handle
+ *
+ * Context: any context.
+ * Return: true once the future has been dropped and the result is valid.
+ */
+bool axq_task_is_complete(struct axq_task *task)
+{
+	/* Acquire: pairs with the release in axq_task_finish(). */
+	return atomic_long_read_acquire(&task->state) & AXQ_T_COMPLETE;
+}
+EXPORT_SYMBOL_GPL(axq_task_is_complete);
+
+/**
+ * axq_task_result() - the result of a complete task
+ * @task: a join handle of a task for which axq_task_is_complete() was true
+ *
+ * Context: any context.
+ * Return: the future's output, or -ECANCELED if it was cancelled.
+ */
+long axq_task_result(struct axq_task *task)
+{
+	WARN_ON_ONCE(!axq_task_is_complete(task));
+	return task->result;
+}
+EXPORT_SYMBOL_GPL(axq_task_result);
+
+/**
+ * axq_join_timeout() - wait for a task to complete
+ * @task: a join handle (still owned by the caller afterwards)
+ * @result: where to store the task's result, or NULL
+ * @timeout: the longest wait, in jiffies
+ *
+ * Context: process context; sleeps (killable).
+ * Return: 0 with *@result set, -ETIMEDOUT, or -ERESTARTSYS when killed.
+ */
+int axq_join_timeout(struct axq_task *task, long *result,
+		     unsigned long timeout)
+{
+	long ret;
+
+	might_sleep();
+	ret = wait_event_killable_timeout(task->join_wq,
+					  axq_task_is_complete(task), timeout);
+	if (ret < 0)
+		return ret;
+	if (!ret && !axq_task_is_complete(task))
+		return -ETIMEDOUT;
+	if (result)
+		*result = task->result;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(axq_join_timeout);
+
+/* A wake_up() of the wait queue: wake the task, nothing more. */
+static int axq_wq_wake_fn(struct wait_queue_entry *wqe, unsigned int mode,
+			  int sync, void *key)
+{
+	struct axq_wq_waker *w = container_of(wqe, struct axq_wq_waker, wqe);
+
+	axq_wake_by_ref(w->task);
+	return 1;
+}
+
+/**
+ * axq_wq_waker_init() - prepare a wait-queue waker (disarmed)
+ * @w: the waker, embedded in a future
+ *
+ * Context: any context.
+ */
+void axq_wq_waker_init(struct axq_wq_waker *w)
+{
+	init_waitqueue_func_entry(&w->wqe, axq_wq_wake_fn);
+	w->head = NULL;
+	w->task = NULL;
+}
+EXPORT_SYMBOL_GPL(axq_wq_waker_init);
+
+/**
+ * axq_wq_waker_arm() - wake the polled task on every wake_up() of @head
+ * @w: the waker
+ * @head: the wait queue
+ * @cx: the poll context
+ *
+ * Hooks the task onto @head with a reference, unless it is hooked there
+ * already; moves it if it was hooked elsewhere. The caller then tests its
+ * condition again before returning AXQ_PENDING: this call ends with a full
+ * barrier, so a waker that set the condition and then looked for sleepers
+ * (wake_up(), or wq_has_sleeper() and its barrier) either sees the entry
+ * or had its condition store seen by that test.
+ *
+ * Context: inside a poll; takes @head's lock with interrupts disabled.
+ */
+void axq_wq_waker_arm(struct axq_wq_waker *w, struct wait_queue_head *head,
+		      struct axq_context *cx)
+{
+	if (w->head == head && w->task == cx->task)
+		return;
+	axq_wq_waker_disarm(w);
+	w->task = axq_waker_get(cx);
+	w->head = head;
+	add_wait_queue(head, &w->wqe);
+	/* Entry before the caller's test; pairs with the waker's barrier. */
+	smp_mb();
+}
+EXPORT_SYMBOL_GPL(axq_wq_waker_arm);
+
+/**
+ * axq_wq_waker_disarm() - unhook the waker and drop its reference
+ * @w: the waker (disarmed already is fine)
+ *
+ * Once this returns, no wake function of @w runs: it runs under the wait
+ * queue's lock, which removal takes.
+ *
+ * Context: process or softirq context; takes the wait queue's lock.
+ */
+void axq_wq_waker_disarm(struct axq_wq_waker *w)
+{
+	if (!w->head)
+		return;
+	remove_wait_queue(w->head, &w->wqe);
+	w->head = NULL;
+	axq_waker_put(w->task);
+	w->task = NULL;
+}
+EXPORT_SYMBOL_GPL(axq_wq_waker_disarm);
+
+/**
+ * axq_join_init() - prepare a future that awaits @task
+ * @join: the join future's state
+ * @task: a join handle; @join owns it from now on
+ *
+ * Context: any context.
+ */
+void axq_join_init(struct axq_join *join, struct axq_task *task)
+{
+	join->task = task;
+	axq_wq_waker_init(&join->w);
+}
+EXPORT_SYMBOL_GPL(axq_join_init);
+
+/**
+ * axq_join_poll() - poll a join future
+ * @join: the join future's state
+ * @cx: the poll context
+ * @out: where the awaited task's result goes
+ *
+ * Context: inside a poll.
+ * Return: AXQ_READY with the result once the task completed, else
+ * AXQ_PENDING (the polled task is woken when it completes).
+ */
+enum axq_poll axq_join_poll(struct axq_join *join, struct axq_context *cx,
+			    long *out)
+{
+	if (!axq_task_is_complete(join->task)) {
+		axq_wq_waker_arm(&join->w, &join->task->join_wq, cx);
+		if (!axq_task_is_complete(join->task))
+			return AXQ_PENDING;
+	}
+	axq_wq_waker_disarm(&join->w);
+	*out = join->task->result;
+	return AXQ_READY;
+}
+EXPORT_SYMBOL_GPL(axq_join_poll);
+
+/**
+ * axq_join_drop() - release a join future and its join handle
+ * @join: the join future's state
+ *
+ * Context: process context.
+ */
+void axq_join_drop(struct axq_join *join)
+{
+	axq_wq_waker_disarm(&join->w);
+	if (join->task)
+		axq_task_put(join->task);
+	join->task = NULL;
+}
+EXPORT_SYMBOL_GPL(axq_join_drop);
+
+/**
+ * axq_tasks_cancel_all() - refuse new spawns, cancel every live task and
+ * wait until all have completed
+ * @timeout: the longest wait, in jiffies
+ *
+ * Context: process context (module unload); sleeps.
+ * Return: 0, or -ETIMEDOUT with tasks still live.
+ */
+int axq_tasks_cancel_all(unsigned long timeout)
+{
+	struct axq_task *task;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct axq_shard *shard = &axq_shards[cpu];
+
+		spin_lock_irq(&shard->lock);
+		axq_shutting_down = true;
+		list_for_each_entry(task, &shard->tasks, entry)
+			axq_task_cancel(task);
+		spin_unlock_irq(&shard->lock);
+	}
+	if (!wait_event_timeout(axq_drained_wq, !axq_tasks_nr_live(), timeout))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/**
+ * axq_tasks_nr_live() - number of tasks not yet complete
+ *
+ * Context: any context.
+ * Return: the count; exact when no task is spawned or completes meanwhile.
+ */
+int axq_tasks_nr_live(void)
+{
+	unsigned int cpu;
+	int nr = 0;
+
+	for_each_possible_cpu(cpu)
+		nr += READ_ONCE(axq_shards[cpu].nr);
+	return nr;
+}
+EXPORT_SYMBOL_NS_GPL(axq_tasks_nr_live, ASYNCX_INTERNAL);
+
+/**
+ * axq_tasks_init() - set up the task cache and registry
+ *
+ * Context: process context, module init.
+ * Return: 0 or -ENOMEM.
+ */
+int axq_tasks_init(void)
+{
+	unsigned int cpu;
+
+	axq_shards = kcalloc(nr_cpu_ids, sizeof(*axq_shards), GFP_KERNEL);
+	if (!axq_shards)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		spin_lock_init(&axq_shards[cpu].lock);
+		INIT_LIST_HEAD(&axq_shards[cpu].tasks);
+	}
+	axq_task_cache = KMEM_CACHE(axq_task, SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT);
+	if (!axq_task_cache) {
+		kfree(axq_shards);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * axq_tasks_exit() - free the task cache and registry
+ *
+ * Context: process context, module exit, after axq_tasks_cancel_all() and
+ * after the workers stopped.
+ */
+void axq_tasks_exit(void)
+{
+	kmem_cache_destroy(axq_task_cache);
+	kfree(axq_shards);
+}
