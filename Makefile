@@ -11,6 +11,7 @@
 #   make check           every test on every kernel (scripts/check.py)
 #   make check-quick     stock 6.1 only
 #   make style           checkpatch --strict on our kernel sources
+#   make kerneldoc       kernel-doc comments of our sources, warnings only
 #   make htmldocs        Documentation/ with Sphinx, warnings as errors
 #   make debug-kernel    build (once, cached) the 6.1 debug kernel
 #   make vm CMD='...'    run one command in the VM (KERNEL=6.1|6.12|debug)
@@ -71,6 +72,10 @@ style:
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types \
 		-f $(STYLE_FILES)
 
+# kernel-doc syntax of every documented kernel and uapi source (warnings only).
+kerneldoc:
+	KBUILD_EXTRA_WARN=2 $(KSRC)/scripts/kernel-doc -none $(STYLE_FILES)
+
 htmldocs:
 	sphinx-build -W --keep-going -q -b html Documentation Documentation/output/html
 
@@ -82,4 +87,4 @@ clean:
 	rm -rf .build Documentation/output
 
 .PHONY: all module kunit lib selftests samples deps debug-kernel check check-quick run vm \
-	style htmldocs clean
+	style kerneldoc htmldocs clean

@@ -104,7 +104,9 @@ EXPORT_SYMBOL_GPL(axq_task_put);
  * axq_spawn() - start running a future as a new task
  * @fut: the future; the task owns it until its drop runs
  * @prio: priority class
- * @gfp: allocation flags: GFP_KERNEL, or GFP_ATOMIC in atomic context
+ * @gfp: allocation flags: GFP_KERNEL, or GFP_ATOMIC in atomic context;
+ *	add __GFP_ACCOUNT (GFP_KERNEL_ACCOUNT) to charge the task to the
+ *	current memory cgroup, as work done for userspace should be
  *
  * The task is queued at once and polled by an executor worker.
  *
@@ -643,7 +645,8 @@ int axq_tasks_init(void)
 		spin_lock_init(&axq_shards[cpu].lock);
 		INIT_LIST_HEAD(&axq_shards[cpu].tasks);
 	}
-	axq_task_cache = KMEM_CACHE(axq_task, SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT);
+	/* Charged to a memcg only when the spawner asks (__GFP_ACCOUNT). */
+	axq_task_cache = KMEM_CACHE(axq_task, SLAB_HWCACHE_ALIGN);
 	if (!axq_task_cache) {
 		kfree(axq_shards);
 		return -ENOMEM;

@@ -6,7 +6,7 @@ Builds everything, then runs every suite and counts every test:
 
   build    asyncx.ko for each kernel with W=1 (a warning fails it), the KUnit
            module against the debug kernel, libasyncx, the kselftests
-  static   sparse (C=2), checkpatch --strict, the Sphinx docs (-W)
+  static   sparse (C=2), checkpatch --strict, kernel-doc, the Sphinx docs (-W)
   host     unit tests of the runner's own parsers
   runner   the runner reports a failing test, a WARNING in dmesg, a hang
   6.1      kselftests on Debian's stock 6.1
@@ -143,6 +143,11 @@ def suite_static():
     r = one('checkpatch --strict', rc == 0)
     if rc:
         r.failed[-1] += ': see results/check/checkpatch.log'
+    res.add(r)
+    rc, out = sh(['make', '-s', 'kerneldoc'], log_path('kerneldoc.log'))
+    r = one('kernel-doc comments are well formed', rc == 0 and not out.strip())
+    if out.strip():
+        r.failed[-1] += ': ' + out.strip().splitlines()[0]
     res.add(r)
     rc, out = sh(['make', '-s', 'htmldocs'], log_path('htmldocs.log'))
     res.add(one('Sphinx docs build with -W', rc == 0))
