@@ -66,11 +66,15 @@ vm:
 	scripts/vm.sh -k $(KERNEL) -- bash -c '$(CMD)'
 
 # Kernel style on the kernel-side sources.
-STYLE_FILES = $(shell git ls-files -co --exclude-standard -- 'kmod/*.[ch]' 'uapi/*.h' \
+KMOD_FILES = $(shell git ls-files -co --exclude-standard -- 'kmod/*.[ch]' \
 		'scripts/tests/warn_module/*.c' 2>/dev/null)
+UAPI_FILES = $(shell git ls-files -co --exclude-standard -- 'uapi/*.h' 2>/dev/null)
+STYLE_FILES = $(KMOD_FILES) $(UAPI_FILES)
+CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types
+# uapi headers cannot use BIT(): it is not part of the userspace API.
 style:
-	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types \
-		-f $(STYLE_FILES)
+	$(CHECKPATCH) -f $(KMOD_FILES)
+	$(CHECKPATCH) --ignore BIT_MACRO -f $(UAPI_FILES)
 
 # kernel-doc syntax of every documented kernel and uapi source (warnings only).
 kerneldoc:

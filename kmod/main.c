@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -18,7 +19,9 @@
 #include <linux/asyncx.h>
 
 #include "asyncx.h"
+#include "ctx.h"
 #include "executor.h"
+#include "opdef.h"
 #include "stats.h"
 #include "task.h"
 #include "trace.h"
@@ -43,6 +46,13 @@ static int axq_open(struct inode *inode, struct file *file)
 
 	ctx->id = atomic64_inc_return(&axq_next_ctx_id);
 	ctx->owner_tgid = task_tgid_nr(current);
+	refcount_set(&ctx->refs, 1);
+	mutex_init(&ctx->lock);
+	spin_lock_init(&ctx->cq_lock);
+	INIT_LIST_HEAD(&ctx->overflow);
+	init_waitqueue_head(&ctx->cq_wait);
+	spin_lock_init(&ctx->inflight_lock);
+	INIT_LIST_HEAD(&ctx->inflight);
 	file->private_data = ctx;
 	atomic_inc(&axq_nr_contexts);
 	trace_asyncx_ctx_create(ctx->id, ctx->owner_tgid);
@@ -57,14 +67,42 @@ static int axq_release(struct inode *inode, struct file *file)
 
 	trace_asyncx_ctx_free(ctx->id, ctx->owner_tgid);
 	atomic_dec(&axq_nr_contexts);
-	kfree(ctx);
+	axq_ctx_release(ctx);
 	return 0;
+}
+
+static long axq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct axq_ctx *ctx = file->private_data;
+
+	switch (cmd) {
+	case ASYNCX_IOC_ENTER:
+		return axq_ctx_enter(ctx, (struct asyncx_enter __user *)arg);
+	case ASYNCX_IOC_SETUP:
+		return axq_ctx_setup(ctx, (struct asyncx_params __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int axq_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return axq_ctx_mmap(file->private_data, vma);
+}
+
+static __poll_t axq_poll(struct file *file, struct poll_table_struct *pt)
+{
+	return axq_ctx_poll(file->private_data, file, pt);
 }
 
 static const struct file_operations axq_fops = {
 	.owner		= THIS_MODULE,
 	.open		= axq_open,
 	.release	= axq_release,
+	.unlocked_ioctl	= axq_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= axq_mmap,
+	.poll		= axq_poll,
 };
 
 static struct miscdevice axq_miscdev = {
@@ -83,6 +121,7 @@ static void axq_runtime_stop(void)
 {
 	WARN(axq_tasks_cancel_all(AXQ_UNLOAD_TIMEOUT),
 	     "asyncx: %d tasks still live at unload\n", axq_tasks_nr_live());
+	axq_reqs_exit();
 	axq_executor_exit();
 	axq_blocking_exit_pool();
 	axq_tasks_exit();
@@ -93,6 +132,9 @@ static int __init axq_init(void)
 {
 	int ret;
 
+	ret = axq_opdefs_check();
+	if (ret)
+		return ret;
 	ret = axq_stats_init();
 	if (ret)
 		return ret;
@@ -105,6 +147,9 @@ static int __init axq_init(void)
 	ret = axq_executor_init();
 	if (ret)
 		goto err_blocking;
+	ret = axq_reqs_init();
+	if (ret)
+		goto err_executor;
 
 	axq_debugfs_init();
 
@@ -119,6 +164,8 @@ err_debugfs:
 	axq_debugfs_exit();
 	axq_runtime_stop();
 	return ret;
+err_executor:
+	axq_executor_exit();
 err_blocking:
 	axq_blocking_exit_pool();
 err_tasks:

@@ -7,7 +7,7 @@ Builds everything, then runs every suite and counts every test:
   build    asyncx.ko for each kernel with W=1 (a warning fails it), the KUnit
            module against the debug kernel, libasyncx, the kselftests
   static   sparse (C=2), checkpatch --strict, kernel-doc, the Sphinx docs (-W)
-  host     unit tests of the runner's own parsers
+  host     unit tests of the runner's own parsers and of libasyncx
   runner   the runner reports a failing test, a WARNING in dmesg, a hang
   6.1      kselftests on Debian's stock 6.1
   6.12     kselftests on Debian's stock 6.12
@@ -121,8 +121,8 @@ def suite_build(kernels, ksft_dir):
         res.add(one('build asyncx_kunit.ko for debug', os.path.exists(ko)))
     res.add(build_kmod('6.1', env={'DIR': os.path.join(HERE, 'tests', 'warn_module')},
                        tag='warn_module'))
-    rc, out = sh(['make', '-C', 'lib'], log_path('build-lib.log'))
-    res.add(one('build libasyncx (-Wall -Wextra -Werror)', rc == 0))
+    rc, out = sh(['make', '-C', 'lib', 'all', 'examples'], log_path('build-lib.log'))
+    res.add(one('build libasyncx and its examples (-Wall -Wextra -Werror)', rc == 0))
     rc, out = sh(['make', '-C', 'selftests/asyncx', f'KSFT_DIR={ksft_dir}'],
                  log_path('build-selftests.log'))
     res.add(one('build kselftests (-Wall -Wextra -Werror)', rc == 0))
@@ -179,7 +179,14 @@ def suite_host():
     tests.run(Collect())
     if not (res.passed or res.failed):
         res.failed.append('host unit tests: none found')
-    report('host', 'runner unit tests', res, time.time() - t0)
+
+    # libasyncx's own unit tests (a fake ring in memory, ASan + UBSan).
+    rc, out = sh(['make', '-s', '-C', 'lib', 'test'], log_path('lib-test.log'))
+    lib = ktap.parse(out.splitlines(), prefix='libasyncx')
+    if rc or not lib.passed:
+        lib.failed.append(f'libasyncx unit tests: exit status {rc}')
+    res.add(lib)
+    report('host', 'runner and library units', res, time.time() - t0)
     return res
 
 

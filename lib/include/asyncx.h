@@ -3,18 +3,208 @@
  * libasyncx: the userspace library of asyncx.
  *
  * Programs include <asyncx.h> and link with `pkg-config --libs asyncx`.
+ *
+ * A ring (struct asyncx_ring) is one asyncx context: the submission queue
+ * (SQ) and completion queue (CQ) that /dev/asyncx shares with the process.
+ * The hot paths (getting an SQE, filling it, peeking and freeing CQEs) are
+ * inline functions below and never enter the kernel; asyncx_submit() and the
+ * asyncx_wait_cqe() family are the only calls that do.
+ *
+ * Documentation/libasyncx.rst is the reference; it pulls in the comments of
+ * this file.
  */
 #ifndef ASYNCX_H
 #define ASYNCX_H
 
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
 #include <linux/asyncx.h>
+#include <linux/time_types.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Path of the device node every context is opened from. */
+/**
+ * ASYNCX_DEVICE_PATH - path of the device node every context is opened from
+ */
 #define ASYNCX_DEVICE_PATH	"/dev/" ASYNCX_DEVICE_NAME
+
+/**
+ * DOC: locking
+ *
+ * A ring is not thread-safe, and it needs no lock as long as these two rules
+ * hold:
+ *
+ * - **One submitter at a time.** asyncx_get_sqe(), the prep and setter
+ *   helpers, asyncx_sq_ready(), asyncx_sq_space_left(), asyncx_submit() and
+ *   asyncx_submit_and_wait() work on the SQ side; only one thread may be in
+ *   any of them at any moment.
+ * - **One reaper at a time.** asyncx_peek_cqe(), asyncx_peek_batch_cqe(),
+ *   asyncx_for_each_cqe(), asyncx_cqe_seen(), asyncx_cq_advance(),
+ *   asyncx_cq_ready() and the asyncx_wait_cqe() family work on the CQ side;
+ *   only one thread may be in any of them at any moment. A CQE pointer stays
+ *   valid until the reaper frees it with asyncx_cqe_seen() or
+ *   asyncx_cq_advance().
+ *
+ * The submitter and the reaper may be two different threads running at the
+ * same time: each side only writes its own index (the SQ tail, the CQ head)
+ * and reads the kernel's with acquire loads. asyncx_submit_and_wait() is on
+ * both sides and so needs both roles. Threads that share a side must
+ * serialise it themselves, with a mutex around the calls of that side.
+ * asyncx_queue_init() and asyncx_queue_exit() need the ring to themselves.
+ */
+
+/**
+ * struct asyncx_sq - the submission queue side of a ring
+ * @khead: SQ head in the mapping; the kernel writes it as it consumes SQEs
+ * @ktail: SQ tail in the mapping; the library publishes @sqe_tail here
+ * @kring_mask: ring mask in the mapping (entries - 1)
+ * @kring_entries: number of SQEs, in the mapping
+ * @kflags: ASYNCX_SQ_* flags in the mapping, written by the kernel
+ * @kdropped: completions the kernel lost, in the mapping
+ * @sqes: the SQE array (the mapping at ASYNCX_OFF_SQES)
+ * @sqe_head: SQEs up to here have been published to @ktail
+ * @sqe_tail: next SQE to hand out; [@sqe_head, @sqe_tail) are handed out
+ *	and not published yet
+ * @ring_mask: copy of the value at @kring_mask
+ * @ring_entries: copy of the value at @kring_entries
+ * @ring_ptr: address of the SQ ring mapping (ASYNCX_OFF_SQ_RING)
+ * @ring_sz: size of the SQ ring mapping in bytes
+ * @sqes_sz: size of the SQE array mapping in bytes
+ *
+ * Fields are set by asyncx_queue_init() and then read only, except
+ * @sqe_head and @sqe_tail, which the submitter owns.
+ */
+struct asyncx_sq {
+	unsigned int		*khead;
+	unsigned int		*ktail;
+	unsigned int		*kring_mask;
+	unsigned int		*kring_entries;
+	unsigned int		*kflags;
+	unsigned int		*kdropped;
+	struct asyncx_sqe	*sqes;
+
+	unsigned int		sqe_head;
+	unsigned int		sqe_tail;
+
+	unsigned int		ring_mask;
+	unsigned int		ring_entries;
+	void			*ring_ptr;
+	size_t			ring_sz;
+	size_t			sqes_sz;
+};
+
+/**
+ * struct asyncx_cq - the completion queue side of a ring
+ * @khead: CQ head in the mapping; the reaper writes it to free CQEs
+ * @ktail: CQ tail in the mapping; the kernel writes it as it posts CQEs
+ * @kring_mask: ring mask in the mapping (entries - 1)
+ * @kring_entries: number of CQEs, in the mapping
+ * @koverflow: completions that went through the overflow list, in the
+ *	mapping
+ * @cqes: the CQE array, inside the CQ ring mapping
+ * @ring_mask: copy of the value at @kring_mask
+ * @ring_entries: copy of the value at @kring_entries
+ * @ring_ptr: address of the CQ ring mapping (ASYNCX_OFF_CQ_RING)
+ * @ring_sz: size of the CQ ring mapping in bytes
+ *
+ * Fields are set by asyncx_queue_init() and then read only; the CQ head is
+ * written only by the reaper.
+ */
+struct asyncx_cq {
+	unsigned int		*khead;
+	unsigned int		*ktail;
+	unsigned int		*kring_mask;
+	unsigned int		*kring_entries;
+	unsigned int		*koverflow;
+	struct asyncx_cqe	*cqes;
+
+	unsigned int		ring_mask;
+	unsigned int		ring_entries;
+	void			*ring_ptr;
+	size_t			ring_sz;
+};
+
+/**
+ * struct asyncx_ring - one asyncx context, set up by asyncx_queue_init()
+ * @sq: the submission queue
+ * @cq: the completion queue
+ * @flags: the ASYNCX_SETUP_* flags it was set up with
+ * @features: the ASYNCX_FEAT_* bits the module reported
+ * @fd: the context's file descriptor (-1 when not set up)
+ */
+struct asyncx_ring {
+	struct asyncx_sq	sq;
+	struct asyncx_cq	cq;
+	unsigned int		flags;
+	unsigned int		features;
+	int			fd;
+};
+
+/*
+ * Ring index accessors. The four indices are shared with the kernel; each
+ * is written by one side only, and every access to an index the other side
+ * writes goes through one of these helpers, so the pairing is in one place:
+ *
+ *   SQ tail: the library stores (release) -> the kernel loads (acquire)
+ *   SQ head: the kernel stores (release)  -> the library loads (acquire)
+ *   CQ tail: the kernel stores (release)  -> the library loads (acquire)
+ *   CQ head: the library stores (release) -> the kernel loads (acquire)
+ */
+
+/*
+ * Read the SQ head. Acquire: pairs with the kernel's release store of the SQ
+ * head once it has copied the SQEs below it, so the slots we then reuse are
+ * no longer read.
+ */
+static inline unsigned int __asyncx_sq_khead_acquire(const struct asyncx_sq *sq)
+{
+	return __atomic_load_n(sq->khead, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Publish the SQ tail. Release: pairs with the kernel's acquire load of the
+ * SQ tail in ASYNCX_IOC_ENTER, so the SQE contents written before are seen
+ * by the kernel before it sees the tail that covers them.
+ */
+static inline void __asyncx_sq_ktail_release(struct asyncx_sq *sq,
+					     unsigned int tail)
+{
+	__atomic_store_n(sq->ktail, tail, __ATOMIC_RELEASE);
+}
+
+/*
+ * Read the CQ tail. Acquire: pairs with the kernel's release store of the CQ
+ * tail after it wrote the CQEs below it, so we read complete CQEs.
+ */
+static inline unsigned int __asyncx_cq_ktail_acquire(const struct asyncx_cq *cq)
+{
+	return __atomic_load_n(cq->ktail, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Read the CQ head. Only the reaper writes it, so no ordering is needed; the
+ * atomic load keeps the compiler from tearing or caching it.
+ */
+static inline unsigned int __asyncx_cq_khead_read(const struct asyncx_cq *cq)
+{
+	return __atomic_load_n(cq->khead, __ATOMIC_RELAXED);
+}
+
+/*
+ * Free CQEs up to @head. Release: pairs with the kernel's acquire load of
+ * the CQ head before it writes a CQE into a freed slot, so our reads of the
+ * CQEs are done before the kernel overwrites them.
+ */
+static inline void __asyncx_cq_khead_release(struct asyncx_cq *cq,
+					     unsigned int head)
+{
+	__atomic_store_n(cq->khead, head, __ATOMIC_RELEASE);
+}
 
 /**
  * asyncx_open() - open a new asyncx context
@@ -34,6 +224,439 @@ int asyncx_open(void);
  * Return: 0, or a negative errno (-EBADF for a descriptor that is not open).
  */
 int asyncx_close(int fd);
+
+/**
+ * asyncx_queue_init_params() - set up a ring with explicit parameters
+ * @entries: SQ entries wanted; the module rounds it up to a power of two
+ *	(at most ASYNCX_MAX_ENTRIES)
+ * @ring: the ring to set up; its previous contents are ignored
+ * @p: in: zeroed, with @p->flags and, with ASYNCX_SETUP_CQSIZE,
+ *	@p->cq_entries set; out: what ASYNCX_IOC_SETUP returned (sizes,
+ *	features, layout)
+ *
+ * Opens a new context on ASYNCX_DEVICE_PATH, sets up its rings with
+ * ASYNCX_IOC_SETUP and maps the SQ ring, the SQE array and the CQ ring
+ * (shared, populated). On failure everything done so far is undone and
+ * @ring is left with @ring->fd == -1.
+ *
+ * Context: needs @ring to itself.
+ * Return: 0, or a negative errno: those of asyncx_open(), of the ioctl
+ * (-EINVAL for bad sizes or flags) and of mmap() (-ENOMEM), or -EPROTO when
+ * the module returned a layout this library does not understand.
+ */
+int asyncx_queue_init_params(unsigned int entries, struct asyncx_ring *ring,
+			     struct asyncx_params *p);
+
+/**
+ * asyncx_queue_init() - set up a ring
+ * @entries: SQ entries wanted; the module rounds it up to a power of two
+ *	(at most ASYNCX_MAX_ENTRIES); the CQ gets twice as many
+ * @ring: the ring to set up; its previous contents are ignored
+ * @flags: ASYNCX_SETUP_* flags (ASYNCX_SETUP_CQSIZE needs
+ *	asyncx_queue_init_params())
+ *
+ * asyncx_queue_init_params() with parameters that are all zero but @flags.
+ *
+ * Context: needs @ring to itself.
+ * Return: as asyncx_queue_init_params().
+ */
+int asyncx_queue_init(unsigned int entries, struct asyncx_ring *ring,
+		      unsigned int flags);
+
+/**
+ * asyncx_queue_exit() - tear down a ring
+ * @ring: a ring set up by asyncx_queue_init(), or left by its failure
+ *
+ * Unmaps the three regions and closes the context. Operations still in
+ * flight are cancelled by the module; their completions are not seen. SQEs
+ * handed out but not submitted are dropped. Afterwards @ring->fd is -1 and
+ * a second call does nothing.
+ *
+ * Context: needs @ring to itself.
+ */
+void asyncx_queue_exit(struct asyncx_ring *ring);
+
+/**
+ * asyncx_submit() - submit the SQEs handed out so far
+ * @ring: the ring
+ *
+ * Publishes every SQE handed out by asyncx_get_sqe() since the last submit
+ * (a release store of the SQ tail) and asks the module with
+ * ASYNCX_IOC_ENTER to consume every SQE published and not consumed yet,
+ * including any left over by an earlier submit that failed. Does not enter
+ * the kernel when there is nothing to consume.
+ *
+ * Context: the submitter.
+ * Return: the number of SQEs the module consumed (0 when there was nothing
+ * to submit), or a negative errno: -EBUSY when completions wait in the
+ * overflow list (reap CQEs, then submit again; the SQEs stay published),
+ * -EINTR, or the ioctl's other errors.
+ */
+int asyncx_submit(struct asyncx_ring *ring);
+
+/**
+ * asyncx_submit_and_wait() - submit, then wait for completions
+ * @ring: the ring
+ * @wait_nr: CQEs to wait for (0: do not wait; at most the CQ's size)
+ *
+ * As asyncx_submit(), then waits without limit until at least @wait_nr CQEs
+ * are in the CQ, in the same ASYNCX_IOC_ENTER call. When the wait fails
+ * after SQEs were consumed (a signal), the consumed count is returned rather
+ * than the error, as the SQEs cannot be taken back; their CQEs will come.
+ *
+ * Context: both the submitter and the reaper.
+ * Return: the number of SQEs consumed, or a negative errno: -EINVAL when
+ * @wait_nr exceeds the CQ's size, -EBUSY as asyncx_submit(), -EINTR when a
+ * signal came before anything was consumed.
+ */
+int asyncx_submit_and_wait(struct asyncx_ring *ring, unsigned int wait_nr);
+
+/**
+ * asyncx_wait_cqe_nr() - wait until some CQEs are ready
+ * @ring: the ring
+ * @cqe_ptr: out: the first CQE (at the CQ head), or NULL on error
+ * @wait_nr: CQEs to wait for (1 .. the CQ's size)
+ *
+ * Returns at once when @wait_nr CQEs are already in the CQ; otherwise waits
+ * in ASYNCX_IOC_ENTER without a time limit. Does not submit: SQEs handed out
+ * and not submitted stay where they are. Frees nothing: call
+ * asyncx_cqe_seen() or asyncx_cq_advance() when done with the CQEs.
+ *
+ * Context: the reaper.
+ * Return: 0 with the first CQE in @cqe_ptr, or a negative errno: -EINVAL
+ * when @wait_nr is 0 or exceeds the CQ's size, -EINTR when a signal came.
+ */
+int asyncx_wait_cqe_nr(struct asyncx_ring *ring, struct asyncx_cqe **cqe_ptr,
+		       unsigned int wait_nr);
+
+/**
+ * asyncx_wait_cqe() - wait for a CQE
+ * @ring: the ring
+ * @cqe_ptr: out: the CQE at the CQ head, or NULL on error
+ *
+ * asyncx_wait_cqe_nr() with @wait_nr 1.
+ *
+ * Context: the reaper.
+ * Return: 0 with the CQE in @cqe_ptr, or a negative errno (-EINTR).
+ */
+int asyncx_wait_cqe(struct asyncx_ring *ring, struct asyncx_cqe **cqe_ptr);
+
+/**
+ * asyncx_wait_cqe_timeout() - wait for a CQE, for at most some time
+ * @ring: the ring
+ * @cqe_ptr: out: the CQE at the CQ head, or NULL on error
+ * @ts: the longest wait, relative (CLOCK_MONOTONIC); NULL waits without
+ *	limit; zero only looks
+ *
+ * As asyncx_wait_cqe(), but gives up after @ts. A zero @ts does not enter
+ * the kernel. The time limit holds over the whole call, also when the
+ * module wakes it before a CQE is there.
+ *
+ * Context: the reaper.
+ * Return: 0 with the CQE in @cqe_ptr, or a negative errno: -ETIME when @ts
+ * passed with the CQ empty, -EINVAL for a negative or unnormalised @ts,
+ * -EINTR when a signal came.
+ */
+int asyncx_wait_cqe_timeout(struct asyncx_ring *ring,
+			    struct asyncx_cqe **cqe_ptr,
+			    const struct __kernel_timespec *ts);
+
+/**
+ * asyncx_sq_ready() - SQEs not consumed by the module yet
+ * @ring: the ring
+ *
+ * Counts the SQEs handed out by asyncx_get_sqe() that the module has not
+ * consumed: those not submitted yet and those published but left over by a
+ * submit that failed.
+ *
+ * Context: the submitter.
+ * Return: the number of such SQEs.
+ */
+static inline unsigned int asyncx_sq_ready(const struct asyncx_ring *ring)
+{
+	return ring->sq.sqe_tail - __asyncx_sq_khead_acquire(&ring->sq);
+}
+
+/**
+ * asyncx_sq_space_left() - free SQE slots
+ * @ring: the ring
+ *
+ * Context: the submitter.
+ * Return: how many more times asyncx_get_sqe() succeeds before the next
+ * submit.
+ */
+static inline unsigned int asyncx_sq_space_left(const struct asyncx_ring *ring)
+{
+	return ring->sq.ring_entries - asyncx_sq_ready(ring);
+}
+
+/**
+ * asyncx_get_sqe() - hand out the next free SQE
+ * @ring: the ring
+ *
+ * The SQE comes zeroed; fill it with a prep helper (asyncx_prep_nop(), ...)
+ * and the setters, in any order. It goes to the module with the next
+ * asyncx_submit(). An SQE handed out cannot be given back: submit it, as a
+ * NOP if it is not needed.
+ *
+ * Context: the submitter.
+ * Return: the SQE, or NULL when the SQ is full (submit first).
+ */
+static inline struct asyncx_sqe *asyncx_get_sqe(struct asyncx_ring *ring)
+{
+	struct asyncx_sq *sq = &ring->sq;
+	struct asyncx_sqe *sqe;
+
+	/* Acquire pairs with the kernel's SQ head release: slots are free. */
+	if (sq->sqe_tail - __asyncx_sq_khead_acquire(sq) >= sq->ring_entries)
+		return NULL;
+	sqe = &sq->sqes[sq->sqe_tail & sq->ring_mask];
+	sq->sqe_tail++;
+	memset(sqe, 0, sizeof(*sqe));
+	return sqe;
+}
+
+/**
+ * asyncx_cq_ready() - CQEs ready to be reaped
+ * @ring: the ring
+ *
+ * Context: the reaper.
+ * Return: the number of CQEs between the CQ head and the CQ tail.
+ */
+static inline unsigned int asyncx_cq_ready(const struct asyncx_ring *ring)
+{
+	/* Acquire pairs with the kernel's CQ tail release: CQEs are written. */
+	return __asyncx_cq_ktail_acquire(&ring->cq) -
+	       __asyncx_cq_khead_read(&ring->cq);
+}
+
+/**
+ * asyncx_peek_batch_cqe() - look at the CQEs ready, without waiting
+ * @ring: the ring
+ * @cqes: out: pointers to the CQEs, oldest first
+ * @count: room in @cqes
+ *
+ * Frees nothing: call asyncx_cq_advance() with the number used.
+ *
+ * Context: the reaper.
+ * Return: the number of pointers stored (0 .. @count).
+ */
+static inline unsigned int asyncx_peek_batch_cqe(struct asyncx_ring *ring,
+						 struct asyncx_cqe **cqes,
+						 unsigned int count)
+{
+	struct asyncx_cq *cq = &ring->cq;
+	unsigned int head = __asyncx_cq_khead_read(cq);
+	/* Acquire pairs with the kernel's CQ tail release: CQEs are written. */
+	unsigned int ready = __asyncx_cq_ktail_acquire(cq) - head;
+	unsigned int i;
+
+	if (count > ready)
+		count = ready;
+	for (i = 0; i < count; i++)
+		cqes[i] = &cq->cqes[(head + i) & cq->ring_mask];
+	return count;
+}
+
+/**
+ * asyncx_peek_cqe() - look at the CQE at the CQ head, without waiting
+ * @ring: the ring
+ * @cqe_ptr: out: the CQE, or NULL when there is none
+ *
+ * Frees nothing: call asyncx_cqe_seen() when done with it.
+ *
+ * Context: the reaper.
+ * Return: 0 with the CQE in @cqe_ptr, or -EAGAIN when the CQ is empty.
+ */
+static inline int asyncx_peek_cqe(struct asyncx_ring *ring,
+				  struct asyncx_cqe **cqe_ptr)
+{
+	if (asyncx_peek_batch_cqe(ring, cqe_ptr, 1))
+		return 0;
+	*cqe_ptr = NULL;
+	return -EAGAIN;
+}
+
+/**
+ * asyncx_cq_advance() - free CQEs
+ * @ring: the ring
+ * @nr: how many CQEs to free from the CQ head (at most asyncx_cq_ready())
+ *
+ * The module may overwrite them from then on: read what you need first.
+ *
+ * Context: the reaper.
+ */
+static inline void asyncx_cq_advance(struct asyncx_ring *ring, unsigned int nr)
+{
+	struct asyncx_cq *cq = &ring->cq;
+
+	if (nr)
+		/* Release pairs with the kernel's CQ head acquire: reads done. */
+		__asyncx_cq_khead_release(cq, __asyncx_cq_khead_read(cq) + nr);
+}
+
+/**
+ * asyncx_cqe_seen() - free the CQE at the CQ head
+ * @ring: the ring
+ * @cqe: the CQE returned by asyncx_peek_cqe() or the asyncx_wait_cqe() family; NULL
+ *	(what those leave on error) frees nothing
+ *
+ * The CQE at the head is the one freed, whatever @cqe points to: free CQEs
+ * in the order they came.
+ *
+ * Context: the reaper.
+ */
+static inline void asyncx_cqe_seen(struct asyncx_ring *ring,
+				   const struct asyncx_cqe *cqe)
+{
+	if (cqe)
+		asyncx_cq_advance(ring, 1);
+}
+
+/**
+ * asyncx_for_each_cqe() - iterate over the CQEs ready, oldest first
+ * @ring: the ring
+ * @head: an unsigned int the macro uses as the cursor
+ * @cqe: a struct asyncx_cqe pointer set to each CQE in turn
+ *
+ * Frees nothing: count the iterations and call asyncx_cq_advance() after
+ * the loop. CQEs posted while the loop runs are visited too.
+ *
+ * Context: the reaper.
+ */
+#define asyncx_for_each_cqe(ring, head, cqe)				\
+	for ((head) = __asyncx_cq_khead_read(&(ring)->cq);		\
+	     /* Acquire pairs with the kernel's CQ tail release. */	\
+	     (head) != __asyncx_cq_ktail_acquire(&(ring)->cq) &&		\
+	     ((cqe) = &(ring)->cq.cqes[(head) & (ring)->cq.ring_mask], 1); \
+	     (head)++)
+
+/**
+ * asyncx_cq_has_overflow() - do completions wait in the overflow list?
+ * @ring: the ring
+ *
+ * The module puts completions in an overflow list when the CQ is full
+ * (ASYNCX_FEAT_NODROP) and refuses new submissions with -EBUSY until they
+ * have moved into the CQ. Reap CQEs to make room; the waiting functions
+ * enter the kernel, which moves them.
+ *
+ * Context: any; the answer is a snapshot.
+ * Return: nonzero when ASYNCX_SQ_CQ_OVERFLOW is set in the SQ flags word.
+ */
+static inline int asyncx_cq_has_overflow(const struct asyncx_ring *ring)
+{
+	/* A hint with nothing to order against: a relaxed load is enough. */
+	return !!(__atomic_load_n(ring->sq.kflags, __ATOMIC_RELAXED) &
+		  ASYNCX_SQ_CQ_OVERFLOW);
+}
+
+/**
+ * asyncx_sqe_set_data64() - set the value the CQE will carry
+ * @sqe: the SQE
+ * @data: copied unchanged into the user_data of the operation's CQE
+ */
+static inline void asyncx_sqe_set_data64(struct asyncx_sqe *sqe, __u64 data)
+{
+	sqe->user_data = data;
+}
+
+/**
+ * asyncx_cqe_get_data64() - the value set with asyncx_sqe_set_data64()
+ * @cqe: the CQE
+ *
+ * Return: the CQE's user_data.
+ */
+static inline __u64 asyncx_cqe_get_data64(const struct asyncx_cqe *cqe)
+{
+	return cqe->user_data;
+}
+
+/**
+ * asyncx_sqe_set_flags() - set the SQE flags
+ * @sqe: the SQE
+ * @flags: ASYNCX_SQE_* flags (none are defined yet: any bit is -EINVAL)
+ */
+static inline void asyncx_sqe_set_flags(struct asyncx_sqe *sqe,
+					unsigned int flags)
+{
+	sqe->flags = (__u8)flags;
+}
+
+/**
+ * asyncx_sqe_set_prio() - set the priority class of the operation
+ * @sqe: the SQE
+ * @prio: ASYNCX_PRIO_NORMAL (the default), ASYNCX_PRIO_HIGH or
+ *	ASYNCX_PRIO_LOW
+ */
+static inline void asyncx_sqe_set_prio(struct asyncx_sqe *sqe,
+				       unsigned int prio)
+{
+	sqe->prio = (__u8)prio;
+}
+
+/**
+ * asyncx_prep_rw() - fill the operation fields of an SQE
+ * @op: the ASYNCX_OP_* opcode
+ * @sqe: the SQE, from asyncx_get_sqe()
+ * @fd: the file, where the op has one (else 0)
+ * @addr: buffer or argument address, where the op has one (else NULL)
+ * @len: length, count or op-specific value
+ * @off: file offset or op-specific value
+ *
+ * Every prep helper funnels into this one. It sets opcode, fd, addr, len,
+ * off and clears op_flags; it leaves flags, prio and user_data alone, so the
+ * setters may come before or after it.
+ */
+static inline void asyncx_prep_rw(int op, struct asyncx_sqe *sqe, int fd,
+				  const void *addr, unsigned int len, __u64 off)
+{
+	sqe->opcode = (__u8)op;
+	sqe->fd = fd;
+	sqe->off = off;
+	sqe->addr = (__u64)(uintptr_t)addr;
+	sqe->len = len;
+	sqe->op_flags = 0;
+}
+
+/**
+ * asyncx_prep_nop() - prepare a NOP, which completes with 0
+ * @sqe: the SQE
+ */
+static inline void asyncx_prep_nop(struct asyncx_sqe *sqe)
+{
+	asyncx_prep_rw(ASYNCX_OP_NOP, sqe, 0, NULL, 0, 0);
+}
+
+/**
+ * asyncx_prep_nop_result() - prepare a NOP that completes with @res
+ * @sqe: the SQE
+ * @res: the CQE's res, any value (a negative errno for a made-up failure)
+ *
+ * Uses ASYNCX_NOP_RESULT; meant for tests.
+ */
+static inline void asyncx_prep_nop_result(struct asyncx_sqe *sqe, int res)
+{
+	asyncx_prep_rw(ASYNCX_OP_NOP, sqe, 0, NULL, (unsigned int)res, 0);
+	sqe->op_flags = ASYNCX_NOP_RESULT;
+}
+
+/**
+ * asyncx_prep_timeout() - prepare a timeout
+ * @sqe: the SQE
+ * @ts: when to complete: relative, or an absolute CLOCK_MONOTONIC time with
+ *	ASYNCX_TIMEOUT_ABS; read by the module when it consumes the SQE, so
+ *	it must stay valid until asyncx_submit() has counted the SQE
+ * @flags: ASYNCX_TIMEOUT_* flags
+ *
+ * The CQE comes with res -ETIME when the time has passed.
+ */
+static inline void asyncx_prep_timeout(struct asyncx_sqe *sqe,
+				       const struct __kernel_timespec *ts,
+				       unsigned int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_TIMEOUT, sqe, 0, ts, 1, 0);
+	sqe->op_flags = flags;
+}
 
 #ifdef __cplusplus
 }

@@ -3,11 +3,27 @@
  * asyncx: userspace ABI of /dev/asyncx.
  *
  * This header is the single source of truth for the ABI: the module and
- * libasyncx both include it. Rules: fixed-width types only, explicit
- * padding, reserved fields must be zero, values are only ever appended.
+ * libasyncx both include it. Rules: fixed-width types only, pointers as
+ * __u64, explicit padding, reserved fields must be zero (else -EINVAL),
+ * unknown flags and opcodes are rejected, values are only ever appended.
+ *
+ * The protocol, as io_uring's: a context has a submission queue (SQ: head
+ * and tail indices, and an array of SQEs indexed by index & ring_mask) and
+ * a completion queue (CQ: indices and an array of CQEs), mapped into the
+ * process in three regions (ASYNCX_OFF_*). The application fills the SQE at
+ * the SQ tail and publishes the tail with a release store; the kernel reads
+ * the tail with an acquire load, consumes SQEs from the head and publishes
+ * the head with a release store. The kernel writes CQEs at the CQ tail and
+ * publishes it with a release store; the application reads them after an
+ * acquire load of the tail and frees them with a release store of the CQ
+ * head, which the kernel reads with an acquire load. Indices are free-running
+ * __u32 counters.
  */
 #ifndef _UAPI_LINUX_ASYNCX_H
 #define _UAPI_LINUX_ASYNCX_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
 
 /**
  * ASYNCX_DEVICE_NAME - name of the misc device; its node is /dev/asyncx.
@@ -15,5 +31,207 @@
  * Each open() of the node creates one independent context.
  */
 #define ASYNCX_DEVICE_NAME	"asyncx"
+
+/**
+ * struct asyncx_sqe - a submission queue entry (64 bytes)
+ * @opcode: what to do, an ASYNCX_OP_* value
+ * @flags: ASYNCX_SQE_* flags
+ * @prio: priority class of the operation, an ASYNCX_PRIO_* value
+ * @resv0: reserved, must be zero
+ * @fd: the file the operation works on, where it has one
+ * @off: file offset (READ, WRITE), or op-specific (see each op)
+ * @addr: user address of a buffer or argument struct, where the op has one
+ * @len: buffer length, count, or op-specific (see each op)
+ * @op_flags: flags of the operation (ASYNCX_NOP_*, ASYNCX_TIMEOUT_*, ...)
+ * @user_data: copied unchanged into the operation's CQE(s)
+ * @resv: reserved for composition (groups, deadlines, retry), must be zero
+ */
+struct asyncx_sqe {
+	__u8	opcode;
+	__u8	flags;
+	__u8	prio;
+	__u8	resv0;
+	__s32	fd;
+	__u64	off;
+	__u64	addr;
+	__u32	len;
+	__u32	op_flags;
+	__u64	user_data;
+	__u64	resv[3];
+};
+
+/**
+ * struct asyncx_cqe - a completion queue entry (16 bytes)
+ * @user_data: the user_data of the SQE this completes
+ * @res: the result: >= 0 on success (op-specific), or a negative errno
+ * @flags: ASYNCX_CQE_F_* flags
+ */
+struct asyncx_cqe {
+	__u64	user_data;
+	__s32	res;
+	__u32	flags;
+};
+
+/**
+ * enum asyncx_op - operation codes (only ever appended)
+ * @ASYNCX_OP_NOP: do nothing and complete with 0, or with (__s32)len when
+ *	op_flags has ASYNCX_NOP_RESULT (for tests); fd, off, addr (and len
+ *	without ASYNCX_NOP_RESULT) must be zero
+ * @ASYNCX_OP_TIMEOUT: complete with -ETIME when the time in the struct
+ *	__kernel_timespec at addr has passed: relative to now, or absolute
+ *	with ASYNCX_TIMEOUT_ABS, both on CLOCK_MONOTONIC; len must be 1, fd
+ *	and off zero
+ * @ASYNCX_OP_LAST: number of opcodes; not an opcode
+ */
+enum asyncx_op {
+	ASYNCX_OP_NOP,
+	ASYNCX_OP_TIMEOUT,
+	ASYNCX_OP_LAST,
+};
+
+/* asyncx_sqe.flags: none defined yet; any bit set is -EINVAL. */
+
+/* asyncx_sqe.prio */
+#define ASYNCX_PRIO_NORMAL	0	/* the default */
+#define ASYNCX_PRIO_HIGH	1
+#define ASYNCX_PRIO_LOW		2
+
+/* op_flags of ASYNCX_OP_NOP */
+#define ASYNCX_NOP_RESULT	(1U << 0)	/* complete with (__s32)len */
+
+/* op_flags of ASYNCX_OP_TIMEOUT */
+#define ASYNCX_TIMEOUT_ABS	(1U << 0)	/* absolute CLOCK_MONOTONIC time */
+
+/* asyncx_cqe.flags: none defined yet. */
+
+/**
+ * struct asyncx_sq_offsets - where the SQ ring's fields are in the mapping
+ * at ASYNCX_OFF_SQ_RING (byte offsets, filled in by ASYNCX_IOC_SETUP)
+ * @head: __u32, consumer index, written by the kernel
+ * @tail: __u32, producer index, written by the application
+ * @ring_mask: __u32, entries - 1
+ * @ring_entries: __u32, number of SQEs
+ * @flags: __u32, ASYNCX_SQ_* flags, written by the kernel
+ * @dropped: __u32, completions lost because memory for the overflow list
+ *	could not be allocated (the only way a completion can be lost)
+ * @resv: reserved, zero
+ */
+struct asyncx_sq_offsets {
+	__u32	head;
+	__u32	tail;
+	__u32	ring_mask;
+	__u32	ring_entries;
+	__u32	flags;
+	__u32	dropped;
+	__u32	resv[2];
+};
+
+/* Flags in the SQ ring's flags word. */
+#define ASYNCX_SQ_CQ_OVERFLOW	(1U << 0)	/* completions wait in the overflow list */
+
+/**
+ * struct asyncx_cq_offsets - where the CQ ring's fields are in the mapping
+ * at ASYNCX_OFF_CQ_RING (byte offsets, filled in by ASYNCX_IOC_SETUP)
+ * @head: __u32, consumer index, written by the application
+ * @tail: __u32, producer index, written by the kernel
+ * @ring_mask: __u32, entries - 1
+ * @ring_entries: __u32, number of CQEs
+ * @overflow: __u32, completions that went through the overflow list
+ * @cqes: offset of the array of struct asyncx_cqe
+ * @resv: reserved, zero
+ */
+struct asyncx_cq_offsets {
+	__u32	head;
+	__u32	tail;
+	__u32	ring_mask;
+	__u32	ring_entries;
+	__u32	overflow;
+	__u32	cqes;
+	__u32	resv[2];
+};
+
+/**
+ * struct asyncx_params - argument of ASYNCX_IOC_SETUP
+ * @sq_entries: in: SQ size wanted (rounded up to a power of two, at most
+ *	ASYNCX_MAX_ENTRIES); out: the size
+ * @cq_entries: in: CQ size wanted if flags has ASYNCX_SETUP_CQSIZE (at
+ *	least sq_entries), else ignored; out: the size (default 2 * SQ)
+ * @flags: ASYNCX_SETUP_* flags
+ * @features: out: ASYNCX_FEAT_* bits of this module
+ * @resv: reserved, must be zero
+ * @sq_off: out: layout of the SQ ring mapping
+ * @cq_off: out: layout of the CQ ring mapping
+ */
+struct asyncx_params {
+	__u32	sq_entries;
+	__u32	cq_entries;
+	__u32	flags;
+	__u32	features;
+	__u32	resv[4];
+	struct asyncx_sq_offsets sq_off;
+	struct asyncx_cq_offsets cq_off;
+};
+
+#define ASYNCX_MAX_ENTRIES	4096		/* largest SQ; CQ up to twice that */
+
+/* asyncx_params.flags */
+#define ASYNCX_SETUP_CQSIZE	(1U << 0)	/* cq_entries is given */
+
+/* asyncx_params.features */
+#define ASYNCX_FEAT_NODROP	(1U << 0)	/* full CQ spills to an overflow list */
+
+/*
+ * mmap offsets of the three regions. Each must be mapped MAP_SHARED, at
+ * offset 0 of its region, with any length up to the region's size:
+ * sq_off's largest offset + 4, sq_entries * 64, and cq_off.cqes +
+ * cq_entries * 16 bytes (each rounded up to a page is the most).
+ */
+#define ASYNCX_OFF_SQ_RING	0ULL
+#define ASYNCX_OFF_CQ_RING	0x8000000ULL
+#define ASYNCX_OFF_SQES		0x10000000ULL
+
+/**
+ * struct asyncx_enter - argument of ASYNCX_IOC_ENTER
+ * @to_submit: SQEs to consume from the SQ head (at most the SQ's count)
+ * @min_complete: with ASYNCX_ENTER_GETEVENTS, wait until at least this
+ *	many CQEs are in the CQ
+ * @flags: ASYNCX_ENTER_* flags
+ * @resv0: reserved, must be zero
+ * @timeout_ns: with ASYNCX_ENTER_GETEVENTS, the longest wait in ns; 0
+ *	waits without limit
+ * @resv: reserved, must be zero
+ *
+ * Each enter first moves completions waiting in the overflow list into
+ * the CQ, as far as there is room. It then consumes min(to_submit, SQEs
+ * published and not yet consumed) SQEs; an invalid SQE is consumed too and
+ * completes with a negative errno in its CQE, never failing the batch.
+ * Each SQE (and any user memory it points to, such as a TIMEOUT's
+ * timespec) is read once, when it is consumed. With GETEVENTS it then
+ * waits until min_complete (at most the CQ size) CQEs are in the CQ,
+ * moving overflowed ones in as room appears; a wait for nothing is done by
+ * leaving GETEVENTS out.
+ *
+ * The ioctl returns the number of SQEs consumed if that is not zero, else
+ * 0 or a negative errno: -EBUSY when to_submit > 0 while completions still
+ * wait in the overflow list, -ETIME when the wait timed out, -EINTR when a
+ * signal arrived, -EBADFD before ASYNCX_IOC_SETUP.
+ */
+struct asyncx_enter {
+	__u32	to_submit;
+	__u32	min_complete;
+	__u32	flags;
+	__u32	resv0;
+	__u64	timeout_ns;
+	__u64	resv[2];
+};
+
+/* asyncx_enter.flags */
+#define ASYNCX_ENTER_GETEVENTS	(1U << 0)	/* wait for min_complete CQEs */
+
+#define ASYNCX_IOC_MAGIC	0xAE
+/* Set up the rings of a new context; once per open file. */
+#define ASYNCX_IOC_SETUP	_IOWR(ASYNCX_IOC_MAGIC, 0x00, struct asyncx_params)
+/* Submit and/or wait; returns the number of SQEs consumed. */
+#define ASYNCX_IOC_ENTER	_IOW(ASYNCX_IOC_MAGIC, 0x01, struct asyncx_enter)
 
 #endif /* _UAPI_LINUX_ASYNCX_H */

@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx: contexts and their rings — setup, mmap, submission (the enter
+ * ioctl), completion posting with the overflow list, waiting, poll, and
+ * the requests that run on the executor.
+ */
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "ctx.h"
+#include "opdef.h"
+
+/**
+ * DOC: completions
+ *
+ * CQEs are posted in process context only — by the submitter for inline
+ * ops and by executor workers for the others — under ctx->cq_lock. When the
+ * CQ is full (or older CQEs already wait), the CQE goes to the tail of the
+ * overflow list and ASYNCX_SQ_CQ_OVERFLOW is set in the SQ flags word. Each
+ * enter moves waiting CQEs into the CQ, in order, as room appears; while
+ * any wait, enter refuses new submissions with -EBUSY. Only a failed
+ * allocation of an overflow entry loses a CQE; the SQ ring's dropped
+ * counter counts those.
+ */
+
+struct axq_overflow_cqe {
+	struct list_head	node;
+	struct asyncx_cqe	cqe;
+};
+
+static struct kmem_cache *axq_req_cache;
+
+static void *axq_ring_alloc(size_t size)
+{
+	return (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					__GFP_NOWARN | __GFP_COMP,
+					get_order(size));
+}
+
+static void axq_ring_free(void *ring, size_t size)
+{
+	if (ring)
+		free_pages((unsigned long)ring, get_order(size));
+}
+
+/**
+ * axq_ctx_put() - drop a reference to a context; free it with the last
+ * @ctx: the context
+ *
+ * Context: process context.
+ */
+void axq_ctx_put(struct axq_ctx *ctx)
+{
+	struct axq_overflow_cqe *o, *next;
+
+	if (!refcount_dec_and_test(&ctx->refs))
+		return;
+	list_for_each_entry_safe(o, next, &ctx->overflow, node)
+		kfree(o);
+	axq_ring_free(ctx->sq, ctx->sq_size);
+	axq_ring_free(ctx->sqes, ctx->sqes_size);
+	axq_ring_free(ctx->cq, ctx->cq_size);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+}
+
+/* ------------------------------------------------------------ completions */
+
+static u32 axq_cq_free_slots(struct axq_ctx *ctx)
+{
+	/* Acquire: pairs with the application's release store of the CQ
+	 * head, so it is done reading the CQEs we overwrite.
+	 */
+	u32 head = smp_load_acquire(&ctx->cq->head);
+
+	return ctx->cq->ring_entries - (ctx->cq_tail - head);
+}
+
+static void axq_cq_write(struct axq_ctx *ctx, const struct asyncx_cqe *cqe)
+{
+	lockdep_assert_held(&ctx->cq_lock);
+	ctx->cq->cqes[ctx->cq_tail & ctx->cq->ring_mask] = *cqe;
+	ctx->cq_tail++;
+}
+
+static void axq_cq_publish(struct axq_ctx *ctx)
+{
+	lockdep_assert_held(&ctx->cq_lock);
+	/* Release: the CQEs before the tail; pairs with the application's
+	 * acquire load of the CQ tail.
+	 */
+	smp_store_release(&ctx->cq->tail, ctx->cq_tail);
+}
+
+/* Move what fits of the overflow list into the CQ. */
+static void axq_cq_flush_locked(struct axq_ctx *ctx)
+{
+	struct axq_overflow_cqe *o;
+	u32 room = axq_cq_free_slots(ctx);
+	bool moved = false;
+
+	lockdep_assert_held(&ctx->cq_lock);
+	while (room && !list_empty(&ctx->overflow)) {
+		o = list_first_entry(&ctx->overflow, struct axq_overflow_cqe, node);
+		list_del(&o->node);
+		axq_cq_write(ctx, &o->cqe);
+		kfree(o);
+		room--;
+		moved = true;
+	}
+	if (moved)
+		axq_cq_publish(ctx);
+	if (list_empty(&ctx->overflow))
+		WRITE_ONCE(ctx->sq->flags,
+			   READ_ONCE(ctx->sq->flags) & ~ASYNCX_SQ_CQ_OVERFLOW);
+}
+
+static bool axq_cq_flush(struct axq_ctx *ctx)
+{
+	bool empty;
+
+	spin_lock(&ctx->cq_lock);
+	if (!list_empty(&ctx->overflow))
+		axq_cq_flush_locked(ctx);
+	empty = list_empty(&ctx->overflow);
+	spin_unlock(&ctx->cq_lock);
+	return empty;
+}
+
+/**
+ * axq_post_cqe() - post a completion
+ * @ctx: the context (rings set up)
+ * @user_data: the SQE's user_data
+ * @res: the result
+ * @flags: ASYNCX_CQE_F_* flags
+ *
+ * Goes to the CQ, or to the overflow list when the CQ is full or older
+ * CQEs already wait there, so CQEs stay in order.
+ *
+ * Context: process context; takes ctx->cq_lock; does not sleep.
+ */
+void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
+{
+	struct asyncx_cqe cqe = { .user_data = user_data, .res = res,
+				  .flags = flags };
+	struct axq_overflow_cqe *o;
+
+	spin_lock(&ctx->cq_lock);
+	if (likely(list_empty(&ctx->overflow)) && axq_cq_free_slots(ctx)) {
+		axq_cq_write(ctx, &cqe);
+		axq_cq_publish(ctx);
+		spin_unlock(&ctx->cq_lock);
+		goto wake;
+	}
+	spin_unlock(&ctx->cq_lock);
+
+	o = kmalloc(sizeof(*o), GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+	spin_lock(&ctx->cq_lock);
+	if (!o) {
+		WRITE_ONCE(ctx->sq->dropped, READ_ONCE(ctx->sq->dropped) + 1);
+	} else {
+		o->cqe = cqe;
+		list_add_tail(&o->node, &ctx->overflow);
+		WRITE_ONCE(ctx->cq->overflow, READ_ONCE(ctx->cq->overflow) + 1);
+		WRITE_ONCE(ctx->sq->flags,
+			   READ_ONCE(ctx->sq->flags) | ASYNCX_SQ_CQ_OVERFLOW);
+		/* Room may have appeared meanwhile. */
+		axq_cq_flush_locked(ctx);
+	}
+	spin_unlock(&ctx->cq_lock);
+wake:
+	/* Full barrier in wq_has_sleeper(): pairs with the waiter's barrier
+	 * between queueing itself and testing the CQ.
+	 */
+	if (wq_has_sleeper(&ctx->cq_wait))
+		wake_up(&ctx->cq_wait);
+}
+
+static u32 axq_cq_ready(struct axq_ctx *ctx)
+{
+	/* Acquire: pairs with the application's release of the CQ head. */
+	return READ_ONCE(ctx->cq_tail) - smp_load_acquire(&ctx->cq->head);
+}
+
+/* --------------------------------------------------------------- requests */
+
+static void axq_req_drop(struct axq_future *fut);
+
+static enum axq_poll axq_req_poll(struct axq_future *fut,
+				  struct axq_context *cx, long *out)
+{
+	struct axq_req *req = container_of(fut, struct axq_req, fut);
+	struct axq_ctx *ctx = req->ctx;
+	enum axq_poll ready;
+	bool cancel;
+	int res = 0;
+
+	if (unlikely(!req->task)) {
+		/* First poll: remember the task so that close can cancel it. */
+		spin_lock(&ctx->inflight_lock);
+		cancel = req->cancel;
+		if (!cancel)
+			req->task = axq_waker_get(cx);
+		spin_unlock(&ctx->inflight_lock);
+		if (cancel) {
+			*out = -ECANCELED;
+			return AXQ_READY;
+		}
+	}
+	ready = axq_opdefs[req->opcode].poll(req, cx, &res);
+	if (ready == AXQ_READY) {
+		axq_post_cqe(ctx, req->user_data, res, 0);
+		req->posted = true;
+		*out = res;
+	}
+	return ready;
+}
+
+static const struct axq_future_ops axq_req_fut_ops = {
+	.name	= "asyncx_req",
+	.poll	= axq_req_poll,
+	.drop	= axq_req_drop,
+};
+
+static void axq_req_drop(struct axq_future *fut)
+{
+	struct axq_req *req = container_of(fut, struct axq_req, fut);
+	struct axq_ctx *ctx = req->ctx;
+	const struct axq_opdef *def = &axq_opdefs[req->opcode];
+	struct axq_task *task;
+
+	if (def->cleanup)
+		def->cleanup(req);
+	spin_lock(&ctx->inflight_lock);
+	list_del(&req->node);
+	task = req->task;
+	req->task = NULL;
+	spin_unlock(&ctx->inflight_lock);
+	if (task)
+		axq_waker_put(task);
+	/* Cancelled before completing: its CQE says so. */
+	if (!req->posted)
+		axq_post_cqe(ctx, req->user_data, -ECANCELED, 0);
+	kmem_cache_free(axq_req_cache, req);
+	axq_ctx_put(ctx);
+}
+
+/* Hand a prepared request to the executor. */
+static int axq_req_start(struct axq_ctx *ctx, const struct axq_req *proto)
+{
+	struct axq_task *task;
+	struct axq_req *req;
+
+	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
+	if (!req)
+		return -ENOMEM;
+	*req = *proto;
+	req->fut.ops = &axq_req_fut_ops;
+	req->task = NULL;
+	req->cancel = false;
+	req->posted = false;
+
+	refcount_inc(&ctx->refs);
+	spin_lock(&ctx->inflight_lock);
+	list_add_tail(&req->node, &ctx->inflight);
+	spin_unlock(&ctx->inflight_lock);
+
+	task = axq_spawn(&req->fut, req->prio, GFP_KERNEL_ACCOUNT);
+	if (IS_ERR(task)) {
+		spin_lock(&ctx->inflight_lock);
+		list_del(&req->node);
+		spin_unlock(&ctx->inflight_lock);
+		kmem_cache_free(axq_req_cache, req);
+		axq_ctx_put(ctx);
+		return PTR_ERR(task);
+	}
+	/* From here on the request belongs to its task. */
+	axq_task_put(task);
+	return 0;
+}
+
+static const u8 axq_prio_map[] = {
+	[ASYNCX_PRIO_NORMAL]	= AXQ_PRIO_NORMAL,
+	[ASYNCX_PRIO_HIGH]	= AXQ_PRIO_HIGH,
+	[ASYNCX_PRIO_LOW]	= AXQ_PRIO_LOW,
+};
+
+/* Validate and run one SQE (a private copy); every outcome is a CQE. */
+static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
+{
+	const struct axq_opdef *def;
+	struct axq_req req;
+	unsigned int op;
+	int ret;
+
+	req.user_data = sqe->user_data;
+	op = sqe->opcode;
+	if (op >= ASYNCX_OP_LAST || sqe->flags || sqe->resv0 ||
+	    sqe->prio >= ARRAY_SIZE(axq_prio_map) ||
+	    memchr_inv(sqe->resv, 0, sizeof(sqe->resv))) {
+		ret = -EINVAL;
+		goto post;
+	}
+	op = array_index_nospec(op, ASYNCX_OP_LAST);
+	def = &axq_opdefs[op];
+	req.ctx = ctx;
+	req.opcode = op;
+	req.prio = axq_prio_map[array_index_nospec(sqe->prio,
+						   ARRAY_SIZE(axq_prio_map))];
+	ret = def->prep(&req, sqe);
+	if (ret)
+		goto post;
+	if (def->issue) {
+		ret = def->issue(&req);
+		goto post;
+	}
+	ret = axq_req_start(ctx, &req);
+	if (!ret)
+		return;
+post:
+	axq_post_cqe(ctx, req.user_data, ret, 0);
+}
+
+/* ------------------------------------------------------------------ setup */
+
+/**
+ * axq_ctx_setup() - create the rings of a context (ASYNCX_IOC_SETUP)
+ * @ctx: the context
+ * @arg: the user's struct asyncx_params
+ *
+ * Context: process context; takes ctx->lock.
+ * Return: 0, -EFAULT, -EINVAL for bad parameters, -EBUSY if already set up,
+ * -ENOMEM.
+ */
+int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
+{
+	struct asyncx_params p;
+	u32 sq_entries, cq_entries;
+	int ret = 0;
+
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	if (p.flags & ~ASYNCX_SETUP_CQSIZE || memchr_inv(p.resv, 0, sizeof(p.resv)))
+		return -EINVAL;
+	if (!p.sq_entries || p.sq_entries > ASYNCX_MAX_ENTRIES)
+		return -EINVAL;
+	sq_entries = roundup_pow_of_two(p.sq_entries);
+	if (p.flags & ASYNCX_SETUP_CQSIZE) {
+		if (p.cq_entries < sq_entries ||
+		    p.cq_entries > 2 * ASYNCX_MAX_ENTRIES)
+			return -EINVAL;
+		cq_entries = roundup_pow_of_two(p.cq_entries);
+	} else {
+		cq_entries = 2 * sq_entries;
+	}
+
+	mutex_lock(&ctx->lock);
+	if (ctx->ready) {
+		ret = -EBUSY;
+		goto out;
+	}
+	ctx->sq_size = PAGE_ALIGN(sizeof(struct axq_sq_ring));
+	ctx->sqes_size = PAGE_ALIGN(sq_entries * sizeof(struct asyncx_sqe));
+	ctx->cq_size = PAGE_ALIGN(struct_size(ctx->cq, cqes, cq_entries));
+	ctx->sq = axq_ring_alloc(ctx->sq_size);
+	ctx->sqes = axq_ring_alloc(ctx->sqes_size);
+	ctx->cq = axq_ring_alloc(ctx->cq_size);
+	if (!ctx->sq || !ctx->sqes || !ctx->cq) {
+		axq_ring_free(ctx->sq, ctx->sq_size);
+		axq_ring_free(ctx->sqes, ctx->sqes_size);
+		axq_ring_free(ctx->cq, ctx->cq_size);
+		ctx->sq = NULL;
+		ctx->sqes = NULL;
+		ctx->cq = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	ctx->sq->ring_mask = sq_entries - 1;
+	ctx->sq->ring_entries = sq_entries;
+	ctx->cq->ring_mask = cq_entries - 1;
+	ctx->cq->ring_entries = cq_entries;
+
+	memset(&p, 0, sizeof(p));
+	p.sq_entries = sq_entries;
+	p.cq_entries = cq_entries;
+	p.features = ASYNCX_FEAT_NODROP;
+	p.sq_off.head = offsetof(struct axq_sq_ring, head);
+	p.sq_off.tail = offsetof(struct axq_sq_ring, tail);
+	p.sq_off.ring_mask = offsetof(struct axq_sq_ring, ring_mask);
+	p.sq_off.ring_entries = offsetof(struct axq_sq_ring, ring_entries);
+	p.sq_off.flags = offsetof(struct axq_sq_ring, flags);
+	p.sq_off.dropped = offsetof(struct axq_sq_ring, dropped);
+	p.cq_off.head = offsetof(struct axq_cq_ring, head);
+	p.cq_off.tail = offsetof(struct axq_cq_ring, tail);
+	p.cq_off.ring_mask = offsetof(struct axq_cq_ring, ring_mask);
+	p.cq_off.ring_entries = offsetof(struct axq_cq_ring, ring_entries);
+	p.cq_off.overflow = offsetof(struct axq_cq_ring, overflow);
+	p.cq_off.cqes = offsetof(struct axq_cq_ring, cqes);
+	/*
+	 * Release: the rings and their sizes before ready; pairs with the
+	 * acquire loads of ready in mmap, enter and poll, which then use the
+	 * rings without ctx->lock (mmap must not take it: it runs under the
+	 * mmap lock, which enter takes under ctx->lock when it reads user
+	 * memory).
+	 */
+	smp_store_release(&ctx->ready, true);
+	mutex_unlock(&ctx->lock);
+	/* On a fault the rings stay, and a retry answers -EBUSY. */
+	return copy_to_user(arg, &p, sizeof(p)) ? -EFAULT : 0;
+out:
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+/**
+ * axq_ctx_mmap() - map one of the three regions of a context
+ * @ctx: the context
+ * @vma: the mapping: offset ASYNCX_OFF_*, at most the region's size
+ *
+ * Context: process context (mmap, under the mmap lock).
+ * Return: 0, -EINVAL for an unknown offset, a size past the region or a
+ * context without rings, or the error of remap_pfn_range().
+ */
+int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma)
+{
+	unsigned long size = vma->vm_end - vma->vm_start;
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	size_t region;
+	void *ptr;
+
+	/* Acquire: pairs with the release in axq_ctx_setup(). */
+	if (!smp_load_acquire(&ctx->ready))
+		return -EINVAL;
+	switch (off) {
+	case ASYNCX_OFF_SQ_RING:
+		ptr = ctx->sq;
+		region = ctx->sq_size;
+		break;
+	case ASYNCX_OFF_SQES:
+		ptr = ctx->sqes;
+		region = ctx->sqes_size;
+		break;
+	case ASYNCX_OFF_CQ_RING:
+		ptr = ctx->cq;
+		region = ctx->cq_size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (size > region || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	return remap_pfn_range(vma, vma->vm_start,
+			       virt_to_phys(ptr) >> PAGE_SHIFT, size,
+			       vma->vm_page_prot);
+}
+
+/* ------------------------------------------------------------------ enter */
+
+static bool axq_cq_enough(struct axq_ctx *ctx, u32 min_complete)
+{
+	axq_cq_flush(ctx);
+	return axq_cq_ready(ctx) >= min_complete;
+}
+
+/**
+ * axq_ctx_enter() - submit and/or wait (ASYNCX_IOC_ENTER)
+ * @ctx: the context
+ * @arg: the user's struct asyncx_enter
+ *
+ * Context: process context; sleeps when asked to wait.
+ * Return: SQEs consumed if any, else 0 or a negative errno (see the uapi
+ * header).
+ */
+long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
+{
+	struct asyncx_sqe sqe;
+	struct asyncx_enter e;
+	u32 tail, head, n, i;
+	long ret = 0;
+
+	if (copy_from_user(&e, arg, sizeof(e)))
+		return -EFAULT;
+	if (e.flags & ~ASYNCX_ENTER_GETEVENTS || e.resv0 ||
+	    memchr_inv(e.resv, 0, sizeof(e.resv)))
+		return -EINVAL;
+	/* Acquire: pairs with the release in axq_ctx_setup(). */
+	if (!smp_load_acquire(&ctx->ready))
+		return -EBADFD;
+
+	if (e.to_submit) {
+		mutex_lock(&ctx->lock);
+		if (!axq_cq_flush(ctx)) {
+			mutex_unlock(&ctx->lock);
+			return -EBUSY;
+		}
+		head = ctx->sq_head;
+		/* Acquire: pairs with the application's release store of the
+		 * SQ tail, so the SQEs before it are written.
+		 */
+		tail = smp_load_acquire(&ctx->sq->tail);
+		n = min3(e.to_submit, tail - head, ctx->sq->ring_entries);
+		for (i = 0; i < n; i++) {
+			/* One copy: the application may change it under us. */
+			memcpy(&sqe, &ctx->sqes[(head + i) & ctx->sq->ring_mask],
+			       sizeof(sqe));
+			axq_submit_sqe(ctx, &sqe);
+		}
+		ctx->sq_head = head + n;
+		/* Release: we are done reading those SQEs; pairs with the
+		 * application's acquire load of the SQ head.
+		 */
+		smp_store_release(&ctx->sq->head, ctx->sq_head);
+		mutex_unlock(&ctx->lock);
+		ret = n;
+	}
+
+	if (e.flags & ASYNCX_ENTER_GETEVENTS && e.min_complete) {
+		u32 want = min(e.min_complete, ctx->cq->ring_entries);
+		long err;
+
+		ktime_t limit = ns_to_ktime(e.timeout_ns);
+
+		if (e.timeout_ns)
+			err = wait_event_interruptible_hrtimeout(ctx->cq_wait,
+								 axq_cq_enough(ctx, want),
+								 limit);
+		else
+			err = wait_event_interruptible(ctx->cq_wait,
+						       axq_cq_enough(ctx, want));
+		if (err == -ERESTARTSYS)
+			err = -EINTR;
+		if (!ret)
+			ret = err;
+	}
+	return ret;
+}
+
+/**
+ * axq_ctx_poll() - readiness of a context: readable when CQEs wait
+ * @ctx: the context
+ * @file: its file
+ * @pt: the poll table
+ *
+ * Context: process context.
+ * Return: EPOLLIN | EPOLLRDNORM when the CQ holds CQEs, else 0.
+ */
+__poll_t axq_ctx_poll(struct axq_ctx *ctx, struct file *file,
+		      struct poll_table_struct *pt)
+{
+	poll_wait(file, &ctx->cq_wait, pt);
+	/* Full barrier: our entry before the test; pairs with
+	 * wq_has_sleeper() in axq_post_cqe().
+	 */
+	smp_mb();
+	/* Acquire: pairs with the release in axq_ctx_setup(). */
+	if (smp_load_acquire(&ctx->ready) && axq_cq_ready(ctx))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+/**
+ * axq_ctx_release() - the file is closed: cancel what is in flight
+ * @ctx: the context
+ *
+ * Requests still in flight are cancelled; they drop their context
+ * reference as they finish, and the last one frees the context.
+ *
+ * Context: process context.
+ */
+void axq_ctx_release(struct axq_ctx *ctx)
+{
+	struct axq_req *req;
+
+	spin_lock(&ctx->inflight_lock);
+	list_for_each_entry(req, &ctx->inflight, node) {
+		if (req->task)
+			axq_task_cancel(req->task);
+		else
+			req->cancel = true;
+	}
+	spin_unlock(&ctx->inflight_lock);
+	axq_ctx_put(ctx);
+}
+
+#define AXQ_CHECK_FIELD(type, field, offset) \
+	BUILD_BUG_ON(offsetof(type, field) != (offset))
+
+/*
+ * The ABI never changes by accident: every struct size and field offset is
+ * pinned (with the sizes, the offsets also pin each field's size).
+ */
+static void axq_abi_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct asyncx_sqe) != 64);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, opcode, 0);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, flags, 1);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, prio, 2);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, resv0, 3);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, fd, 4);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, off, 8);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, addr, 16);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, len, 24);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, op_flags, 28);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, user_data, 32);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, resv, 40);
+
+	BUILD_BUG_ON(sizeof(struct asyncx_cqe) != 16);
+	AXQ_CHECK_FIELD(struct asyncx_cqe, user_data, 0);
+	AXQ_CHECK_FIELD(struct asyncx_cqe, res, 8);
+	AXQ_CHECK_FIELD(struct asyncx_cqe, flags, 12);
+
+	BUILD_BUG_ON(sizeof(struct asyncx_sq_offsets) != 32);
+	AXQ_CHECK_FIELD(struct asyncx_sq_offsets, head, 0);
+	AXQ_CHECK_FIELD(struct asyncx_sq_offsets, tail, 4);
+	AXQ_CHECK_FIELD(struct asyncx_sq_offsets, ring_mask, 8);
+	AXQ_CHECK_FIELD(struct asyncx_sq_offsets, ring_entries, 12);
+	AXQ_CHECK_FIELD(struct asyncx_sq_offsets, flags, 16);
+	AXQ_CHECK_FIELD(struct asyncx_sq_offsets, dropped, 20);
+	AXQ_CHECK_FIELD(struct asyncx_sq_offsets, resv, 24);
+
+	BUILD_BUG_ON(sizeof(struct asyncx_cq_offsets) != 32);
+	AXQ_CHECK_FIELD(struct asyncx_cq_offsets, head, 0);
+	AXQ_CHECK_FIELD(struct asyncx_cq_offsets, tail, 4);
+	AXQ_CHECK_FIELD(struct asyncx_cq_offsets, ring_mask, 8);
+	AXQ_CHECK_FIELD(struct asyncx_cq_offsets, ring_entries, 12);
+	AXQ_CHECK_FIELD(struct asyncx_cq_offsets, overflow, 16);
+	AXQ_CHECK_FIELD(struct asyncx_cq_offsets, cqes, 20);
+	AXQ_CHECK_FIELD(struct asyncx_cq_offsets, resv, 24);
+
+	BUILD_BUG_ON(sizeof(struct asyncx_params) != 96);
+	AXQ_CHECK_FIELD(struct asyncx_params, sq_entries, 0);
+	AXQ_CHECK_FIELD(struct asyncx_params, cq_entries, 4);
+	AXQ_CHECK_FIELD(struct asyncx_params, flags, 8);
+	AXQ_CHECK_FIELD(struct asyncx_params, features, 12);
+	AXQ_CHECK_FIELD(struct asyncx_params, resv, 16);
+	AXQ_CHECK_FIELD(struct asyncx_params, sq_off, 32);
+	AXQ_CHECK_FIELD(struct asyncx_params, cq_off, 64);
+
+	BUILD_BUG_ON(sizeof(struct asyncx_enter) != 40);
+	AXQ_CHECK_FIELD(struct asyncx_enter, to_submit, 0);
+	AXQ_CHECK_FIELD(struct asyncx_enter, min_complete, 4);
+	AXQ_CHECK_FIELD(struct asyncx_enter, flags, 8);
+	AXQ_CHECK_FIELD(struct asyncx_enter, resv0, 12);
+	AXQ_CHECK_FIELD(struct asyncx_enter, timeout_ns, 16);
+	AXQ_CHECK_FIELD(struct asyncx_enter, resv, 24);
+
+	/* The ring headers as mapped: the offsets reported by setup. */
+	BUILD_BUG_ON(offsetof(struct axq_cq_ring, cqes) % sizeof(struct asyncx_cqe));
+}
+
+/**
+ * axq_reqs_init() - create the request cache
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int axq_reqs_init(void)
+{
+	axq_abi_check();
+	axq_req_cache = KMEM_CACHE(axq_req, SLAB_HWCACHE_ALIGN);
+	return axq_req_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * axq_reqs_exit() - destroy the request cache
+ *
+ * Context: module exit, after every task completed.
+ */
+void axq_reqs_exit(void)
+{
+	kmem_cache_destroy(axq_req_cache);
+}

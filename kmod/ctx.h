@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx: a context — the state behind one open() of /dev/asyncx — its
+ * rings, and the requests in flight on it (internal to the module).
+ */
+#ifndef _ASYNCX_CTX_H
+#define _ASYNCX_CTX_H
+
+#include <linux/cache.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/time64.h>
+#include <linux/hrtimer.h>
+#include <linux/wait.h>
+
+#include <linux/asyncx.h>
+
+#include "runtime.h"
+
+struct file;
+struct poll_table_struct;
+struct vm_area_struct;
+
+/* The SQ ring as mapped at ASYNCX_OFF_SQ_RING (see struct asyncx_sq_offsets). */
+struct axq_sq_ring {
+	u32	head ____cacheline_aligned_in_smp;	/* kernel writes */
+	u32	tail ____cacheline_aligned_in_smp;	/* application writes */
+	u32	ring_mask ____cacheline_aligned_in_smp;
+	u32	ring_entries;
+	u32	flags;
+	u32	dropped;
+};
+
+/* The CQ ring as mapped at ASYNCX_OFF_CQ_RING (see struct asyncx_cq_offsets). */
+struct axq_cq_ring {
+	u32	head ____cacheline_aligned_in_smp;	/* application writes */
+	u32	tail ____cacheline_aligned_in_smp;	/* kernel writes */
+	u32	ring_mask ____cacheline_aligned_in_smp;
+	u32	ring_entries;
+	u32	overflow;
+	struct asyncx_cqe cqes[] ____cacheline_aligned_in_smp;
+};
+
+/**
+ * struct axq_ctx - one context: the state behind one open() of /dev/asyncx
+ * @id: unique for the life of the module, never reused (I: set at open)
+ * @owner_tgid: thread group that opened the device (I: set at open)
+ * @refs: the file's reference and one per request in flight
+ * @lock: serialises setup and submission (the enter ioctl)
+ * @ready: the rings exist (L: @lock to set, with a release store; read
+ *	with an acquire load, after which the ring fields below are I)
+ * @sq: the SQ ring (I once @ready)
+ * @sqes: the SQE array (I once @ready)
+ * @cq: the CQ ring (I once @ready)
+ * @sq_size: bytes of @sq's region, page aligned (I once @ready)
+ * @sqes_size: bytes of @sqes's region (I once @ready)
+ * @cq_size: bytes of @cq's region (I once @ready)
+ * @sq_head: the kernel's own SQ head; the shared copy is only published
+ *	(L: @lock)
+ * @cq_lock: protects the CQ tail, the overflow list and its counters;
+ *	taken in process context only (submission and workers)
+ * @cq_tail: the kernel's own CQ tail (L: @cq_lock)
+ * @overflow: CQEs waiting for room in the CQ, oldest first (L: @cq_lock)
+ * @cq_wait: waiters for completions (enter, poll)
+ * @inflight_lock: protects @inflight and the requests' task/cancel
+ * @inflight: requests handed to the executor (L: @inflight_lock)
+ */
+struct axq_ctx {
+	u64			id;
+	pid_t			owner_tgid;
+	refcount_t		refs;
+
+	struct mutex		lock;		/* see above */
+	bool			ready;
+	struct axq_sq_ring	*sq;
+	struct asyncx_sqe	*sqes;
+	struct axq_cq_ring	*cq;
+	size_t			sq_size;
+	size_t			sqes_size;
+	size_t			cq_size;
+	u32			sq_head;
+
+	spinlock_t		cq_lock;	/* see above */
+	u32			cq_tail;
+	struct list_head	overflow;
+	struct wait_queue_head	cq_wait;
+
+	spinlock_t		inflight_lock;	/* see above */
+	struct list_head	inflight;
+};
+
+/* NOP's state (nop.c). */
+struct axq_nop_cmd {
+	bool	has_result;
+	s32	res;
+};
+
+/* TIMEOUT's state (timeout.c). */
+struct axq_timeout_cmd {
+	struct hrtimer		timer;
+	ktime_t			expires;
+	u32			flags;
+	bool			started;
+	int			fired;	/* release store in the timer callback */
+	struct axq_task		*waker;	/* consumed by the timer callback */
+};
+
+/**
+ * struct axq_req - one operation in flight on the executor
+ * @fut: the future the executor polls
+ * @ctx: the context (a reference)
+ * @user_data: the SQE's user_data, for the CQE
+ * @opcode: the SQE's opcode
+ * @prio: the executor's priority class
+ * @posted: the CQE has been posted
+ * @cancel: cancellation came before the first poll (L: ctx->inflight_lock)
+ * @task: the task polling @fut, from its first poll (a waker reference;
+ *	L: ctx->inflight_lock)
+ * @node: in ctx->inflight (L: ctx->inflight_lock)
+ * @nop: NOP's state
+ * @timeout: TIMEOUT's state
+ */
+struct axq_req {
+	struct axq_future	fut;
+	struct axq_ctx		*ctx;
+	u64			user_data;
+	u8			opcode;
+	u8			prio;
+	bool			posted;
+	bool			cancel;
+	struct axq_task		*task;
+	struct list_head	node;
+	union {
+		struct axq_nop_cmd	nop;
+		struct axq_timeout_cmd	timeout;
+	};
+};
+
+void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags);
+int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg);
+long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg);
+int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma);
+__poll_t axq_ctx_poll(struct axq_ctx *ctx, struct file *file,
+		      struct poll_table_struct *pt);
+void axq_ctx_release(struct axq_ctx *ctx);
+void axq_ctx_put(struct axq_ctx *ctx);
+int axq_reqs_init(void);
+void axq_reqs_exit(void);
+
+#endif /* _ASYNCX_CTX_H */

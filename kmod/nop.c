@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx: ASYNCX_OP_NOP — completes at once, with 0 or a given result.
+ */
+#include <linux/errno.h>
+
+#include "opdef.h"
+
+/**
+ * axq_nop_prep() - validate a NOP
+ * @req: the request
+ * @sqe: the SQE (a private copy)
+ *
+ * Context: submission.
+ * Return: 0, or -EINVAL for unknown op_flags or fields NOP does not use.
+ */
+int axq_nop_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
+{
+	if (sqe->op_flags & ~ASYNCX_NOP_RESULT)
+		return -EINVAL;
+	if (sqe->fd || sqe->off || sqe->addr)
+		return -EINVAL;
+	if (!(sqe->op_flags & ASYNCX_NOP_RESULT) && sqe->len)
+		return -EINVAL;
+	req->nop.has_result = sqe->op_flags & ASYNCX_NOP_RESULT;
+	req->nop.res = (s32)sqe->len;
+	return 0;
+}
+
+/**
+ * axq_nop_issue() - complete a NOP
+ * @req: the request
+ *
+ * Context: submission.
+ * Return: 0, or the result the SQE asked for.
+ */
+int axq_nop_issue(struct axq_req *req)
+{
+	return req->nop.has_result ? req->nop.res : 0;
+}

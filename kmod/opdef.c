@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx: the table of ring operations. Adding an op = one enum value in
+ * the uapi header, one row here, one file with its prep and issue or poll.
+ */
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+
+#include "opdef.h"
+
+const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
+	[ASYNCX_OP_NOP] = {
+		.name		= "NOP",
+		.prep		= axq_nop_prep,
+		.issue		= axq_nop_issue,
+	},
+	[ASYNCX_OP_TIMEOUT] = {
+		.name		= "TIMEOUT",
+		.prep		= axq_timeout_prep,
+		.poll		= axq_timeout_poll,
+		.cleanup	= axq_timeout_cleanup,
+	},
+};
+
+/**
+ * axq_opdefs_check() - check at init that every row of the table is whole
+ *
+ * Context: module init.
+ * Return: 0, or -EINVAL (with a warning) for a malformed row.
+ */
+int axq_opdefs_check(void)
+{
+	unsigned int op;
+
+	BUILD_BUG_ON(ARRAY_SIZE(axq_opdefs) != ASYNCX_OP_LAST);
+	for (op = 0; op < ASYNCX_OP_LAST; op++) {
+		const struct axq_opdef *d = &axq_opdefs[op];
+
+		if (WARN(!d->name || !d->prep || !d->issue == !d->poll ||
+			 (d->cleanup && !d->poll),
+			 "asyncx: opcode %u is malformed\n", op))
+			return -EINVAL;
+	}
+	return 0;
+}

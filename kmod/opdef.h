@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx: the table of ring operations, one row per opcode.
+ */
+#ifndef _ASYNCX_OPDEF_H
+#define _ASYNCX_OPDEF_H
+
+#include "ctx.h"
+
+/**
+ * struct axq_opdef - how one opcode is prepared and run
+ * @name: the op's name, for tracing
+ * @prep: validate the SQE and copy what the op needs into @req; runs in
+ *	the submitter's context (its mm: user pointers are read here).
+ *	Return 0 or a negative errno for the CQE.
+ * @issue: inline ops: do the work at submission; return the CQE's result
+ * @poll: async ops: the request's future; on AXQ_READY *@res is the CQE's
+ *	result. Runs on an executor worker.
+ * @cleanup: async ops: release what @poll set up (timers, wakers); runs
+ *	once, when the request is dropped, in process context
+ *
+ * Exactly one of @issue and @poll is set.
+ */
+struct axq_opdef {
+	const char *name;
+	int (*prep)(struct axq_req *req, const struct asyncx_sqe *sqe);
+	int (*issue)(struct axq_req *req);
+	enum axq_poll (*poll)(struct axq_req *req, struct axq_context *cx,
+			      int *res);
+	void (*cleanup)(struct axq_req *req);
+};
+
+extern const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST];
+
+int axq_nop_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+int axq_nop_issue(struct axq_req *req);
+int axq_timeout_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+enum axq_poll axq_timeout_poll(struct axq_req *req, struct axq_context *cx,
+			       int *res);
+void axq_timeout_cleanup(struct axq_req *req);
+int axq_opdefs_check(void);
+
+#endif /* _ASYNCX_OPDEF_H */

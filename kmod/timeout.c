@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx: ASYNCX_OP_TIMEOUT — completes with -ETIME when a relative or
+ * absolute CLOCK_MONOTONIC time has passed. An hrtimer (no jiffies
+ * rounding) wakes the request's task from hardirq context.
+ */
+#include <linux/errno.h>
+#include <linux/hrtimer.h>
+#include <linux/time64.h>
+
+#include "opdef.h"
+
+/**
+ * axq_timeout_prep() - validate a TIMEOUT and read its time
+ * @req: the request
+ * @sqe: the SQE (a private copy)
+ *
+ * Context: submission, in the submitter's mm (reads the timespec at addr).
+ * Return: 0, -EINVAL for bad fields or a bad timespec, -EFAULT for a bad
+ * address.
+ */
+int axq_timeout_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
+{
+	struct axq_timeout_cmd *t = &req->timeout;
+	struct timespec64 ts;
+
+	if (sqe->op_flags & ~ASYNCX_TIMEOUT_ABS)
+		return -EINVAL;
+	if (sqe->len != 1 || sqe->fd || sqe->off)
+		return -EINVAL;
+	if (get_timespec64(&ts, u64_to_user_ptr(sqe->addr)))
+		return -EFAULT;
+	if (!timespec64_valid(&ts))
+		return -EINVAL;
+	t->expires = timespec64_to_ktime(ts);
+	t->flags = sqe->op_flags;
+	t->started = false;
+	t->fired = 0;
+	t->waker = NULL;
+	return 0;
+}
+
+static enum hrtimer_restart axq_timeout_fn(struct hrtimer *timer)
+{
+	struct axq_timeout_cmd *t = container_of(timer, struct axq_timeout_cmd,
+						 timer);
+	struct axq_task *waker = t->waker;
+
+	/* Release: pairs with smp_load_acquire() in axq_timeout_poll(). */
+	smp_store_release(&t->fired, 1);
+	axq_wake(waker);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * axq_timeout_poll() - the TIMEOUT future
+ * @req: the request
+ * @cx: the poll context
+ * @res: the CQE's result when ready: -ETIME
+ *
+ * Context: an executor worker.
+ * Return: AXQ_READY once the timer fired, else AXQ_PENDING.
+ */
+enum axq_poll axq_timeout_poll(struct axq_req *req, struct axq_context *cx,
+			       int *res)
+{
+	struct axq_timeout_cmd *t = &req->timeout;
+	enum hrtimer_mode mode;
+
+	if (!t->started) {
+		mode = t->flags & ASYNCX_TIMEOUT_ABS ? HRTIMER_MODE_ABS :
+						       HRTIMER_MODE_REL;
+		t->started = true;
+		t->waker = axq_waker_get(cx);
+		hrtimer_init(&t->timer, CLOCK_MONOTONIC, mode);
+		t->timer.function = axq_timeout_fn;
+		hrtimer_start(&t->timer, t->expires, mode);
+		return AXQ_PENDING;
+	}
+	/* Acquire: pairs with smp_store_release() in axq_timeout_fn(). */
+	if (!smp_load_acquire(&t->fired))
+		return AXQ_PENDING;
+	*res = -ETIME;
+	return AXQ_READY;
+}
+
+/**
+ * axq_timeout_cleanup() - stop the timer of a TIMEOUT that is dropped
+ * @req: the request
+ *
+ * Context: process context (the request's drop).
+ */
+void axq_timeout_cleanup(struct axq_req *req)
+{
+	struct axq_timeout_cmd *t = &req->timeout;
+
+	/* Cancelled before it fired: its wake will never consume the waker. */
+	if (t->started && hrtimer_cancel(&t->timer))
+		axq_waker_put(t->waker);
+}

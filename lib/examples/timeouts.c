@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * timeouts: submit a batch of timeouts of different lengths, in an order
+ * that is not theirs, and print the order they complete in and how late
+ * each one is.
+ *
+ *   timeouts
+ *
+ * All timeouts go in with one submit; lateness is measured from just before
+ * that submit, so it includes the submit itself. One of them is absolute
+ * (ASYNCX_TIMEOUT_ABS, CLOCK_MONOTONIC) to show the flag. Exits 0 when all
+ * complete with -ETIME in the order of their lengths.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <asyncx.h>
+
+#define NSEC_PER_MSEC	1000000LL
+#define NSEC_PER_SEC	1000000000LL
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NR_TIMEOUTS	ARRAY_SIZE(timeouts)
+
+/* The batch, in submission order. */
+static const struct {
+	long long	ms;		/* when it should fire, from the submit */
+	unsigned int	flags;		/* ASYNCX_TIMEOUT_* */
+} timeouts[] = {
+	{ 50, 0 },
+	{ 10, 0 },
+	{ 40, 0 },
+	{ 25, ASYNCX_TIMEOUT_ABS },
+	{ 20, 0 },
+	{ 30, 0 },
+	{ 5,  0 },
+};
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+int main(void)
+{
+	/* Read by the module when it consumes the SQEs: keep them until then. */
+	struct __kernel_timespec ts[NR_TIMEOUTS];
+	/* Give up if the module has not completed everything by then. */
+	struct __kernel_timespec guard = { .tv_sec = 5 };
+	struct asyncx_ring ring;
+	struct asyncx_cqe *cqe;
+	struct asyncx_sqe *sqe;
+	long long start, t, prev_ms = -1;
+	unsigned int i, done, bad = 0;
+	int ret;
+
+	ret = asyncx_queue_init(NR_TIMEOUTS, &ring, 0);
+	if (ret < 0) {
+		fprintf(stderr, "timeouts: cannot set up a ring on %s: %s%s\n",
+			ASYNCX_DEVICE_PATH, strerror(-ret),
+			ret == -ENOENT ? " (is the asyncx module loaded?)" : "");
+		return 1;
+	}
+
+	start = now_ns();
+	for (i = 0; i < NR_TIMEOUTS; i++) {
+		t = timeouts[i].ms * NSEC_PER_MSEC;
+		if (timeouts[i].flags & ASYNCX_TIMEOUT_ABS)
+			t += start;
+		ts[i].tv_sec = t / NSEC_PER_SEC;
+		ts[i].tv_nsec = t % NSEC_PER_SEC;
+
+		sqe = asyncx_get_sqe(&ring);	/* the SQ has room for all */
+		asyncx_prep_timeout(sqe, &ts[i], timeouts[i].flags);
+		asyncx_sqe_set_data64(sqe, i);
+	}
+	ret = asyncx_submit(&ring);
+	if (ret != (int)NR_TIMEOUTS) {
+		fprintf(stderr, "timeouts: submit: %s\n",
+			ret < 0 ? strerror(-ret) : "not all consumed");
+		asyncx_queue_exit(&ring);
+		return 1;
+	}
+
+	printf("%-5s %-10s %-8s %s\n", "order", "timeout", "res", "late");
+	for (done = 0; done < NR_TIMEOUTS; done++) {
+		ret = asyncx_wait_cqe_timeout(&ring, &cqe, &guard);
+		if (ret < 0) {
+			fprintf(stderr, "timeouts: wait: %s\n", strerror(-ret));
+			break;
+		}
+		t = now_ns() - start;
+		i = (unsigned int)asyncx_cqe_get_data64(cqe);
+		if (i >= NR_TIMEOUTS) {
+			fprintf(stderr, "timeouts: CQE with unknown user_data\n");
+			bad++;
+			asyncx_cqe_seen(&ring, cqe);
+			continue;
+		}
+
+		printf("%-5u %4lld ms%s %-8s %+.3f ms\n", done + 1,
+		       timeouts[i].ms,
+		       timeouts[i].flags & ASYNCX_TIMEOUT_ABS ? " abs" : "    ",
+		       cqe->res == -ETIME ? "-ETIME" : strerror(-cqe->res),
+		       (t - timeouts[i].ms * NSEC_PER_MSEC) / 1e6);
+		if (cqe->res != -ETIME || timeouts[i].ms < prev_ms)
+			bad++;
+		prev_ms = timeouts[i].ms;
+		asyncx_cqe_seen(&ring, cqe);
+	}
+
+	asyncx_queue_exit(&ring);
+	if (done < NR_TIMEOUTS || bad) {
+		printf("FAIL: %u of %zu completed, %u wrong or out of order\n",
+		       done, NR_TIMEOUTS, bad);
+		return 1;
+	}
+	printf("all %zu completed in order\n", NR_TIMEOUTS);
+	return 0;
+}
