@@ -5,16 +5,21 @@
  * the requests that run on the executor.
  */
 #include <linux/err.h>
+#include <linux/eventfd.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/nospec.h>
 #include <linux/poll.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "ctx.h"
 #include "opdef.h"
 
@@ -37,6 +42,11 @@ struct axq_overflow_cqe {
 };
 
 static struct kmem_cache *axq_req_cache;
+
+static unsigned int max_inflight = 65536;
+module_param(max_inflight, uint, 0644);
+MODULE_PARM_DESC(max_inflight,
+		 "Operations in flight per context; more complete with -EBUSY (default 65536)");
 
 static void *axq_ring_alloc(size_t size)
 {
@@ -65,6 +75,10 @@ void axq_ctx_put(struct axq_ctx *ctx)
 		return;
 	list_for_each_entry_safe(o, next, &ctx->overflow, node)
 		kfree(o);
+	if (ctx->evfd)
+		eventfd_ctx_put(ctx->evfd);
+	if (ctx->mm)
+		mmdrop(ctx->mm);
 	axq_ring_free(ctx->sq, ctx->sq_size);
 	axq_ring_free(ctx->sqes, ctx->sqes_size);
 	axq_ring_free(ctx->cq, ctx->cq_size);
@@ -157,6 +171,8 @@ void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
 	if (likely(list_empty(&ctx->overflow)) && axq_cq_free_slots(ctx)) {
 		axq_cq_write(ctx, &cqe);
 		axq_cq_publish(ctx);
+		if (ctx->evfd)
+			axq_eventfd_signal(ctx->evfd);
 		spin_unlock(&ctx->cq_lock);
 		goto wake;
 	}
@@ -175,6 +191,8 @@ void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
 		/* Room may have appeared meanwhile. */
 		axq_cq_flush_locked(ctx);
 	}
+	if (ctx->evfd)
+		axq_eventfd_signal(ctx->evfd);
 	spin_unlock(&ctx->cq_lock);
 wake:
 	/* Full barrier in wq_has_sleeper(): pairs with the waiter's barrier
@@ -241,6 +259,7 @@ static void axq_req_drop(struct axq_future *fut)
 		def->cleanup(req);
 	spin_lock(&ctx->inflight_lock);
 	list_del(&req->node);
+	ctx->nr_inflight--;
 	task = req->task;
 	req->task = NULL;
 	spin_unlock(&ctx->inflight_lock);
@@ -268,15 +287,22 @@ static int axq_req_start(struct axq_ctx *ctx, const struct axq_req *proto)
 	req->cancel = false;
 	req->posted = false;
 
-	refcount_inc(&ctx->refs);
 	spin_lock(&ctx->inflight_lock);
+	if (ctx->nr_inflight >= max_inflight) {
+		spin_unlock(&ctx->inflight_lock);
+		kmem_cache_free(axq_req_cache, req);
+		return -EBUSY;
+	}
 	list_add_tail(&req->node, &ctx->inflight);
+	ctx->nr_inflight++;
 	spin_unlock(&ctx->inflight_lock);
+	refcount_inc(&ctx->refs);
 
 	task = axq_spawn(&req->fut, req->prio, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(task)) {
 		spin_lock(&ctx->inflight_lock);
 		list_del(&req->node);
+		ctx->nr_inflight--;
 		spin_unlock(&ctx->inflight_lock);
 		kmem_cache_free(axq_req_cache, req);
 		axq_ctx_put(ctx);
@@ -311,6 +337,10 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 	}
 	op = array_index_nospec(op, ASYNCX_OP_LAST);
 	def = &axq_opdefs[op];
+	if (sqe->op_flags & ~def->op_flags) {
+		ret = -EINVAL;
+		goto post;
+	}
 	req.ctx = ctx;
 	req.opcode = op;
 	req.prio = axq_prio_map[array_index_nospec(sqe->prio,
@@ -383,6 +413,8 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 		ret = -ENOMEM;
 		goto out;
 	}
+	mmgrab(current->mm);
+	ctx->mm = current->mm;
 	ctx->sq->ring_mask = sq_entries - 1;
 	ctx->sq->ring_entries = sq_entries;
 	ctx->cq->ring_mask = cq_entries - 1;
@@ -457,6 +489,8 @@ int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma)
 	}
 	if (size > region || !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/* A fork child gets no rings: it cannot corrupt ours. */
+	axq_vm_flags_set(vma, VM_DONTCOPY);
 	return remap_pfn_range(vma, vma->vm_start,
 			       virt_to_phys(ptr) >> PAGE_SHIFT, size,
 			       vma->vm_page_prot);
@@ -494,6 +528,8 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 	/* Acquire: pairs with the release in axq_ctx_setup(). */
 	if (!smp_load_acquire(&ctx->ready))
 		return -EBADFD;
+	if (current->mm != ctx->mm)
+		return -EPERM;
 
 	if (e.to_submit) {
 		mutex_lock(&ctx->lock);
@@ -564,6 +600,95 @@ __poll_t axq_ctx_poll(struct axq_ctx *ctx, struct file *file,
 	if (smp_load_acquire(&ctx->ready) && axq_cq_ready(ctx))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
+}
+
+/**
+ * axq_ctx_register_eventfd() - signal an eventfd on every CQE
+ * @ctx: the context
+ * @arg: user pointer to the eventfd's file descriptor
+ *
+ * Context: process context.
+ * Return: 0, -EFAULT, -EBADF or -EINVAL for a bad eventfd, -EBUSY if one
+ * is registered.
+ */
+int axq_ctx_register_eventfd(struct axq_ctx *ctx, s32 __user *arg)
+{
+	struct eventfd_ctx *ev;
+	s32 fd;
+	int ret = 0;
+
+	if (get_user(fd, arg))
+		return -EFAULT;
+	ev = eventfd_ctx_fdget(fd);
+	if (IS_ERR(ev))
+		return PTR_ERR(ev);
+	spin_lock(&ctx->cq_lock);
+	if (ctx->evfd)
+		ret = -EBUSY;
+	else
+		ctx->evfd = ev;
+	spin_unlock(&ctx->cq_lock);
+	if (ret)
+		eventfd_ctx_put(ev);
+	return ret;
+}
+
+/**
+ * axq_ctx_unregister_eventfd() - stop signalling the eventfd
+ * @ctx: the context
+ *
+ * Context: process context.
+ * Return: 0, or -ENXIO if none is registered.
+ */
+int axq_ctx_unregister_eventfd(struct axq_ctx *ctx)
+{
+	struct eventfd_ctx *ev;
+
+	spin_lock(&ctx->cq_lock);
+	ev = ctx->evfd;
+	ctx->evfd = NULL;
+	spin_unlock(&ctx->cq_lock);
+	if (!ev)
+		return -ENXIO;
+	eventfd_ctx_put(ev);
+	return 0;
+}
+
+/**
+ * axq_ctx_show_fdinfo() - /proc/PID/fdinfo/FD of a context
+ * @ctx: the context
+ * @m: the seq_file
+ *
+ * Context: process context.
+ */
+void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
+{
+	unsigned int inflight, overflow = 0;
+	struct axq_overflow_cqe *o;
+
+	seq_printf(m, "asyncx-ctx:\t%llu\n", ctx->id);
+	/* Acquire: pairs with the release in axq_ctx_setup(). */
+	if (!smp_load_acquire(&ctx->ready)) {
+		seq_puts(m, "rings:\tnone\n");
+		return;
+	}
+	spin_lock(&ctx->inflight_lock);
+	inflight = ctx->nr_inflight;
+	spin_unlock(&ctx->inflight_lock);
+	spin_lock(&ctx->cq_lock);
+	list_for_each_entry(o, &ctx->overflow, node)
+		overflow++;
+	spin_unlock(&ctx->cq_lock);
+	seq_printf(m, "sq-entries:\t%u\nsq-head:\t%u\nsq-tail:\t%u\n",
+		   ctx->sq->ring_entries, READ_ONCE(ctx->sq->head),
+		   READ_ONCE(ctx->sq->tail));
+	seq_printf(m, "cq-entries:\t%u\ncq-head:\t%u\ncq-tail:\t%u\n",
+		   ctx->cq->ring_entries, READ_ONCE(ctx->cq->head),
+		   READ_ONCE(ctx->cq->tail));
+	seq_printf(m, "inflight:\t%u\noverflow-pending:\t%u\n", inflight,
+		   overflow);
+	seq_printf(m, "overflowed:\t%u\ndropped:\t%u\n",
+		   READ_ONCE(ctx->cq->overflow), READ_ONCE(ctx->sq->dropped));
 }
 
 /**

@@ -19,8 +19,11 @@
 
 #include "runtime.h"
 
+struct eventfd_ctx;
 struct file;
+struct mm_struct;
 struct poll_table_struct;
+struct seq_file;
 struct vm_area_struct;
 
 /* The SQ ring as mapped at ASYNCX_OFF_SQ_RING (see struct asyncx_sq_offsets). */
@@ -49,6 +52,8 @@ struct axq_cq_ring {
  * @owner_tgid: thread group that opened the device (I: set at open)
  * @refs: the file's reference and one per request in flight
  * @lock: serialises setup and submission (the enter ioctl)
+ * @mm: the address space of the process that set the context up (a
+ *	mmgrab() reference); only it may enter (I once @ready)
  * @ready: the rings exist (L: @lock to set, with a release store; read
  *	with an acquire load, after which the ring fields below are I)
  * @sq: the SQ ring (I once @ready)
@@ -62,10 +67,12 @@ struct axq_cq_ring {
  * @cq_lock: protects the CQ tail, the overflow list and its counters;
  *	taken in process context only (submission and workers)
  * @cq_tail: the kernel's own CQ tail (L: @cq_lock)
+ * @evfd: eventfd signalled on each CQE, or NULL (L: @cq_lock)
  * @overflow: CQEs waiting for room in the CQ, oldest first (L: @cq_lock)
  * @cq_wait: waiters for completions (enter, poll)
  * @inflight_lock: protects @inflight and the requests' task/cancel
  * @inflight: requests handed to the executor (L: @inflight_lock)
+ * @nr_inflight: entries on @inflight (L: @inflight_lock)
  */
 struct axq_ctx {
 	u64			id;
@@ -73,6 +80,7 @@ struct axq_ctx {
 	refcount_t		refs;
 
 	struct mutex		lock;		/* see above */
+	struct mm_struct	*mm;
 	bool			ready;
 	struct axq_sq_ring	*sq;
 	struct asyncx_sqe	*sqes;
@@ -84,11 +92,13 @@ struct axq_ctx {
 
 	spinlock_t		cq_lock;	/* see above */
 	u32			cq_tail;
+	struct eventfd_ctx	*evfd;
 	struct list_head	overflow;
 	struct wait_queue_head	cq_wait;
 
 	spinlock_t		inflight_lock;	/* see above */
 	struct list_head	inflight;
+	unsigned int		nr_inflight;
 };
 
 /* NOP's state (nop.c). */
@@ -97,10 +107,22 @@ struct axq_nop_cmd {
 	s32	res;
 };
 
+/* CANCEL's state (cancel.c). */
+struct axq_cancel_cmd {
+	bool	all;
+	u64	target;
+};
+
+/* PROBE's state (probe.c). */
+struct axq_probe_cmd {
+	u64		addr;
+	unsigned int	nr;
+};
+
 /* TIMEOUT's state (timeout.c). */
 struct axq_timeout_cmd {
 	struct hrtimer		timer;
-	ktime_t			expires;
+	ktime_t			expires;	/* absolute, CLOCK_MONOTONIC */
 	u32			flags;
 	bool			started;
 	int			fired;	/* release store in the timer callback */
@@ -120,6 +142,8 @@ struct axq_timeout_cmd {
  *	L: ctx->inflight_lock)
  * @node: in ctx->inflight (L: ctx->inflight_lock)
  * @nop: NOP's state
+ * @cancel_cmd: CANCEL's state
+ * @probe: PROBE's state
  * @timeout: TIMEOUT's state
  */
 struct axq_req {
@@ -134,6 +158,8 @@ struct axq_req {
 	struct list_head	node;
 	union {
 		struct axq_nop_cmd	nop;
+		struct axq_cancel_cmd	cancel_cmd;
+		struct axq_probe_cmd	probe;
 		struct axq_timeout_cmd	timeout;
 	};
 };
@@ -145,6 +171,9 @@ int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma);
 __poll_t axq_ctx_poll(struct axq_ctx *ctx, struct file *file,
 		      struct poll_table_struct *pt);
 void axq_ctx_release(struct axq_ctx *ctx);
+int axq_ctx_register_eventfd(struct axq_ctx *ctx, s32 __user *arg);
+int axq_ctx_unregister_eventfd(struct axq_ctx *ctx);
+void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m);
 void axq_ctx_put(struct axq_ctx *ctx);
 int axq_reqs_init(void);
 void axq_reqs_exit(void);

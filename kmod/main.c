@@ -80,6 +80,10 @@ static long axq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return axq_ctx_enter(ctx, (struct asyncx_enter __user *)arg);
 	case ASYNCX_IOC_SETUP:
 		return axq_ctx_setup(ctx, (struct asyncx_params __user *)arg);
+	case ASYNCX_IOC_REGISTER_EVENTFD:
+		return axq_ctx_register_eventfd(ctx, (s32 __user *)arg);
+	case ASYNCX_IOC_UNREGISTER_EVENTFD:
+		return axq_ctx_unregister_eventfd(ctx);
 	default:
 		return -ENOTTY;
 	}
@@ -95,6 +99,11 @@ static __poll_t axq_poll(struct file *file, struct poll_table_struct *pt)
 	return axq_ctx_poll(file->private_data, file, pt);
 }
 
+static void axq_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	axq_ctx_show_fdinfo(file->private_data, m);
+}
+
 static const struct file_operations axq_fops = {
 	.owner		= THIS_MODULE,
 	.open		= axq_open,
@@ -103,6 +112,7 @@ static const struct file_operations axq_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= axq_mmap,
 	.poll		= axq_poll,
+	.show_fdinfo	= axq_show_fdinfo,
 };
 
 static struct miscdevice axq_miscdev = {

@@ -12,12 +12,10 @@
  * @sqe: the SQE (a private copy)
  *
  * Context: submission.
- * Return: 0, or -EINVAL for unknown op_flags or fields NOP does not use.
+ * Return: 0, or -EINVAL for fields NOP does not use.
  */
 int axq_nop_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 {
-	if (sqe->op_flags & ~ASYNCX_NOP_RESULT)
-		return -EINVAL;
 	if (sqe->fd || sqe->off || sqe->addr)
 		return -EINVAL;
 	if (!(sqe->op_flags & ASYNCX_NOP_RESULT) && sqe->len)

@@ -12,14 +12,27 @@
 const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 	[ASYNCX_OP_NOP] = {
 		.name		= "NOP",
+		.op_flags	= ASYNCX_NOP_RESULT,
 		.prep		= axq_nop_prep,
 		.issue		= axq_nop_issue,
 	},
 	[ASYNCX_OP_TIMEOUT] = {
 		.name		= "TIMEOUT",
+		.op_flags	= ASYNCX_TIMEOUT_ABS,
 		.prep		= axq_timeout_prep,
 		.poll		= axq_timeout_poll,
 		.cleanup	= axq_timeout_cleanup,
+	},
+	[ASYNCX_OP_CANCEL] = {
+		.name		= "CANCEL",
+		.op_flags	= ASYNCX_CANCEL_ALL,
+		.prep		= axq_cancel_prep,
+		.issue		= axq_cancel_issue,
+	},
+	[ASYNCX_OP_PROBE] = {
+		.name		= "PROBE",
+		.prep		= axq_probe_prep,
+		.issue		= axq_probe_issue,
 	},
 };
 

@@ -10,6 +10,7 @@
 /**
  * struct axq_opdef - how one opcode is prepared and run
  * @name: the op's name, for tracing
+ * @op_flags: the op_flags bits the op accepts (others: -EINVAL)
  * @prep: validate the SQE and copy what the op needs into @req; runs in
  *	the submitter's context (its mm: user pointers are read here).
  *	Return 0 or a negative errno for the CQE.
@@ -23,6 +24,7 @@
  */
 struct axq_opdef {
 	const char *name;
+	u32 op_flags;
 	int (*prep)(struct axq_req *req, const struct asyncx_sqe *sqe);
 	int (*issue)(struct axq_req *req);
 	enum axq_poll (*poll)(struct axq_req *req, struct axq_context *cx,
@@ -38,6 +40,10 @@ int axq_timeout_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_timeout_poll(struct axq_req *req, struct axq_context *cx,
 			       int *res);
 void axq_timeout_cleanup(struct axq_req *req);
+int axq_cancel_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+int axq_cancel_issue(struct axq_req *req);
+int axq_probe_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+int axq_probe_issue(struct axq_req *req);
 int axq_opdefs_check(void);
 
 #endif /* _ASYNCX_OPDEF_H */

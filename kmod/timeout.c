@@ -24,15 +24,16 @@ int axq_timeout_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	struct axq_timeout_cmd *t = &req->timeout;
 	struct timespec64 ts;
 
-	if (sqe->op_flags & ~ASYNCX_TIMEOUT_ABS)
-		return -EINVAL;
 	if (sqe->len != 1 || sqe->fd || sqe->off)
 		return -EINVAL;
 	if (get_timespec64(&ts, u64_to_user_ptr(sqe->addr)))
 		return -EFAULT;
 	if (!timespec64_valid(&ts))
 		return -EINVAL;
+	/* A relative time counts from submission, not from the first poll. */
 	t->expires = timespec64_to_ktime(ts);
+	if (!(sqe->op_flags & ASYNCX_TIMEOUT_ABS))
+		t->expires = ktime_add_safe(ktime_get(), t->expires);
 	t->flags = sqe->op_flags;
 	t->started = false;
 	t->fired = 0;
@@ -65,16 +66,13 @@ enum axq_poll axq_timeout_poll(struct axq_req *req, struct axq_context *cx,
 			       int *res)
 {
 	struct axq_timeout_cmd *t = &req->timeout;
-	enum hrtimer_mode mode;
 
 	if (!t->started) {
-		mode = t->flags & ASYNCX_TIMEOUT_ABS ? HRTIMER_MODE_ABS :
-						       HRTIMER_MODE_REL;
 		t->started = true;
 		t->waker = axq_waker_get(cx);
-		hrtimer_init(&t->timer, CLOCK_MONOTONIC, mode);
+		hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 		t->timer.function = axq_timeout_fn;
-		hrtimer_start(&t->timer, t->expires, mode);
+		hrtimer_start(&t->timer, t->expires, HRTIMER_MODE_ABS);
 		return AXQ_PENDING;
 	}
 	/* Acquire: pairs with smp_store_release() in axq_timeout_fn(). */

@@ -15,7 +15,7 @@ kernel=${KERNEL:-6.1}
 "$here/deps.sh"
 echo "== building asyncx.ko for $kernel, libasyncx and the demo client"
 "$here/build-kmod.sh" "$kernel" >/dev/null
-make -s -C lib >/dev/null
+make -s -C lib all examples >/dev/null
 make -s -C samples/demo >/dev/null
 
 echo "== booting the test VM ($kernel, qemu, 4 vCPUs)"

@@ -658,6 +658,58 @@ static inline void asyncx_prep_timeout(struct asyncx_sqe *sqe,
 	sqe->op_flags = flags;
 }
 
+/**
+ * asyncx_prep_cancel() - prepare a cancellation
+ * @sqe: the SQE
+ * @user_data: the user_data of the operation to cancel (ignored with
+ *	ASYNCX_CANCEL_ALL)
+ * @flags: 0, or ASYNCX_CANCEL_ALL to cancel every operation in flight
+ *
+ * The CANCEL's own CQE has res 0, -ENOENT or -EALREADY (with
+ * ASYNCX_CANCEL_ALL: how many were cancelled); each cancelled operation
+ * then completes with -ECANCELED.
+ */
+static inline void asyncx_prep_cancel(struct asyncx_sqe *sqe, __u64 user_data,
+				      unsigned int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_CANCEL, sqe, 0, NULL, 0, 0);
+	sqe->addr = flags & ASYNCX_CANCEL_ALL ? 0 : user_data;
+	sqe->op_flags = flags;
+}
+
+/**
+ * asyncx_prep_probe() - prepare a probe of the supported operations
+ * @sqe: the SQE
+ * @probe: a zeroed struct asyncx_probe followed by room for @nr ops
+ * @nr: entries of probe->ops
+ *
+ * The CQE has res 0 when @probe has been filled in.
+ */
+static inline void asyncx_prep_probe(struct asyncx_sqe *sqe,
+				     struct asyncx_probe *probe,
+				     unsigned int nr)
+{
+	asyncx_prep_rw(ASYNCX_OP_PROBE, sqe, 0, probe, nr, 0);
+}
+
+/**
+ * asyncx_register_eventfd() - signal an eventfd on every completion
+ * @ring: the ring
+ * @efd: an eventfd (see eventfd(2))
+ *
+ * Return: 0, or -EBUSY if one is registered, -EBADF/-EINVAL for a file
+ * that is not an eventfd.
+ */
+int asyncx_register_eventfd(struct asyncx_ring *ring, int efd);
+
+/**
+ * asyncx_unregister_eventfd() - stop signalling the registered eventfd
+ * @ring: the ring
+ *
+ * Return: 0, or -ENXIO if none is registered.
+ */
+int asyncx_unregister_eventfd(struct asyncx_ring *ring);
+
 #ifdef __cplusplus
 }
 #endif

@@ -394,3 +394,15 @@ int asyncx_wait_cqe_timeout(struct asyncx_ring *ring,
 {
 	return asyncx_get_cqe(ring, cqe_ptr, 1, ts);
 }
+
+int asyncx_register_eventfd(struct asyncx_ring *ring, int efd)
+{
+	__s32 fd = efd;
+
+	return ioctl(ring->fd, ASYNCX_IOC_REGISTER_EVENTFD, &fd) < 0 ? -errno : 0;
+}
+
+int asyncx_unregister_eventfd(struct asyncx_ring *ring)
+{
+	return ioctl(ring->fd, ASYNCX_IOC_UNREGISTER_EVENTFD) < 0 ? -errno : 0;
+}

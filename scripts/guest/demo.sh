@@ -26,5 +26,18 @@ echo 0 >$T/events/asyncx/enable
 echo "== trace of the run (asyncx events):"
 grep -E 'asyncx_' $T/trace | sed -E 's/^ +//'
 
+echo "== a batch of timeouts through the rings, traced (lib/examples/timeouts.c)"
+: >$T/trace
+echo 1 >$T/events/asyncx/enable
+lib/build/examples/timeouts
+echo 0 >$T/events/asyncx/enable
+echo "== what the executor did for them (event counts):"
+grep -oE 'asyncx_[a-z_]+' $T/trace | sort | uniq -c | sed 's/^/  /'
+
+echo "== one million NOPs through the rings (lib/examples/nop_batch.c)"
+lib/build/examples/nop_batch
+echo "== executor counters (/sys/kernel/debug/asyncx/stats):"
+cat /sys/kernel/debug/asyncx/stats
+
 rmmod asyncx
 echo "== module unloaded; /dev/asyncx present: $([ -e /dev/asyncx ] && echo yes || echo no)"

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/time.h>
@@ -1604,6 +1606,276 @@ TEST(exit_with_timeouts_in_flight)
 	EXPECT_GT(2 * NSEC_PER_SEC, t);
 	if (base >= 0)
 		EXPECT_LE(0, wait_contexts(base, 3 * NSEC_PER_SEC));
+}
+
+/* ---------------------------------------------------- CANCEL and PROBE */
+
+static void prep_cancel(struct asyncx_sqe *sqe, __u64 user_data, __u64 target,
+			__u32 op_flags)
+{
+	sqe->opcode = ASYNCX_OP_CANCEL;
+	sqe->addr = target;
+	sqe->op_flags = op_flags;
+	sqe->user_data = user_data;
+}
+
+/* Reap n CQEs into out[] (in arrival order); 0 or -errno. */
+static int reap(struct ring *r, struct asyncx_cqe *out, unsigned int n)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = ring_wait_cqe(r, &out[i], 5 * NSEC_PER_SEC);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+TEST(cancel_by_user_data)
+{
+	struct __kernel_timespec ts = ts_of_ns(10 * NSEC_PER_SEC);
+	struct asyncx_cqe c[2];
+	struct ring r;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	prep_timeout(ring_get_sqe(&r), 1, &ts, 0);
+	ASSERT_EQ(1, ring_submit(&r));
+	prep_cancel(ring_get_sqe(&r), 2, 1, 0);
+	ASSERT_EQ(1, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 2));
+	/* The CANCEL completes inline; the timeout when its drop runs. */
+	EXPECT_EQ(2ULL, c[0].user_data);
+	EXPECT_EQ(0, c[0].res);
+	EXPECT_EQ(1ULL, c[1].user_data);
+	EXPECT_EQ(-ECANCELED, c[1].res);
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+TEST(cancel_not_found_and_completed)
+{
+	struct asyncx_cqe c[3];
+	struct ring r;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	prep_nop(ring_get_sqe(&r), 7);
+	prep_cancel(ring_get_sqe(&r), 8, 7, 0);	/* NOP already done */
+	prep_cancel(ring_get_sqe(&r), 9, 12345, 0);
+	ASSERT_EQ(3, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 3));
+	EXPECT_EQ(0, c[0].res);
+	EXPECT_EQ(-ENOENT, c[1].res);
+	EXPECT_EQ(-ENOENT, c[2].res);
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+TEST(cancel_all)
+{
+	struct __kernel_timespec ts = ts_of_ns(10 * NSEC_PER_SEC);
+	struct asyncx_sqe *sqe;
+	struct asyncx_cqe c[6];
+	unsigned int i, cancelled = 0;
+	struct ring r;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	for (i = 0; i < 5; i++)
+		prep_timeout(ring_get_sqe(&r), 100 + i, &ts, 0);
+	ASSERT_EQ(5, ring_submit(&r));
+	prep_cancel(ring_get_sqe(&r), 200, 0, ASYNCX_CANCEL_ALL);
+	ASSERT_EQ(1, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 6));
+	for (i = 0; i < 6; i++) {
+		if (c[i].user_data == 200) {
+			EXPECT_EQ(5, c[i].res);
+		} else if (c[i].res == -ECANCELED) {
+			cancelled++;
+		}
+	}
+	EXPECT_EQ(5U, cancelled);
+	/* A second CANCEL_ALL finds nothing; bad fields are rejected. */
+	prep_cancel(ring_get_sqe(&r), 201, 0, ASYNCX_CANCEL_ALL);
+	prep_cancel(ring_get_sqe(&r), 202, 1, ASYNCX_CANCEL_ALL);
+	sqe = ring_get_sqe(&r);
+	prep_cancel(sqe, 203, 1, 0);
+	sqe->len = 1;
+	ASSERT_EQ(3, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 3));
+	EXPECT_EQ(0, c[0].res);
+	EXPECT_EQ(-EINVAL, c[1].res);
+	EXPECT_EQ(-EINVAL, c[2].res);
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+TEST(probe)
+{
+	struct {
+		struct asyncx_probe p;
+		struct asyncx_probe_op ops[16];
+	} buf;
+	struct asyncx_sqe *sqe;
+	struct asyncx_cqe c[3];
+	struct ring r;
+	unsigned int i;
+
+	memset(&buf, 0, sizeof(buf));
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	sqe = ring_get_sqe(&r);
+	sqe->opcode = ASYNCX_OP_PROBE;
+	sqe->addr = (__u64)(uintptr_t)&buf;
+	sqe->len = 16;
+	sqe->user_data = 1;
+	sqe = ring_get_sqe(&r);
+	sqe->opcode = ASYNCX_OP_PROBE;
+	sqe->addr = 8;		/* unmapped */
+	sqe->len = 4;
+	sqe->user_data = 2;
+	ASSERT_EQ(2, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 2));
+	EXPECT_EQ(0, c[0].res);
+	EXPECT_EQ(-EFAULT, c[1].res);
+	EXPECT_EQ(ASYNCX_OP_LAST - 1, buf.p.last_op);
+	EXPECT_EQ(ASYNCX_OP_LAST, buf.p.ops_len);
+	for (i = 0; i < ASYNCX_OP_LAST; i++) {
+		EXPECT_EQ(i, buf.p.ops[i].op);
+		EXPECT_EQ(ASYNCX_PROBE_OP_SUPPORTED, buf.p.ops[i].flags);
+	}
+	EXPECT_EQ(ASYNCX_NOP_RESULT, buf.p.ops[ASYNCX_OP_NOP].op_flags);
+	EXPECT_EQ(ASYNCX_TIMEOUT_ABS, buf.p.ops[ASYNCX_OP_TIMEOUT].op_flags);
+
+	/* Reserved fields of the buffer must be zero. */
+	buf.p.resv2[1] = 1;
+	sqe = ring_get_sqe(&r);
+	sqe->opcode = ASYNCX_OP_PROBE;
+	sqe->addr = (__u64)(uintptr_t)&buf;
+	sqe->len = 16;
+	ASSERT_EQ(1, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 1));
+	EXPECT_EQ(-EINVAL, c[0].res);
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+/* ------------------------------------------- eventfd, epoll, fdinfo, fork */
+
+TEST(eventfd_signalled_per_cqe)
+{
+	struct asyncx_cqe c[3];
+	struct ring r;
+	__u64 count = 0;
+	__s32 efd, bad = -1;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	efd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(-1, ioctl(r.fd, ASYNCX_IOC_REGISTER_EVENTFD, &bad));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, ioctl(r.fd, ASYNCX_IOC_UNREGISTER_EVENTFD));
+	EXPECT_EQ(ENXIO, errno);
+	ASSERT_EQ(0, ioctl(r.fd, ASYNCX_IOC_REGISTER_EVENTFD, &efd));
+	EXPECT_EQ(-1, ioctl(r.fd, ASYNCX_IOC_REGISTER_EVENTFD, &efd));
+	EXPECT_EQ(EBUSY, errno);
+
+	prep_nop(ring_get_sqe(&r), 1);
+	prep_nop(ring_get_sqe(&r), 2);
+	prep_nop(ring_get_sqe(&r), 3);
+	ASSERT_EQ(3, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 3));
+	ASSERT_EQ((ssize_t)sizeof(count), read(efd, &count, sizeof(count)));
+	EXPECT_EQ(3ULL, count);
+
+	EXPECT_EQ(0, ioctl(r.fd, ASYNCX_IOC_UNREGISTER_EVENTFD));
+	prep_nop(ring_get_sqe(&r), 4);
+	ASSERT_EQ(1, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 1));
+	EXPECT_EQ(-1, read(efd, &count, sizeof(count)));
+	EXPECT_EQ(EAGAIN, errno);
+	close(efd);
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+TEST(epoll_readable_when_cqes_wait)
+{
+	struct __kernel_timespec ts = ts_of_ns(30 * NSEC_PER_MSEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct asyncx_cqe c;
+	struct ring r;
+	int ep;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	ep = epoll_create1(0);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, r.fd, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	prep_timeout(ring_get_sqe(&r), 1, &ts, 0);
+	ASSERT_EQ(1, ring_submit(&r));
+	/* Becomes readable when the timeout's CQE is posted by a worker. */
+	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 5000));
+	EXPECT_TRUE(ev.events & EPOLLIN);
+	ASSERT_EQ(0, ring_wait_cqe(&r, &c, NSEC_PER_SEC));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	close(ep);
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+TEST(fdinfo_shows_rings)
+{
+	struct __kernel_timespec ts = ts_of_ns(10 * NSEC_PER_SEC);
+	char path[64], buf[1024];
+	struct ring r;
+	ssize_t n;
+	int f;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	prep_timeout(ring_get_sqe(&r), 1, &ts, 0);
+	prep_timeout(ring_get_sqe(&r), 2, &ts, 0);
+	ASSERT_EQ(2, ring_submit(&r));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", r.fd);
+	f = open(path, O_RDONLY);
+	ASSERT_LE(0, f);
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	ASSERT_LT(0, n);
+	buf[n] = '\0';
+	TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "sq-entries:\t8\n"));
+	EXPECT_NE(NULL, strstr(buf, "sq-head:\t2\n"));
+	EXPECT_NE(NULL, strstr(buf, "cq-entries:\t16\n"));
+	EXPECT_NE(NULL, strstr(buf, "inflight:\t2\n"));
+	EXPECT_NE(NULL, strstr(buf, "dropped:\t0\n"));
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+TEST(fork_child_cannot_use_the_ring)
+{
+	struct asyncx_cqe c;
+	struct ring r;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct asyncx_enter e = { .to_submit = 1 };
+		unsigned char vec;
+
+		/* No rings in the child, and no entering the parent's. */
+		if (mincore((void *)((uintptr_t)r.sqes & ~(page_size() - 1)),
+			    page_size(), &vec) == 0 || errno != ENOMEM)
+			_exit(1);
+		if (ioctl(r.fd, ASYNCX_IOC_ENTER, &e) != -1 || errno != EPERM)
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The parent's ring is untouched and works. */
+	prep_nop(ring_get_sqe(&r), 5);
+	ASSERT_EQ(1, ring_submit(&r));
+	ASSERT_EQ(0, ring_wait_cqe(&r, &c, NSEC_PER_SEC));
+	EXPECT_EQ(5ULL, c.user_data);
+	EXPECT_EQ(0, ring_exit(&r));
 }
 
 TEST_HARNESS_MAIN

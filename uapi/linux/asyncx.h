@@ -81,11 +81,21 @@ struct asyncx_cqe {
  *	__kernel_timespec at addr has passed: relative to now, or absolute
  *	with ASYNCX_TIMEOUT_ABS, both on CLOCK_MONOTONIC; len must be 1, fd
  *	and off zero
+ * @ASYNCX_OP_CANCEL: cancel the operation in flight whose user_data is
+ *	addr, or with ASYNCX_CANCEL_ALL every operation in flight; res is 0
+ *	(requested), -ENOENT (none such), -EALREADY (it is completing
+ *	already), or with ASYNCX_CANCEL_ALL the number cancelled. The
+ *	cancelled operation completes with -ECANCELED. fd, off, len zero.
+ * @ASYNCX_OP_PROBE: fill the struct asyncx_probe at addr, which has room
+ *	for len struct asyncx_probe_op entries, with the opcodes and op_flags
+ *	this module supports; res 0. fd, off zero.
  * @ASYNCX_OP_LAST: number of opcodes; not an opcode
  */
 enum asyncx_op {
 	ASYNCX_OP_NOP,
 	ASYNCX_OP_TIMEOUT,
+	ASYNCX_OP_CANCEL,
+	ASYNCX_OP_PROBE,
 	ASYNCX_OP_LAST,
 };
 
@@ -102,7 +112,43 @@ enum asyncx_op {
 /* op_flags of ASYNCX_OP_TIMEOUT */
 #define ASYNCX_TIMEOUT_ABS	(1U << 0)	/* absolute CLOCK_MONOTONIC time */
 
+/* op_flags of ASYNCX_OP_CANCEL */
+#define ASYNCX_CANCEL_ALL	(1U << 0)	/* every operation in flight */
+
 /* asyncx_cqe.flags: none defined yet. */
+
+/* asyncx_probe_op.flags */
+#define ASYNCX_PROBE_OP_SUPPORTED	(1U << 0)
+
+/**
+ * struct asyncx_probe_op - one opcode, as reported by ASYNCX_OP_PROBE
+ * @op: the opcode
+ * @resv: reserved, zero
+ * @flags: ASYNCX_PROBE_OP_SUPPORTED if this module runs the opcode
+ * @op_flags: the op_flags bits the opcode accepts
+ */
+struct asyncx_probe_op {
+	__u8	op;
+	__u8	resv;
+	__u16	flags;
+	__u32	op_flags;
+};
+
+/**
+ * struct asyncx_probe - what ASYNCX_OP_PROBE fills in
+ * @last_op: the highest opcode this module knows
+ * @ops_len: entries of @ops filled in: min(len, last_op + 1)
+ * @resv: reserved, must be zero
+ * @resv2: reserved, must be zero
+ * @ops: one entry per opcode, indexed by opcode
+ */
+struct asyncx_probe {
+	__u8	last_op;
+	__u8	ops_len;
+	__u16	resv;
+	__u32	resv2[3];
+	struct asyncx_probe_op ops[];
+};
 
 /**
  * struct asyncx_sq_offsets - where the SQ ring's fields are in the mapping
@@ -229,9 +275,20 @@ struct asyncx_enter {
 #define ASYNCX_ENTER_GETEVENTS	(1U << 0)	/* wait for min_complete CQEs */
 
 #define ASYNCX_IOC_MAGIC	0xAE
+/*
+ * A context belongs to the process that set it up: enter from another
+ * process (a fork child, or one the fd was passed to) answers -EPERM, and
+ * the rings are not inherited across fork.
+ */
 /* Set up the rings of a new context; once per open file. */
 #define ASYNCX_IOC_SETUP	_IOWR(ASYNCX_IOC_MAGIC, 0x00, struct asyncx_params)
 /* Submit and/or wait; returns the number of SQEs consumed. */
 #define ASYNCX_IOC_ENTER	_IOW(ASYNCX_IOC_MAGIC, 0x01, struct asyncx_enter)
+/* Signal the eventfd whose fd is the __s32 argument on every CQE; -EBUSY
+ * if one is registered already.
+ */
+#define ASYNCX_IOC_REGISTER_EVENTFD	_IOW(ASYNCX_IOC_MAGIC, 0x02, __s32)
+/* Stop signalling it; -ENXIO if none is registered. */
+#define ASYNCX_IOC_UNREGISTER_EVENTFD	_IO(ASYNCX_IOC_MAGIC, 0x03)
 
 #endif /* _UAPI_LINUX_ASYNCX_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx: the few kernel APIs that differ between 6.1 and 6.12.
+ */
+#ifndef _ASYNCX_COMPAT_H
+#define _ASYNCX_COMPAT_H
+
+#include <linux/eventfd.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* 6.8 dropped eventfd_signal()'s count argument (it was always 1 here). */
+static inline void axq_eventfd_signal(struct eventfd_ctx *ev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ev);
+#else
+	eventfd_signal(ev, 1);
+#endif
+}
+
+/* 6.3 made vm_flags read-only outside vm_flags_set(). */
+static inline void axq_vm_flags_set(struct vm_area_struct *vma,
+				    unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+#endif /* _ASYNCX_COMPAT_H */
