@@ -32,86 +32,14 @@
 #include <linux/wait.h>
 
 #include "../runtime.h"
+#include "kunit_util.h"
 #include "../stats.h"
 #include "../task.h"
 
 #define JOIN_TIMEOUT	(10 * HZ)	/* a case's tasks finish well within */
-#define GRACE_TIMEOUT	(5 * HZ)	/* for a late task, after a cancel */
 #define WAIT_MS		10000		/* for a state a case waits for */
-#define BLOCK_MAX	(30 * HZ)	/* longest a blocker spins */
-
-/*
- * Re-evaluate @cond about every millisecond for at most @ms milliseconds;
- * the value is @cond's last value. Process context.
- */
-#define poll_until(cond, ms)						\
-({									\
-	unsigned long __end = jiffies + msecs_to_jiffies(ms);		\
-	bool __ok;							\
-									\
-	for (;;) {							\
-		__ok = (cond);						\
-		if (__ok || time_after(jiffies, __end))			\
-			break;						\
-		usleep_range(500, 1000);				\
-	}								\
-	__ok;								\
-})
 
 /* ------------------------------------------------------------- counting */
-
-/**
- * struct tcount - what happened to one future
- * @polls: polls so far
- * @drops: drops so far; must end at exactly 1
- * @bad: polls after READY or after drop, polls that overlapped another,
- *	drops during a poll; must stay 0
- * @in_poll: polls in progress
- * @ready: a poll returned AXQ_READY
- */
-struct tcount {
-	atomic_t	polls;
-	atomic_t	drops;
-	atomic_t	bad;
-	atomic_t	in_poll;
-	atomic_t	ready;
-};
-
-/* At the start of a poll; returns the poll's number, from 1. */
-static int tc_enter(struct tcount *c)
-{
-	if (atomic_inc_return(&c->in_poll) != 1 || atomic_read(&c->ready) ||
-	    atomic_read(&c->drops))
-		atomic_inc(&c->bad);
-	return atomic_inc_return(&c->polls);
-}
-
-static enum axq_poll tc_leave(struct tcount *c, enum axq_poll ret)
-{
-	if (ret == AXQ_READY)
-		atomic_set(&c->ready, 1);
-	atomic_dec(&c->in_poll);
-	return ret;
-}
-
-static void tc_drop(struct tcount *c)
-{
-	if (atomic_read(&c->in_poll))
-		atomic_inc(&c->bad);
-	atomic_inc(&c->drops);
-}
-
-static void tc_expect(struct kunit *test, struct tcount *c, int polls,
-		      const char *what)
-{
-	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->polls), polls,
-			    "%s: polls", what);
-	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->drops), 1,
-			    "%s: drops", what);
-	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->bad), 0,
-			    "%s: polls after READY or drop, overlapping polls or drop during a poll",
-			    what);
-}
 
 /* ---------------------------------------------------------- task helpers */
 
@@ -120,36 +48,6 @@ static bool task_idle(struct axq_task *task)
 {
 	return !(atomic_long_read(&task->state) &
 		 (AXQ_T_RUNNING | AXQ_T_NOTIFIED));
-}
-
-static struct axq_task *tspawn(struct kunit *test, struct axq_future *fut,
-			       enum axq_prio prio)
-{
-	struct axq_task *task = axq_spawn(fut, prio, GFP_KERNEL);
-
-	KUNIT_EXPECT_FALSE_MSG(test, IS_ERR(task), "spawn: %ld",
-			       PTR_ERR_OR_ZERO(task));
-	return IS_ERR(task) ? NULL : task;
-}
-
-/*
- * Join @task within @timeout, with the result in *@res. A task still live
- * then fails the case, is cancelled and gets GRACE_TIMEOUT more.
- */
-static int tjoin(struct kunit *test, struct axq_task *task, long *res,
-		 unsigned long timeout)
-{
-	int ret;
-
-	*res = LONG_MIN;
-	ret = axq_join_timeout(task, res, timeout);
-	if (ret) {
-		KUNIT_FAIL(test, "join: %d after %u ms; cancelling", ret,
-			   jiffies_to_msecs(timeout));
-		axq_task_cancel(task);
-		axq_join_timeout(task, NULL, GRACE_TIMEOUT);
-	}
-	return ret;
 }
 
 /*
@@ -166,32 +64,6 @@ static void tput_free(struct kunit *test, struct axq_task *task, void *fut)
 	if (task)
 		axq_task_put(task);
 	kfree(fut);
-}
-
-/* A kthread, optionally bound to @cpu (-1: any), that kthread_stop() may
- * reap whether or not it has returned already.
- */
-static struct task_struct *tthread_start(int (*fn)(void *), void *arg,
-					 int cpu)
-{
-	struct task_struct *k;
-
-	k = kthread_create(fn, arg, "axq_test/%d", cpu);
-	if (IS_ERR(k))
-		return k;
-	if (cpu >= 0)
-		kthread_bind(k, cpu);
-	get_task_struct(k);
-	wake_up_process(k);
-	return k;
-}
-
-static int tthread_stop(struct task_struct *k)
-{
-	int ret = kthread_stop(k);
-
-	put_task_struct(k);
-	return ret;
 }
 
 /* ------------------------------------------------------ the test future */
@@ -278,64 +150,6 @@ static struct tf *tf_new(struct kunit *test)
 
 /* ------------------------------------------------------------- blockers */
 
-struct blockers;
-
-/* A task that spins in its poll until released: it keeps its worker. */
-struct blocker {
-	struct axq_future	base;
-	struct tcount		c;
-	struct blockers		*set;
-};
-
-/**
- * struct blockers - one spinning task per executor worker, so that nothing
- * else is polled until they are released: what a case queues meanwhile
- * stays queued
- * @nr: the number of blockers (of workers)
- * @spinning: blockers in their poll
- * @release: set to let them return
- * @deadline: jiffies after which they return anyway
- * @b: the futures
- * @t: their join handles
- */
-struct blockers {
-	unsigned int		nr;
-	atomic_t		spinning;
-	int			release;
-	unsigned long		deadline;
-	struct blocker		*b;
-	struct axq_task		**t;
-};
-
-static enum axq_poll blocker_poll(struct axq_future *fut,
-				  struct axq_context *cx, long *out)
-{
-	struct blocker *b = container_of(fut, struct blocker, base);
-	struct blockers *set = b->set;
-
-	tc_enter(&b->c);
-	atomic_inc(&set->spinning);
-	/* Busy: a poll must not sleep, and this one must keep its worker. */
-	while (!READ_ONCE(set->release) && time_before(jiffies, set->deadline))
-		cpu_relax();
-	*out = READ_ONCE(set->release) ? 0 : -ETIMEDOUT;
-	return tc_leave(&b->c, AXQ_READY);
-}
-
-static void blocker_drop(struct axq_future *fut)
-{
-	tc_drop(&container_of(fut, struct blocker, base)->c);
-}
-
-static const struct axq_future_ops blocker_ops = {
-	.name	= "kunit_blocker",
-	.poll	= blocker_poll,
-	.drop	= blocker_drop,
-};
-
-/* Occupy every worker; false (and the case failed) if they did not all
- * start spinning. blockers_stop() must follow either way.
- */
 static bool blockers_start(struct kunit *test, struct blockers *set)
 {
 	unsigned int i, nr = num_online_cpus();
@@ -360,29 +174,6 @@ static bool blockers_start(struct kunit *test, struct blockers *set)
 		return false;
 	}
 	return true;
-}
-
-static void blockers_stop(struct kunit *test, struct blockers *set)
-{
-	bool live = false;
-	unsigned int i;
-	long res;
-
-	WRITE_ONCE(set->release, 1);
-	for (i = 0; i < set->nr; i++) {
-		if (!set->t[i])
-			continue;
-		if (!tjoin(test, set->t[i], &res, JOIN_TIMEOUT)) {
-			KUNIT_EXPECT_EQ_MSG(test, res, 0L,
-					    "blocker spun past its deadline");
-			tc_expect(test, &set->b[i].c, 1, "blocker");
-		}
-		live |= !axq_task_is_complete(set->t[i]);
-		axq_task_put(set->t[i]);
-	}
-	if (!live)
-		kfree(set->b);
-	kfree(set->t);
 }
 
 /* ---------------------------------------------------------------- cases */
