@@ -50,7 +50,9 @@
  * wakes a worker from the idle mask: of the two barriers' sides at least
  * one sees the other, so no wakeup is lost. A producer wakes nobody while
  * a worker is searching (stealing): the searcher, once done, executes a
- * full barrier and looks at every queue again before it sleeps.
+ * full barrier and looks at every queue again before it sleeps, and if it
+ * found work and more is left it wakes another idle worker, so surplus
+ * work spreads even while the workers holding it are in long polls.
  */
 
 #define AXQ_BUDGET		128	/* polls between yields */
@@ -269,7 +271,8 @@ static u32 axq_rand(struct axq_worker *w)
 /* Steal about half of another worker's queue; return a task to run. */
 static struct axq_task *axq_steal(struct axq_worker *w)
 {
-	unsigned int n = nr_cpu_ids, start, i, prio, got;
+	unsigned int n = nr_cpu_ids, start, i, prio, got = 0;
+	struct axq_runq *robbed = NULL;
 	struct axq_worker *victim;
 	struct axq_task *task = NULL;
 
@@ -285,6 +288,7 @@ static struct axq_task *axq_steal(struct axq_worker *w)
 				continue;
 			this_cpu_add(axq_stats->stolen, got);
 			trace_asyncx_steal(victim->cpu, w->cpu, got);
+			robbed = &victim->rq[prio];
 			task = axq_runq_pop(&w->rq[prio]);
 			break;
 		}
@@ -297,6 +301,13 @@ static struct axq_task *axq_steal(struct axq_worker *w)
 	 * wake anyone has queued work that this second look sees.
 	 */
 	smp_mb__after_atomic();
+	/*
+	 * Work is left over, here or at the victim, and producers skipped
+	 * their wakeups while we searched: pass the search on to an idle
+	 * worker, or a long poll of ours (or the victim's) would strand it.
+	 */
+	if (task && (got > 1 || axq_runq_len(robbed)))
+		axq_notify_idle();
 	return task;
 }
 

@@ -912,12 +912,87 @@ static void park_unpark(struct kunit *test)
 		kfree(r);
 }
 
+/*
+ * Regression: spawned from a task, blockers land in its worker's ring; the
+ * first idle worker woken steals some while the others stay asleep (pushes
+ * skip their wakeup while someone searches). A stealer that found work did
+ * not pass the search on, so once the two workers were in their long polls
+ * the rest of the blockers were stranded. Every worker must end up
+ * spinning, round after round.
+ */
+#define SURPLUS_ROUNDS	5
+
+struct surplusf {
+	struct axq_future	base;
+	struct blockers		*set;
+	struct kunit		*test;
+};
+
+static enum axq_poll surplusf_poll(struct axq_future *fut,
+				   struct axq_context *cx, long *out)
+{
+	struct surplusf *f = container_of(fut, struct surplusf, base);
+	struct blockers *set = f->set;
+	unsigned int i;
+
+	for (i = 0; i < set->nr; i++)
+		set->t[i] = tspawn(f->test, &set->b[i].base, AXQ_PRIO_NORMAL);
+	*out = 0;
+	return AXQ_READY;
+}
+
+static const struct axq_future_ops surplusf_ops = {
+	.name	= "kunit_surplus",
+	.poll	= surplusf_poll,
+};
+
+static void surplus_spreads(struct kunit *test)
+{
+	unsigned int i, nr = num_online_cpus();
+	struct surplusf root = { .test = test };
+	struct blockers set;
+	struct axq_task *t;
+	int round;
+	long res;
+
+	for (round = 0; round < SURPLUS_ROUNDS; round++) {
+		msleep(100);	/* let every worker park */
+		memset(&set, 0, sizeof(set));
+		set.deadline = jiffies + BLOCK_MAX;
+		set.b = kcalloc(nr, sizeof(*set.b), GFP_KERNEL);
+		set.t = kcalloc(nr, sizeof(*set.t), GFP_KERNEL);
+		if (!set.b || !set.t) {
+			KUNIT_FAIL(test, "out of memory");
+			kfree(set.b);
+			kfree(set.t);
+			return;
+		}
+		set.nr = nr;
+		for (i = 0; i < nr; i++) {
+			set.b[i].base.ops = &blocker_ops;
+			set.b[i].set = &set;
+		}
+		root.base.ops = &surplusf_ops;
+		root.set = &set;
+		t = tspawn(test, &root.base, AXQ_PRIO_NORMAL);
+		if (t) {
+			tjoin(test, t, &res, JOIN_TIMEOUT);
+			axq_task_put(t);
+		}
+		if (!poll_until(atomic_read(&set.spinning) == nr, WAIT_MS))
+			KUNIT_FAIL(test, "round %d: only %d of %u workers spin",
+				   round, atomic_read(&set.spinning), nr);
+		blockers_stop(test, &set);
+	}
+}
+
 static struct kunit_case asyncx_executor_cases[] = {
 	KUNIT_CASE(spread_and_steal),
 	KUNIT_CASE(priorities),
 	KUNIT_CASE(starvation),
 	KUNIT_CASE(budget),
 	KUNIT_CASE(park_unpark),
+	KUNIT_CASE(surplus_spreads),
 	{}
 };
 
