@@ -21,6 +21,24 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.poll		= axq_timeout_poll,
 		.cleanup	= axq_timeout_cleanup,
 	},
+	[ASYNCX_OP_POLL] = {
+		.name		= "POLL",
+		.prep		= axq_poll_prep,
+		.poll		= axq_poll_poll,
+		.cleanup	= axq_poll_cleanup,
+	},
+	[ASYNCX_OP_READ] = {
+		.name		= "READ",
+		.prep		= axq_rw_prep,
+		.poll		= axq_rw_poll,
+		.cleanup	= axq_rw_cleanup,
+	},
+	[ASYNCX_OP_WRITE] = {
+		.name		= "WRITE",
+		.prep		= axq_rw_prep,
+		.poll		= axq_rw_poll,
+		.cleanup	= axq_rw_cleanup,
+	},
 };
 
 /**
