@@ -21,6 +21,7 @@
 #include <linux/errno.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
@@ -98,6 +99,7 @@ void axq_poller_init(struct axq_poller *p, struct file *file,
 	p->overflow = false;
 	p->pollfree = false;
 }
+EXPORT_SYMBOL_GPL(axq_poller_init);
 
 /**
  * axq_poller_poll() - read a file's readiness, hooking the task first
@@ -138,6 +140,7 @@ int axq_poller_poll(struct axq_poller *p, struct axq_context *cx,
 	*mask = m & p->events;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(axq_poller_poll);
 
 /**
  * axq_poller_disarm() - unhook a poller from every wait queue
@@ -174,6 +177,7 @@ void axq_poller_disarm(struct axq_poller *p)
 		axq_waker_put(p->waker);
 	p->waker = NULL;
 }
+EXPORT_SYMBOL_GPL(axq_poller_disarm);
 
 /**
  * axq_poll_prep() - validate a POLL and take its file
