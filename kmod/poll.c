@@ -3,20 +3,27 @@
  * asyncx: ASYNCX_OP_POLL — completes when a file is ready for some events,
  * once or (multishot) once per readiness — and the poller under it, which
  * READ and WRITE use too.
+ */
+
+/**
+ * DOC: poller
  *
- * The poller hooks an entry on each wait queue the file's ->poll() names
- * (a custom poll_table, as epoll and io_uring do) on the first poll; the
- * entries stay hooked until the request is dropped. Their wake function
- * only wakes the request's task, which then calls ->poll() again (without
- * hooking anything) to read the mask.
+ * The poller (struct axq_poller) hooks an entry on each wait queue the
+ * file's ->poll() names (a custom poll_table, as epoll and io_uring do) on
+ * the first poll, at most AXQ_POLL_MAX_QUEUES of them (a file with more
+ * fails the op with -EINVAL); the entries stay hooked until the request is
+ * dropped. Their wake function only wakes the request's task, and only
+ * for a wake whose key has a waited-for event (or no key); the task then
+ * calls ->poll() again, without hooking anything, to read the mask.
  *
  * A wait queue may go away while hooked (POLLFREE, e.g. signalfd's when
  * its sighand is freed). Its owner wakes it with POLLFREE under the
  * queue's lock and frees it only after an RCU grace period
- * (wake_up_pollfree()). The wake function then unhooks the entry itself,
- * marks the poller and, as its very last access to the entry, clears
- * entry->head with a release store; the owner reads head with an acquire
- * load under rcu_read_lock() and unhooks only what is still hooked.
+ * (wake_up_pollfree()). The wake function then marks the poller, wakes
+ * the task, unhooks the entry itself and, as its very last access to the
+ * entry, clears entry->head with a release store; the owner reads head
+ * with an acquire load under rcu_read_lock() and unhooks only what is
+ * still hooked. The op then completes with -ECANCELED.
  */
 #include <linux/errno.h>
 #include <linux/file.h>

@@ -2,20 +2,26 @@
 /*
  * asyncx: ASYNCX_OP_READ and ASYNCX_OP_WRITE — read or write a user buffer
  * at a file offset or at the file position.
+ */
+
+/**
+ * DOC: read and write
  *
  * Where the I/O runs depends on the file:
  *
  * - pollable and FMODE_NOWAIT (sockets, eventfd, pipes on newer kernels):
  *   tried with IOCB_NOWAIT on the executor worker; on -EAGAIN the poller
- *   (poll.c) waits for readiness without a thread and the I/O is tried
- *   again;
+ *   waits for readiness without a thread and the I/O is tried again;
  * - pollable without FMODE_NOWAIT (pipes on 6.1, which ignore IOCB_NOWAIT):
  *   the poller waits for readiness, then the I/O runs in the blocking pool;
  * - anything else (regular files): the blocking pool at once.
  *
- * The user buffer is reached from the worker or pool thread through the
- * submitter's mm, with kthread_use_mm(). The request pins only the
- * mm_struct (mmgrab()), not the address space: the ring's own mappings
+ * The I/O calls the file's ->read_iter() or ->write_iter() with a kiocb at
+ * the offset, or at f_pos (under f_pos_lock for FMODE_ATOMIC_POS files,
+ * advanced by what was done) when the offset is -1; stream files have no
+ * position. The user buffer is reached from the worker or pool thread
+ * through the submitter's mm, with kthread_use_mm(). The request pins only
+ * the mm_struct (mmgrab()), not the address space: the ring's own mappings
  * hold the ring's file, so pinning the address space would keep a process
  * that exits with I/O in flight from ever closing its ring. When the
  * address space is gone, the I/O fails with -EFAULT.
