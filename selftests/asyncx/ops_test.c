@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -283,6 +284,53 @@ TEST_F(ops, rw_pipe)
 	EXPECT_EQ(-ESPIPE, cqe.res);
 	close(p[0]);
 	close(p[1]);
+}
+
+/*
+ * Files with FMODE_NOWAIT (eventfd, sockets): the I/O is tried without
+ * blocking, waits on the poller after -EAGAIN, and is tried again.
+ */
+TEST_F(ops, rw_nowait_eventfd_socket)
+{
+	struct asyncx_cqe cqe;
+	uint64_t v = 0, five = 5;
+	char buf[16] = { 0 };
+	int efd, sv[2];
+
+	efd = eventfd(0, 0);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	asyncx_prep_read(asyncx_get_sqe(&self->ring), efd, &v, sizeof(v),
+			 NO_OFF);
+	asyncx_sqe_set_data64(self->ring.sq.sqes + ((self->ring.sq.sqe_tail - 1) &
+						    self->ring.sq.ring_mask), 1);
+	asyncx_prep_read(asyncx_get_sqe(&self->ring), sv[0], buf, sizeof(buf),
+			 NO_OFF);
+	asyncx_sqe_set_data64(self->ring.sq.sqes + ((self->ring.sq.sqe_tail - 1) &
+						    self->ring.sq.ring_mask), 2);
+	ASSERT_TRUE(submit_all(&self->ring, 2));
+	EXPECT_EQ(-ETIME, wait_one(&self->ring, &cqe, 100));
+	ASSERT_EQ(8, write(efd, &five, 8));
+	ASSERT_EQ(0, wait_one(&self->ring, &cqe, 5000));
+	EXPECT_EQ(1, cqe.user_data);
+	EXPECT_EQ(8, cqe.res);
+	EXPECT_EQ(5, v);
+	ASSERT_EQ(3, write(sv[1], "abc", 3));
+	ASSERT_EQ(0, wait_one(&self->ring, &cqe, 5000));
+	EXPECT_EQ(2, cqe.user_data);
+	EXPECT_EQ(3, cqe.res);
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+
+	asyncx_prep_write(asyncx_get_sqe(&self->ring), sv[0], "xyz", 3, NO_OFF);
+	ASSERT_TRUE(submit_all(&self->ring, 1));
+	ASSERT_EQ(0, wait_one(&self->ring, &cqe, 5000));
+	EXPECT_EQ(3, cqe.res);
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(3, read(sv[1], buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "xyz", 3));
+	close(efd);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /* A regular file at an offset: the file position does not move. */
