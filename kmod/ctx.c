@@ -273,14 +273,17 @@ static void axq_req_drop(struct axq_future *fut)
 }
 
 /* Hand a prepared request to the executor. */
-static int axq_req_start(struct axq_ctx *ctx, const struct axq_req *proto)
+static int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto)
 {
 	struct axq_task *task;
 	struct axq_req *req;
 
 	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
-	if (!req)
+	if (!req) {
+		if (axq_opdefs[proto->opcode].cleanup)
+			axq_opdefs[proto->opcode].cleanup(proto);
 		return -ENOMEM;
+	}
 	*req = *proto;
 	req->fut.ops = &axq_req_fut_ops;
 	req->task = NULL;
@@ -304,6 +307,9 @@ static int axq_req_start(struct axq_ctx *ctx, const struct axq_req *proto)
 		list_del(&req->node);
 		ctx->nr_inflight--;
 		spin_unlock(&ctx->inflight_lock);
+		/* Never polled: release what prep took (files, mm). */
+		if (axq_opdefs[req->opcode].cleanup)
+			axq_opdefs[req->opcode].cleanup(req);
 		kmem_cache_free(axq_req_cache, req);
 		axq_ctx_put(ctx);
 		return PTR_ERR(task);
@@ -355,6 +361,7 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 	ret = axq_req_start(ctx, &req);
 	if (!ret)
 		return;
+	/* (axq_req_start() released what prep took.) */
 post:
 	axq_post_cqe(ctx, req.user_data, ret, 0);
 }

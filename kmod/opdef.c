@@ -34,6 +34,25 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.prep		= axq_probe_prep,
 		.issue		= axq_probe_issue,
 	},
+	[ASYNCX_OP_POLL] = {
+		.name		= "POLL",
+		.op_flags	= ASYNCX_POLL_MULTISHOT,
+		.prep		= axq_poll_prep,
+		.poll		= axq_poll_poll,
+		.cleanup	= axq_poll_cleanup,
+	},
+	[ASYNCX_OP_READ] = {
+		.name		= "READ",
+		.prep		= axq_rw_prep,
+		.poll		= axq_rw_poll,
+		.cleanup	= axq_rw_cleanup,
+	},
+	[ASYNCX_OP_WRITE] = {
+		.name		= "WRITE",
+		.prep		= axq_rw_prep,
+		.poll		= axq_rw_poll,
+		.cleanup	= axq_rw_cleanup,
+	},
 };
 
 /**

@@ -17,8 +17,9 @@
  * @issue: inline ops: do the work at submission; return the CQE's result
  * @poll: async ops: the request's future; on AXQ_READY *@res is the CQE's
  *	result. Runs on an executor worker.
- * @cleanup: async ops: release what @poll set up (timers, wakers); runs
- *	once, when the request is dropped, in process context
+ * @cleanup: async ops: release what @prep took (files, mm) and what @poll
+ *	set up (timers, wakers); runs once, when the request is dropped or
+ *	could not be started (then @poll never ran), in process context
  *
  * Exactly one of @issue and @poll is set.
  */
@@ -44,6 +45,21 @@ int axq_cancel_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 int axq_cancel_issue(struct axq_req *req);
 int axq_probe_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 int axq_probe_issue(struct axq_req *req);
+int axq_poll_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+enum axq_poll axq_poll_poll(struct axq_req *req, struct axq_context *cx,
+			    int *res);
+void axq_poll_cleanup(struct axq_req *req);
+int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
+			  int *res);
+void axq_rw_cleanup(struct axq_req *req);
+
+/* The poller (poll.c), for ops that wait for a file's readiness. */
+void axq_poller_init(struct axq_poller *p, struct file *file,
+		     __poll_t events);
+int axq_poller_poll(struct axq_poller *p, struct axq_context *cx,
+		    __poll_t *mask);
+void axq_poller_disarm(struct axq_poller *p);
 int axq_opdefs_check(void);
 
 #endif /* _ASYNCX_OPDEF_H */

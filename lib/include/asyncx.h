@@ -710,6 +710,74 @@ int asyncx_register_eventfd(struct asyncx_ring *ring, int efd);
  */
 int asyncx_unregister_eventfd(struct asyncx_ring *ring);
 
+/**
+ * asyncx_prep_poll() - prepare a one-shot poll of a file
+ * @sqe: the SQE
+ * @fd: the file; it must support poll (else the CQE has -EINVAL)
+ * @events: POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP and POLLRDHUP bits
+ *
+ * The CQE comes when the file is ready, with res the ready events (POLLERR
+ * and POLLHUP are always reported), or a negative errno.
+ */
+static inline void asyncx_prep_poll(struct asyncx_sqe *sqe, int fd,
+				    unsigned int events)
+{
+	asyncx_prep_rw(ASYNCX_OP_POLL, sqe, fd, NULL, events, 0);
+}
+
+/**
+ * asyncx_prep_poll_multishot() - prepare a poll that reports every readiness
+ * @sqe: the SQE
+ * @fd: the file
+ * @events: as asyncx_prep_poll()
+ *
+ * Each readiness the module sees posts a CQE with ASYNCX_CQE_F_MORE; the
+ * poll stays armed until the ring is closed or an error ends it, and its
+ * last CQE (-ECANCELED on close, or the error) has no ASYNCX_CQE_F_MORE.
+ */
+static inline void asyncx_prep_poll_multishot(struct asyncx_sqe *sqe, int fd,
+					      unsigned int events)
+{
+	asyncx_prep_poll(sqe, fd, events);
+	sqe->op_flags = ASYNCX_POLL_MULTISHOT;
+}
+
+/**
+ * asyncx_prep_read() - prepare a read into a buffer
+ * @sqe: the SQE
+ * @fd: the file, open for reading
+ * @buf: the buffer; it must stay valid until the CQE comes
+ * @len: its size in bytes
+ * @off: the file offset, or (__u64)-1 for the file position, which the
+ *	read then advances
+ *
+ * The CQE's res is the number of bytes read (0 at end of file) or a
+ * negative errno.
+ */
+static inline void asyncx_prep_read(struct asyncx_sqe *sqe, int fd, void *buf,
+				    unsigned int len, __u64 off)
+{
+	asyncx_prep_rw(ASYNCX_OP_READ, sqe, fd, buf, len, off);
+}
+
+/**
+ * asyncx_prep_write() - prepare a write from a buffer
+ * @sqe: the SQE
+ * @fd: the file, open for writing
+ * @buf: the data; it must stay valid until the CQE comes
+ * @len: its size in bytes
+ * @off: the file offset, or (__u64)-1 for the file position, which the
+ *	write then advances
+ *
+ * The CQE's res is the number of bytes written or a negative errno.
+ */
+static inline void asyncx_prep_write(struct asyncx_sqe *sqe, int fd,
+				     const void *buf, unsigned int len,
+				     __u64 off)
+{
+	asyncx_prep_rw(ASYNCX_OP_WRITE, sqe, fd, buf, len, off);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -89,6 +89,25 @@ struct asyncx_cqe {
  * @ASYNCX_OP_PROBE: fill the struct asyncx_probe at addr, which has room
  *	for len struct asyncx_probe_op entries, with the opcodes and op_flags
  *	this module supports; res 0. fd, off zero.
+ * @ASYNCX_OP_POLL: wait until the file at fd is ready for some of the
+ *	events in len (a mask of POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP
+ *	and POLLRDHUP; other bits are -EINVAL); POLLERR and POLLHUP are
+ *	always reported. Completes with the mask of ready events, -EBADF for
+ *	a bad fd, -EINVAL for a file that cannot be polled. With
+ *	ASYNCX_POLL_MULTISHOT it posts a CQE with ASYNCX_CQE_F_MORE for each
+ *	readiness it sees and stays armed until cancelled or the context is closed, which
+ *	posts the final CQE (-ECANCELED, without ASYNCX_CQE_F_MORE). A wait
+ *	queue of the file that goes away (POLLFREE, e.g. signalfd) completes
+ *	it with -ECANCELED. off and addr must be zero
+ * @ASYNCX_OP_READ: read up to len bytes from fd into the buffer at addr,
+ *	at file offset off, or at the file position (which it advances)
+ *	when off is (__u64)-1. Completes with the bytes read or a negative
+ *	errno: -EBADF for a bad fd or one not open for reading, -EFAULT for
+ *	a bad buffer, -ESPIPE for an offset on a file without one. Pollable
+ *	files are waited for without holding a thread; others are read in
+ *	the blocking pool. op_flags must be zero
+ * @ASYNCX_OP_WRITE: write len bytes from the buffer at addr to fd, as
+ *	ASYNCX_OP_READ reads (-EBADF for a file not open for writing)
  * @ASYNCX_OP_LAST: number of opcodes; not an opcode
  */
 enum asyncx_op {
@@ -96,6 +115,9 @@ enum asyncx_op {
 	ASYNCX_OP_TIMEOUT,
 	ASYNCX_OP_CANCEL,
 	ASYNCX_OP_PROBE,
+	ASYNCX_OP_POLL,
+	ASYNCX_OP_READ,
+	ASYNCX_OP_WRITE,
 	ASYNCX_OP_LAST,
 };
 
@@ -115,7 +137,11 @@ enum asyncx_op {
 /* op_flags of ASYNCX_OP_CANCEL */
 #define ASYNCX_CANCEL_ALL	(1U << 0)	/* every operation in flight */
 
-/* asyncx_cqe.flags: none defined yet. */
+/* op_flags of ASYNCX_OP_POLL */
+#define ASYNCX_POLL_MULTISHOT	(1U << 0)	/* one CQE per readiness, until cancelled */
+
+/* asyncx_cqe.flags */
+#define ASYNCX_CQE_F_MORE	(1U << 0)	/* more CQEs of this SQE will come */
 
 /* asyncx_probe_op.flags */
 #define ASYNCX_PROBE_OP_SUPPORTED	(1U << 0)

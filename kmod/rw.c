@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx: ASYNCX_OP_READ and ASYNCX_OP_WRITE — read or write a user buffer
+ * at a file offset or at the file position.
+ */
+
+/**
+ * DOC: read and write
+ *
+ * Where the I/O runs depends on the file:
+ *
+ * - pollable and FMODE_NOWAIT (sockets, eventfd, pipes on newer kernels):
+ *   tried with IOCB_NOWAIT on the executor worker; on -EAGAIN the poller
+ *   waits for readiness without a thread and the I/O is tried again;
+ * - pollable without FMODE_NOWAIT (pipes on 6.1, which ignore IOCB_NOWAIT):
+ *   the poller waits for readiness, then the I/O runs in the blocking pool;
+ * - anything else (regular files): the blocking pool at once.
+ *
+ * The I/O calls the file's ->read_iter() or ->write_iter() with a kiocb at
+ * the offset, or at f_pos (under f_pos_lock for FMODE_ATOMIC_POS files,
+ * advanced by what was done) when the offset is -1; stream files have no
+ * position. The user buffer is reached from the worker or pool thread
+ * through the submitter's mm, with kthread_use_mm(). The request pins only
+ * the mm_struct (mmgrab()), not the address space: the ring's own mappings
+ * hold the ring's file, so pinning the address space would keep a process
+ * that exits with I/O in flight from ever closing its ring. When the
+ * address space is gone, the I/O fails with -EFAULT.
+ */
+#include <linux/errno.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "opdef.h"
+
+/* Where the I/O of a request runs (axq_rw_cmd.mode). */
+enum {
+	AXQ_RW_NOWAIT,		/* IOCB_NOWAIT on the worker, poll on -EAGAIN */
+	AXQ_RW_POLL_BLOCK,	/* poll first, then the blocking pool */
+	AXQ_RW_BLOCK,		/* the blocking pool */
+};
+
+/* How far a request got (axq_rw_cmd.stage). */
+enum {
+	AXQ_RW_START,		/* not polled yet */
+	AXQ_RW_POLL,		/* the poller is set up */
+	AXQ_RW_BLOCKING,	/* the blocking future is set up */
+};
+
+/* Retries of a ready file that still says -EAGAIN before yielding. */
+#define AXQ_RW_RETRIES	8
+
+/**
+ * axq_rw_prep() - validate a READ or WRITE, take its file and mm
+ * @req: the request
+ * @sqe: the SQE (a private copy)
+ *
+ * Context: submission, in the submitter's mm.
+ * Return: 0, -EINVAL for bad fields or flags, or a file without
+ * read_iter/write_iter, -EBADF for a bad fd or a file not open for the
+ * access, -ESPIPE for an offset on a file without one, -EFAULT for a
+ * buffer outside the user address space.
+ */
+int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
+{
+	struct axq_rw_cmd *rw = &req->rw;
+	bool write = req->opcode == ASYNCX_OP_WRITE;
+	struct file *file;
+	int ret;
+
+	if (sqe->op_flags)
+		return -EINVAL;
+	if (sqe->off != (u64)-1 && (s64)sqe->off < 0)
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
+		return -EFAULT;
+	file = fget(sqe->fd);
+	if (!file)
+		return -EBADF;
+	ret = -EBADF;
+	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
+		goto err;
+	ret = -EINVAL;
+	if (write ? !file->f_op->write_iter : !file->f_op->read_iter)
+		goto err;
+	ret = -ESPIPE;
+	if (sqe->off != (u64)-1 &&
+	    !(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
+		goto err;
+
+	rw->file = file;
+	rw->addr = sqe->addr;
+	rw->len = min_t(u32, sqe->len, MAX_RW_COUNT);
+	rw->use_fpos = sqe->off == (u64)-1;
+	rw->pos = rw->use_fpos ? 0 : (loff_t)sqe->off;
+	rw->write = write;
+	if (!file_can_poll(file))
+		rw->mode = AXQ_RW_BLOCK;
+	else if (file->f_mode & FMODE_NOWAIT)
+		rw->mode = AXQ_RW_NOWAIT;
+	else
+		rw->mode = AXQ_RW_POLL_BLOCK;
+	rw->stage = AXQ_RW_START;
+	rw->mm = current->mm;
+	mmgrab(rw->mm);
+	return 0;
+err:
+	fput(file);
+	return ret;
+}
+
+/*
+ * Do the I/O once, in the submitter's mm. @kflags: IOCB_NOWAIT or 0.
+ * Returns bytes done or a negative errno (-EAGAIN with IOCB_NOWAIT).
+ */
+static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
+{
+	struct file *file = rw->file;
+	bool fpos = rw->use_fpos && !(file->f_mode & FMODE_STREAM);
+	bool fpos_lock = fpos && (file->f_mode & FMODE_ATOMIC_POS);
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	/* The process may have exited: then there is no buffer. */
+	if (!mmget_not_zero(rw->mm))
+		return -EFAULT;
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_flags |= kflags;
+	if (fpos_lock)
+		mutex_lock(&file->f_pos_lock);
+	kiocb.ki_pos = fpos ? file->f_pos : rw->pos;
+	iov_iter_ubuf(&iter, rw->write ? ITER_SOURCE : ITER_DEST,
+		      u64_to_user_ptr(rw->addr), rw->len);
+
+	kthread_use_mm(rw->mm);
+	if (rw->write) {
+		file_start_write(file);
+		ret = file->f_op->write_iter(&kiocb, &iter);
+		file_end_write(file);
+	} else {
+		ret = file->f_op->read_iter(&kiocb, &iter);
+	}
+	kthread_unuse_mm(rw->mm);
+
+	if (fpos && ret > 0)
+		file->f_pos = kiocb.ki_pos;
+	if (fpos_lock)
+		mutex_unlock(&file->f_pos_lock);
+	mmput(rw->mm);
+	return ret;
+}
+
+/* The blocking pool's function: blocking I/O. */
+static long axq_rw_blocking_fn(void *arg)
+{
+	return axq_rw_do(arg, 0);
+}
+
+/**
+ * axq_rw_poll() - the READ/WRITE future
+ * @req: the request
+ * @cx: the poll context
+ * @res: the CQE's result when ready: bytes done or a negative errno
+ *
+ * Context: an executor worker.
+ * Return: AXQ_READY when the I/O is done, else AXQ_PENDING.
+ */
+enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
+			  int *res)
+{
+	struct axq_rw_cmd *rw = &req->rw;
+	unsigned int tries = 0;
+	__poll_t mask;
+	ssize_t ret;
+	long out;
+	int err;
+
+	switch (rw->stage) {
+	case AXQ_RW_START:
+		if (rw->mode == AXQ_RW_BLOCK)
+			goto blocking;
+		if (rw->mode == AXQ_RW_NOWAIT) {
+			ret = axq_rw_do(rw, IOCB_NOWAIT);
+			if (ret != -EAGAIN)
+				goto done;
+		}
+		axq_poller_init(&rw->poller, rw->file,
+				rw->write ? EPOLLOUT : EPOLLIN);
+		rw->stage = AXQ_RW_POLL;
+		fallthrough;
+	case AXQ_RW_POLL:
+		for (;;) {
+			mask = 0;
+			err = axq_poller_poll(&rw->poller, cx, &mask);
+			if (err) {
+				*res = err;
+				return AXQ_READY;
+			}
+			if (!mask)
+				return AXQ_PENDING;
+			if (rw->mode == AXQ_RW_POLL_BLOCK) {
+				axq_poller_disarm(&rw->poller);
+				goto blocking;
+			}
+			ret = axq_rw_do(rw, IOCB_NOWAIT);
+			if (ret != -EAGAIN)
+				goto done;
+			if (++tries == AXQ_RW_RETRIES) {
+				/* Give the worker back; come again soon. */
+				axq_wake_by_ref(rw->poller.waker);
+				return AXQ_PENDING;
+			}
+		}
+	case AXQ_RW_BLOCKING:
+		break;
+	}
+	if (axq_blocking_poll(&rw->blocking, cx, &out) == AXQ_PENDING)
+		return AXQ_PENDING;
+	*res = out;
+	return AXQ_READY;
+
+blocking:
+	axq_blocking_init(&rw->blocking, axq_rw_blocking_fn, rw);
+	rw->stage = AXQ_RW_BLOCKING;
+	axq_blocking_poll(&rw->blocking, cx, &out);	/* queues it */
+	return AXQ_PENDING;
+done:
+	*res = ret;
+	return AXQ_READY;
+}
+
+/**
+ * axq_rw_cleanup() - stop a READ/WRITE and drop its file and mm
+ * @req: the request
+ *
+ * Waits for I/O running in the blocking pool to return.
+ *
+ * Context: process context (the request's drop); may sleep.
+ */
+void axq_rw_cleanup(struct axq_req *req)
+{
+	struct axq_rw_cmd *rw = &req->rw;
+
+	if (rw->stage == AXQ_RW_POLL)
+		axq_poller_disarm(&rw->poller);
+	else if (rw->stage == AXQ_RW_BLOCKING)
+		axq_blocking_drop(&rw->blocking);
+	mmdrop(rw->mm);
+	fput(rw->file);
+}
