@@ -91,7 +91,9 @@ trap 'exit 130' INT TERM
 if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ "${ASYNCX_VM_ACCEL:-auto}" != tcg ]; then
 	accel=kvm cpu=host
 else
-	accel=tcg cpu=max
+	# No 5-level paging: under it the debug kernel (KASAN) took
+	# occasional wild-memory-access reports from early-boot interrupts.
+	accel=tcg cpu=max,la57=off
 fi
 
 virtfs=security_model=none,multidevs=remap
