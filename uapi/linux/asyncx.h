@@ -85,7 +85,8 @@ struct asyncx_cqe {
  *	addr, or with ASYNCX_CANCEL_ALL every operation in flight; res is 0
  *	(requested), -ENOENT (none such), -EALREADY (it is completing
  *	already), or with ASYNCX_CANCEL_ALL the number cancelled. The
- *	cancelled operation completes with -ECANCELED. fd, off, len zero.
+ *	cancelled operation completes with -ECANCELED, before or after the
+ *	CANCEL's own CQE. fd, off, len zero.
  * @ASYNCX_OP_PROBE: fill the struct asyncx_probe at addr, which has room
  *	for len struct asyncx_probe_op entries, with the opcodes and op_flags
  *	this module supports; res 0. fd, off zero.
