@@ -20,25 +20,11 @@
 
 #include "../ctx.h"
 #include "../opdef.h"
+#include "kunit_util.h"
 
 #define JOIN_TIMEOUT	(20 * HZ)
 #define WAIT_MS		10000
 #define NR_QUEUES	3
-
-/* As in asyncx_task: re-evaluate @cond for at most @ms milliseconds. */
-#define poll_until(cond, ms)						\
-({									\
-	unsigned long __end = jiffies + msecs_to_jiffies(ms);		\
-	bool __ok;							\
-									\
-	for (;;) {							\
-		__ok = (cond);						\
-		if (__ok || time_after(jiffies, __end))			\
-			break;						\
-		usleep_range(500, 1000);				\
-	}								\
-	__ok;								\
-})
 
 /**
  * struct pfile - what the suite's file polls
