@@ -54,6 +54,9 @@ int axq_cancel_issue(struct axq_req *req)
 
 	spin_lock(&ctx->inflight_lock);
 	list_for_each_entry(victim, &ctx->inflight, node) {
+		/* In a chain, a CANCEL is in flight itself. */
+		if (victim == req)
+			continue;
 		if (req->cancel_cmd.all) {
 			if (!axq_cancel_one(victim))
 				ret++;

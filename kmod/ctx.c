@@ -5,6 +5,7 @@
  * the requests that run on the executor.
  */
 #include <linux/err.h>
+#include <linux/kthread.h>
 #include <linux/eventfd.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -210,12 +211,50 @@ static u32 axq_cq_ready(struct axq_ctx *ctx)
 
 /* --------------------------------------------------------------- requests */
 
+/**
+ * DOC: links
+ *
+ * An SQE with ASYNCX_SQE_LINK links the next SQE of the submission to it:
+ * a chain runs in SQE order, one request at a time, each starting when its
+ * predecessor's CQE has been posted. Every member is prepared at submission
+ * (files, user pointers, the submitter's mm are taken then), is in flight
+ * from then on (counted, cancellable by user_data, cancelled by close) and
+ * is owned by its predecessor until that one is dropped. A member that fails
+ * completes the rest of its chain with -ECANCELED: a negative result, a
+ * short READ or WRITE, a cancelled member, or one whose preparation failed
+ * (then every member of the chain completes: the failing one with its
+ * errno, the others with -ECANCELED). A TIMEOUT's -ETIME is its normal
+ * result and does not break a chain. Inline ops in a chain run as tasks too,
+ * when their turn comes; PROBE then writes through the submitter's mm. The
+ * chain ends at the first SQE without the flag, or at the end of the
+ * submission (enter's to_submit).
+ */
+
 static void axq_req_drop(struct axq_future *fut);
+
+/* Run an inline op that a chain reached, on a worker. */
+static int axq_req_issue_late(struct axq_req *req)
+{
+	const struct axq_opdef *def = &axq_opdefs[req->opcode];
+	int ret;
+
+	if (!req->mm)
+		return def->issue(req);
+	/* The process may have exited: then there is no memory to write. */
+	if (!mmget_not_zero(req->mm))
+		return -EFAULT;
+	kthread_use_mm(req->mm);
+	ret = def->issue(req);
+	kthread_unuse_mm(req->mm);
+	mmput(req->mm);
+	return ret;
+}
 
 static enum axq_poll axq_req_poll(struct axq_future *fut,
 				  struct axq_context *cx, long *out)
 {
 	struct axq_req *req = container_of(fut, struct axq_req, fut);
+	const struct axq_opdef *def = &axq_opdefs[req->opcode];
 	struct axq_ctx *ctx = req->ctx;
 	enum axq_poll ready;
 	bool cancel;
@@ -233,9 +272,15 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 			return AXQ_READY;
 		}
 	}
-	ready = axq_opdefs[req->opcode].poll(req, cx, &res);
+	if (def->issue) {
+		res = axq_req_issue_late(req);
+		ready = AXQ_READY;
+	} else {
+		ready = def->poll(req, cx, &res);
+	}
 	if (ready == AXQ_READY) {
 		axq_post_cqe(ctx, req->user_data, res, 0);
+		req->res = res;
 		req->posted = true;
 		*out = res;
 	}
@@ -248,15 +293,38 @@ static const struct axq_future_ops axq_req_fut_ops = {
 	.drop	= axq_req_drop,
 };
 
-static void axq_req_drop(struct axq_future *fut)
+/* Does the chain go on after @req? */
+static bool axq_link_ok(const struct axq_req *req)
 {
-	struct axq_req *req = container_of(fut, struct axq_req, fut);
-	struct axq_ctx *ctx = req->ctx;
+	if (!req->posted)
+		return false;
+	switch (req->opcode) {
+	case ASYNCX_OP_TIMEOUT:
+		return req->res >= 0 || req->res == -ETIME;
+	case ASYNCX_OP_READ:
+	case ASYNCX_OP_WRITE:
+		return req->res >= 0 && (u32)req->res == req->rw.len;
+	default:
+		return req->res >= 0;
+	}
+}
+
+/*
+ * Take @req off the context and free it; post @res unless its CQE is out.
+ * @req is not running on the executor (never started, or being dropped).
+ * Returns its successor, now owned by the caller.
+ */
+static struct axq_req *axq_req_retire(struct axq_req *req, int res)
+{
 	const struct axq_opdef *def = &axq_opdefs[req->opcode];
+	struct axq_ctx *ctx = req->ctx;
+	struct axq_req *next = req->link;
 	struct axq_task *task;
 
 	if (def->cleanup)
 		def->cleanup(req);
+	if (req->mm)
+		mmdrop(req->mm);
 	spin_lock(&ctx->inflight_lock);
 	list_del(&req->node);
 	ctx->nr_inflight--;
@@ -265,58 +333,95 @@ static void axq_req_drop(struct axq_future *fut)
 	spin_unlock(&ctx->inflight_lock);
 	if (task)
 		axq_waker_put(task);
-	/* Cancelled before completing: its CQE says so. */
 	if (!req->posted)
-		axq_post_cqe(ctx, req->user_data, -ECANCELED, 0);
+		axq_post_cqe(ctx, req->user_data, res, 0);
 	kmem_cache_free(axq_req_cache, req);
 	axq_ctx_put(ctx);
+	return next;
 }
 
-/* Hand a prepared request to the executor. */
-static int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto)
+/* Complete a chain from @req on with -ECANCELED. */
+static void axq_link_fail(struct axq_req *req)
+{
+	while (req)
+		req = axq_req_retire(req, -ECANCELED);
+}
+
+/* Start a request on the executor; on failure it and its chain complete. */
+static void axq_link_start(struct axq_req *req, gfp_t gfp)
 {
 	struct axq_task *task;
-	struct axq_req *req;
 
-	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
-	if (!req) {
-		if (axq_opdefs[proto->opcode].cleanup)
-			axq_opdefs[proto->opcode].cleanup(proto);
-		return -ENOMEM;
+	task = axq_spawn(&req->fut, req->prio, gfp);
+	if (IS_ERR(task)) {
+		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
+		return;
 	}
-	*req = *proto;
-	req->fut.ops = &axq_req_fut_ops;
-	req->task = NULL;
-	req->cancel = false;
-	req->posted = false;
+	/* From here on the request belongs to its task. */
+	axq_task_put(task);
+}
 
+static void axq_req_drop(struct axq_future *fut)
+{
+	struct axq_req *req = container_of(fut, struct axq_req, fut);
+	bool ok = axq_link_ok(req);
+	struct axq_req *next;
+
+	/* Cancelled before completing: its CQE says so. */
+	next = axq_req_retire(req, -ECANCELED);
+	if (!next)
+		return;
+	if (!ok) {
+		axq_link_fail(next);
+		return;
+	}
+	if (axq_opdefs[next->opcode].link)
+		axq_opdefs[next->opcode].link(next);
+	axq_link_start(next, GFP_KERNEL);
+}
+
+/*
+ * Put a prepared request in flight: count it (bounded by max_inflight),
+ * list it for cancel and close, and take a context reference.
+ */
+static int axq_req_add(struct axq_ctx *ctx, struct axq_req *req)
+{
 	spin_lock(&ctx->inflight_lock);
 	if (ctx->nr_inflight >= max_inflight) {
 		spin_unlock(&ctx->inflight_lock);
-		kmem_cache_free(axq_req_cache, req);
 		return -EBUSY;
 	}
 	list_add_tail(&req->node, &ctx->inflight);
 	ctx->nr_inflight++;
 	spin_unlock(&ctx->inflight_lock);
 	refcount_inc(&ctx->refs);
-
-	task = axq_spawn(&req->fut, req->prio, GFP_KERNEL_ACCOUNT);
-	if (IS_ERR(task)) {
-		spin_lock(&ctx->inflight_lock);
-		list_del(&req->node);
-		ctx->nr_inflight--;
-		spin_unlock(&ctx->inflight_lock);
-		/* Never polled: release what prep took (files, mm). */
-		if (axq_opdefs[req->opcode].cleanup)
-			axq_opdefs[req->opcode].cleanup(req);
-		kmem_cache_free(axq_req_cache, req);
-		axq_ctx_put(ctx);
-		return PTR_ERR(task);
-	}
-	/* From here on the request belongs to its task. */
-	axq_task_put(task);
 	return 0;
+}
+
+/* Hand a prepared request to the executor. */
+static int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto)
+{
+	const struct axq_opdef *def = &axq_opdefs[proto->opcode];
+	struct axq_req *req;
+	int ret;
+
+	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
+	if (!req) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	*req = *proto;
+	ret = axq_req_add(ctx, req);
+	if (ret) {
+		kmem_cache_free(axq_req_cache, req);
+		goto err;
+	}
+	axq_link_start(req, GFP_KERNEL_ACCOUNT);
+	return 0;
+err:
+	if (def->cleanup)
+		def->cleanup(proto);
+	return ret;
 }
 
 static const u8 axq_prio_map[] = {
@@ -325,35 +430,133 @@ static const u8 axq_prio_map[] = {
 	[ASYNCX_PRIO_LOW]	= AXQ_PRIO_LOW,
 };
 
+/*
+ * Validate an SQE (a private copy) and prepare @req from it. On success
+ * @req holds what prep took; on failure nothing is held.
+ */
+static int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
+			struct axq_req *req)
+{
+	const struct axq_opdef *def;
+	unsigned int op = sqe->opcode;
+
+	req->user_data = sqe->user_data;
+	if (op >= ASYNCX_OP_LAST || sqe->flags & ~ASYNCX_SQE_LINK ||
+	    sqe->resv0 || sqe->prio >= ARRAY_SIZE(axq_prio_map) ||
+	    memchr_inv(sqe->resv, 0, sizeof(sqe->resv)))
+		return -EINVAL;
+	op = array_index_nospec(op, ASYNCX_OP_LAST);
+	def = &axq_opdefs[op];
+	if (sqe->op_flags & ~def->op_flags)
+		return -EINVAL;
+	req->fut.ops = &axq_req_fut_ops;
+	req->ctx = ctx;
+	req->opcode = op;
+	req->prio = axq_prio_map[array_index_nospec(sqe->prio,
+						   ARRAY_SIZE(axq_prio_map))];
+	req->posted = false;
+	req->cancel = false;
+	req->res = 0;
+	req->task = NULL;
+	req->link = NULL;
+	req->mm = NULL;
+	return def->prep(req, sqe);
+}
+
+/**
+ * struct axq_chain - a chain being built by one submission
+ * @head: its first request, or NULL
+ * @tail: its last request
+ * @failed: a member failed at submission: the rest complete with -ECANCELED
+ * @open: the last SQE had ASYNCX_SQE_LINK: the next SQE joins the chain
+ */
+struct axq_chain {
+	struct axq_req	*head;
+	struct axq_req	*tail;
+	bool		failed;
+	bool		open;
+};
+
+/* The chain is complete (or the submission ended): start it. */
+static void axq_chain_end(struct axq_chain *ch)
+{
+	if (ch->head)
+		axq_link_start(ch->head, GFP_KERNEL_ACCOUNT);
+	*ch = (struct axq_chain){};
+}
+
+/* Add an SQE to the chain being built. */
+static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
+			  struct axq_chain *ch)
+{
+	struct axq_req *req;
+	int ret;
+
+	/* Even a malformed SQE's LINK bit extends the chain, so that what
+	 * was meant to follow it does not run.
+	 */
+	ch->open = sqe->flags & ASYNCX_SQE_LINK;
+	if (ch->failed) {
+		ret = -ECANCELED;
+		goto post;
+	}
+	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
+	if (!req) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = axq_req_prep(ctx, sqe, req);
+	if (ret) {
+		kmem_cache_free(axq_req_cache, req);
+		goto fail;
+	}
+	if (axq_opdefs[req->opcode].needs_mm) {
+		req->mm = current->mm;
+		mmgrab(req->mm);
+	}
+	ret = axq_req_add(ctx, req);
+	if (ret) {
+		if (axq_opdefs[req->opcode].cleanup)
+			axq_opdefs[req->opcode].cleanup(req);
+		if (req->mm)
+			mmdrop(req->mm);
+		kmem_cache_free(axq_req_cache, req);
+		goto fail;
+	}
+	if (ch->head)
+		ch->tail->link = req;
+	else
+		ch->head = req;
+	ch->tail = req;
+	goto out;
+fail:
+	/* The members before this one never ran: they complete first. */
+	axq_link_fail(ch->head);
+	ch->head = NULL;
+	ch->failed = true;
+post:
+	axq_post_cqe(ctx, sqe->user_data, ret, 0);
+out:
+	if (!ch->open)
+		axq_chain_end(ch);
+}
+
 /* Validate and run one SQE (a private copy); every outcome is a CQE. */
-static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
+static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
+			   struct axq_chain *ch)
 {
 	const struct axq_opdef *def;
 	struct axq_req req;
-	unsigned int op;
 	int ret;
 
-	req.user_data = sqe->user_data;
-	op = sqe->opcode;
-	if (op >= ASYNCX_OP_LAST || sqe->flags || sqe->resv0 ||
-	    sqe->prio >= ARRAY_SIZE(axq_prio_map) ||
-	    memchr_inv(sqe->resv, 0, sizeof(sqe->resv))) {
-		ret = -EINVAL;
-		goto post;
+	if (ch->open || sqe->flags & ASYNCX_SQE_LINK) {
+		axq_chain_add(ctx, sqe, ch);
+		return;
 	}
-	op = array_index_nospec(op, ASYNCX_OP_LAST);
-	def = &axq_opdefs[op];
-	if (sqe->op_flags & ~def->op_flags) {
-		ret = -EINVAL;
-		goto post;
-	}
-	req.ctx = ctx;
-	req.opcode = op;
-	req.prio = axq_prio_map[array_index_nospec(sqe->prio,
-						   ARRAY_SIZE(axq_prio_map))];
-	ret = def->prep(&req, sqe);
+	ret = axq_req_prep(ctx, sqe, &req);
 	if (ret)
 		goto post;
+	def = &axq_opdefs[req.opcode];
 	if (def->issue) {
 		ret = def->issue(&req);
 		goto post;
@@ -430,7 +633,7 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 	memset(&p, 0, sizeof(p));
 	p.sq_entries = sq_entries;
 	p.cq_entries = cq_entries;
-	p.features = ASYNCX_FEAT_NODROP;
+	p.features = ASYNCX_FEAT_NODROP | ASYNCX_FEAT_LINK;
 	p.sq_off.head = offsetof(struct axq_sq_ring, head);
 	p.sq_off.tail = offsetof(struct axq_sq_ring, tail);
 	p.sq_off.ring_mask = offsetof(struct axq_sq_ring, ring_mask);
@@ -522,6 +725,7 @@ static bool axq_cq_enough(struct axq_ctx *ctx, u32 min_complete)
  */
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 {
+	struct axq_chain chain = {};
 	struct asyncx_sqe sqe;
 	struct asyncx_enter e;
 	u32 tail, head, n, i;
@@ -554,8 +758,10 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 			/* One copy: the application may change it under us. */
 			memcpy(&sqe, &ctx->sqes[(head + i) & ctx->sq->ring_mask],
 			       sizeof(sqe));
-			axq_submit_sqe(ctx, &sqe);
+			axq_submit_sqe(ctx, &sqe, &chain);
 		}
+		/* A chain still open at the end of the submission ends here. */
+		axq_chain_end(&chain);
 		ctx->sq_head = head + n;
 		/* Release: we are done reading those SQEs; pairs with the
 		 * application's acquire load of the SQ head.

@@ -124,6 +124,7 @@ struct axq_probe_cmd {
 struct axq_timeout_cmd {
 	struct hrtimer		timer;
 	ktime_t			expires;	/* absolute, CLOCK_MONOTONIC */
+	ktime_t			rel;		/* relative time, or 0 */
 	u32			flags;
 	bool			started;
 	int			fired;	/* release store in the timer callback */
@@ -210,8 +211,14 @@ struct axq_rw_cmd {
  * @prio: the executor's priority class
  * @posted: the CQE has been posted
  * @cancel: cancellation came before the first poll (L: ctx->inflight_lock)
+ * @res: the result of the CQE once @posted; decides whether @link runs
  * @task: the task polling @fut, from its first poll (a waker reference;
  *	L: ctx->inflight_lock)
+ * @link: the next request of its chain (ASYNCX_SQE_LINK), owned by this
+ *	one until this one is dropped: then it starts or fails; NULL at the
+ *	end of a chain (set at submission, then only the owner's)
+ * @mm: an inline op (&axq_opdef.needs_mm) in a chain: the submitter's mm
+ *	(mmgrab()bed), in which its issue runs on a worker; else NULL
  * @node: in ctx->inflight (L: ctx->inflight_lock)
  * @nop: NOP's state
  * @cancel_cmd: CANCEL's state
@@ -228,7 +235,10 @@ struct axq_req {
 	u8			prio;
 	bool			posted;
 	bool			cancel;
+	s32			res;
 	struct axq_task		*task;
+	struct axq_req		*link;
+	struct mm_struct	*mm;
 	struct list_head	node;
 	union {
 		struct axq_nop_cmd	nop;

@@ -21,6 +21,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.op_flags	= ASYNCX_TIMEOUT_ABS,
 		.prep		= axq_timeout_prep,
 		.poll		= axq_timeout_poll,
+		.link		= axq_timeout_link,
 		.cleanup	= axq_timeout_cleanup,
 	},
 	[ASYNCX_OP_CANCEL] = {
@@ -31,6 +32,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 	},
 	[ASYNCX_OP_PROBE] = {
 		.name		= "PROBE",
+		.needs_mm	= true,
 		.prep		= axq_probe_prep,
 		.issue		= axq_probe_issue,
 	},

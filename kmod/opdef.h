@@ -11,12 +11,17 @@
  * struct axq_opdef - how one opcode is prepared and run
  * @name: the op's name, for tracing
  * @op_flags: the op_flags bits the op accepts (others: -EINVAL)
+ * @needs_mm: an inline op whose @issue reads or writes user memory: when
+ *	it runs later in a chain, on a worker, it runs in the submitter's mm
  * @prep: validate the SQE and copy what the op needs into @req; runs in
  *	the submitter's context (its mm: user pointers are read here).
  *	Return 0 or a negative errno for the CQE.
- * @issue: inline ops: do the work at submission; return the CQE's result
+ * @issue: inline ops: do the work at submission (in a chain: when the
+ *	chain reaches the op, on a worker); return the CQE's result
  * @poll: async ops: the request's future; on AXQ_READY *@res is the CQE's
  *	result. Runs on an executor worker.
+ * @link: optional: a chain reached the request and is about to start it
+ *	(it was prepared earlier, at submission); process context
  * @cleanup: async ops: release what @prep took (files, mm) and what @poll
  *	set up (timers, wakers); runs once, when the request is dropped or
  *	could not be started (then @poll never ran), in process context
@@ -26,10 +31,12 @@
 struct axq_opdef {
 	const char *name;
 	u32 op_flags;
+	bool needs_mm;
 	int (*prep)(struct axq_req *req, const struct asyncx_sqe *sqe);
 	int (*issue)(struct axq_req *req);
 	enum axq_poll (*poll)(struct axq_req *req, struct axq_context *cx,
 			      int *res);
+	void (*link)(struct axq_req *req);
 	void (*cleanup)(struct axq_req *req);
 };
 
@@ -40,6 +47,7 @@ int axq_nop_issue(struct axq_req *req);
 int axq_timeout_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_timeout_poll(struct axq_req *req, struct axq_context *cx,
 			       int *res);
+void axq_timeout_link(struct axq_req *req);
 void axq_timeout_cleanup(struct axq_req *req);
 int axq_cancel_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 int axq_cancel_issue(struct axq_req *req);

@@ -30,15 +30,35 @@ int axq_timeout_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 		return -EFAULT;
 	if (!timespec64_valid(&ts))
 		return -EINVAL;
-	/* A relative time counts from submission, not from the first poll. */
+	/* A relative time counts from submission, not from the first poll
+	 * (in a chain: from when the chain reaches it, axq_timeout_link()).
+	 */
 	t->expires = timespec64_to_ktime(ts);
-	if (!(sqe->op_flags & ASYNCX_TIMEOUT_ABS))
-		t->expires = ktime_add_safe(ktime_get(), t->expires);
+	t->rel = 0;
+	if (!(sqe->op_flags & ASYNCX_TIMEOUT_ABS)) {
+		t->rel = t->expires;
+		t->expires = ktime_add_safe(ktime_get(), t->rel);
+	}
 	t->flags = sqe->op_flags;
 	t->started = false;
 	t->fired = 0;
 	t->waker = NULL;
 	return 0;
+}
+
+/**
+ * axq_timeout_link() - a chain reached this TIMEOUT: a relative time
+ * counts from now
+ * @req: the request, not started yet
+ *
+ * Context: process context.
+ */
+void axq_timeout_link(struct axq_req *req)
+{
+	struct axq_timeout_cmd *t = &req->timeout;
+
+	if (!(t->flags & ASYNCX_TIMEOUT_ABS))
+		t->expires = ktime_add_safe(ktime_get(), t->rel);
 }
 
 static enum hrtimer_restart axq_timeout_fn(struct hrtimer *timer)

@@ -574,7 +574,9 @@ static inline __u64 asyncx_cqe_get_data64(const struct asyncx_cqe *cqe)
 /**
  * asyncx_sqe_set_flags() - set the SQE flags
  * @sqe: the SQE
- * @flags: ASYNCX_SQE_* flags (none are defined yet: any bit is -EINVAL)
+ * @flags: ASYNCX_SQE_* flags: ASYNCX_SQE_LINK runs the next SQE of the
+ *	submission after this one, only if this one succeeded (a chain; see
+ *	the uapi header); any other bit is -EINVAL
  */
 static inline void asyncx_sqe_set_flags(struct asyncx_sqe *sqe,
 					unsigned int flags)

@@ -541,6 +541,7 @@ TEST(setup_features_nodrop)
 	ASSERT_EQ(0, raw_setup(fd, &p));
 	TH_LOG("features %#x", p.features);
 	EXPECT_TRUE(p.features & ASYNCX_FEAT_NODROP);
+	EXPECT_TRUE(p.features & ASYNCX_FEAT_LINK);
 	close(fd);
 }
 
@@ -889,7 +890,7 @@ TEST(sqe_validation_batch)
 		{ "nop", K_NOP, 0, 0 },
 		{ "opcode 255", K_OPCODE, 255, -EINVAL },
 		{ "opcode 128", K_OPCODE, 128, -EINVAL },
-		{ "flags 1", K_FLAGS, 1, -EINVAL },
+		{ "flags 2", K_FLAGS, 2, -EINVAL },
 		{ "prio HIGH", K_PRIO, ASYNCX_PRIO_HIGH, 0 },
 		{ "flags 0x80", K_FLAGS, 0x80, -EINVAL },
 		{ "prio LOW", K_PRIO, ASYNCX_PRIO_LOW, 0 },

@@ -78,9 +78,10 @@ struct asyncx_cqe {
  *	op_flags has ASYNCX_NOP_RESULT (for tests); fd, off, addr (and len
  *	without ASYNCX_NOP_RESULT) must be zero
  * @ASYNCX_OP_TIMEOUT: complete with -ETIME when the time in the struct
- *	__kernel_timespec at addr has passed: relative to now, or absolute
- *	with ASYNCX_TIMEOUT_ABS, both on CLOCK_MONOTONIC; len must be 1, fd
- *	and off zero
+ *	__kernel_timespec at addr has passed: relative to the submission (in
+ *	a chain: to when the chain reaches it), or absolute with
+ *	ASYNCX_TIMEOUT_ABS, both on CLOCK_MONOTONIC; len must be 1, fd and
+ *	off zero. The timespec is read at submission.
  * @ASYNCX_OP_CANCEL: cancel the operation in flight whose user_data is
  *	addr, or with ASYNCX_CANCEL_ALL every operation in flight; res is 0
  *	(requested), -ENOENT (none such), -EALREADY (it is completing
@@ -122,7 +123,19 @@ enum asyncx_op {
 	ASYNCX_OP_LAST,
 };
 
-/* asyncx_sqe.flags: none defined yet; any bit set is -EINVAL. */
+/*
+ * asyncx_sqe.flags; any other bit set is -EINVAL.
+ *
+ * ASYNCX_SQE_LINK: the next SQE of the same submission runs after this one,
+ * and only if this one succeeded; SQEs linked this way form a chain that
+ * runs in order, one at a time. A failure (a negative result other than a
+ * TIMEOUT's -ETIME, a READ or WRITE that moved fewer than len bytes, a
+ * cancellation, a bad SQE) completes the rest of the chain with -ECANCELED.
+ * The chain ends at the first SQE without the flag or at the end of the
+ * submission. Every member posts exactly one CQE (multishot ops: their last
+ * CQE decides), in chain order.
+ */
+#define ASYNCX_SQE_LINK		(1U << 0)
 
 /* asyncx_sqe.prio */
 #define ASYNCX_PRIO_NORMAL	0	/* the default */
@@ -252,6 +265,7 @@ struct asyncx_params {
 
 /* asyncx_params.features */
 #define ASYNCX_FEAT_NODROP	(1U << 0)	/* full CQ spills to an overflow list */
+#define ASYNCX_FEAT_LINK	(1U << 1)	/* ASYNCX_SQE_LINK chains */
 
 /*
  * mmap offsets of the three regions. Each must be mapped MAP_SHARED, at
