@@ -23,6 +23,7 @@
 #include "compat.h"
 #include "ctx.h"
 #include "opdef.h"
+#include "trace.h"
 
 /**
  * DOC: completions
@@ -168,6 +169,7 @@ void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
 				  .flags = flags };
 	struct axq_overflow_cqe *o;
 
+	trace_asyncx_cqe_post(ctx->id, user_data, res, flags);
 	spin_lock(&ctx->cq_lock);
 	if (likely(list_empty(&ctx->overflow)) && axq_cq_free_slots(ctx)) {
 		axq_cq_write(ctx, &cqe);
@@ -180,6 +182,7 @@ void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
 	spin_unlock(&ctx->cq_lock);
 
 	o = kmalloc(sizeof(*o), GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+	trace_asyncx_cq_overflow(ctx->id, user_data, !o);
 	spin_lock(&ctx->cq_lock);
 	if (!o) {
 		WRITE_ONCE(ctx->sq->dropped, READ_ONCE(ctx->sq->dropped) + 1);
@@ -287,10 +290,19 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 	return ready;
 }
 
-static const struct axq_future_ops axq_req_fut_ops = {
-	.name	= "asyncx_req",
-	.poll	= axq_req_poll,
-	.drop	= axq_req_drop,
+/* One future type per opcode, so that the debugfs view names the op. */
+#define AXQ_REQ_OPS(op, opname)						\
+	[op] = { .name = "asyncx_req:" opname, .poll = axq_req_poll,	\
+		 .drop = axq_req_drop }
+
+static const struct axq_future_ops axq_req_fut_ops[] = {
+	AXQ_REQ_OPS(ASYNCX_OP_NOP, "NOP"),
+	AXQ_REQ_OPS(ASYNCX_OP_TIMEOUT, "TIMEOUT"),
+	AXQ_REQ_OPS(ASYNCX_OP_CANCEL, "CANCEL"),
+	AXQ_REQ_OPS(ASYNCX_OP_PROBE, "PROBE"),
+	AXQ_REQ_OPS(ASYNCX_OP_POLL, "POLL"),
+	AXQ_REQ_OPS(ASYNCX_OP_READ, "READ"),
+	AXQ_REQ_OPS(ASYNCX_OP_WRITE, "WRITE"),
 };
 
 /* Does the chain go on after @req? */
@@ -343,8 +355,10 @@ static struct axq_req *axq_req_retire(struct axq_req *req, int res)
 /* Complete a chain from @req on with -ECANCELED. */
 static void axq_link_fail(struct axq_req *req)
 {
-	while (req)
+	while (req) {
+		trace_asyncx_link(req->ctx->id, req->user_data, 0);
 		req = axq_req_retire(req, -ECANCELED);
+	}
 }
 
 /* Start a request on the executor; on failure it and its chain complete. */
@@ -357,7 +371,10 @@ static void axq_link_start(struct axq_req *req, gfp_t gfp)
 		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
 		return;
 	}
-	/* From here on the request belongs to its task. */
+	/* From here on the request belongs to its task (we hold a join
+	 * handle: the task is not freed under us).
+	 */
+	axq_task_set_owner(task, req->ctx->id);
 	axq_task_put(task);
 }
 
@@ -377,6 +394,7 @@ static void axq_req_drop(struct axq_future *fut)
 	}
 	if (axq_opdefs[next->opcode].link)
 		axq_opdefs[next->opcode].link(next);
+	trace_asyncx_link(next->ctx->id, next->user_data, 1);
 	axq_link_start(next, GFP_KERNEL);
 }
 
@@ -449,7 +467,8 @@ static int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	def = &axq_opdefs[op];
 	if (sqe->op_flags & ~def->op_flags)
 		return -EINVAL;
-	req->fut.ops = &axq_req_fut_ops;
+	BUILD_BUG_ON(ARRAY_SIZE(axq_req_fut_ops) != ASYNCX_OP_LAST);
+	req->fut.ops = &axq_req_fut_ops[op];
 	req->ctx = ctx;
 	req->opcode = op;
 	req->prio = axq_prio_map[array_index_nospec(sqe->prio,
@@ -549,6 +568,8 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	struct axq_req req;
 	int ret;
 
+	trace_asyncx_sqe_submit(ctx->id, sqe->opcode, sqe->flags,
+				sqe->user_data);
 	if (ch->open || sqe->flags & ASYNCX_SQE_LINK) {
 		axq_chain_add(ctx, sqe, ch);
 		return;

@@ -4,6 +4,7 @@
  *
  *   contexts	number of live contexts (open files of /dev/asyncx)
  *   stats	executor counters per CPU and in total, and live tasks
+ *   tasks	a table of the live tasks (see axq_tasks_show())
  *   bench	the executor's micro-benchmark and load generator (bench.c)
  */
 #include <linux/cpumask.h>
@@ -46,6 +47,13 @@ static int axq_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(axq_stats);
 
+static int axq_tasks_table_show(struct seq_file *m, void *v)
+{
+	axq_tasks_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(axq_tasks_table);
+
 /**
  * axq_debugfs_init() - create /sys/kernel/debug/asyncx and its files
  *
@@ -61,6 +69,8 @@ void axq_debugfs_init(void)
 				&axq_nr_contexts);
 	debugfs_create_file("stats", 0444, axq_debugfs_root, NULL,
 			    &axq_stats_fops);
+	debugfs_create_file("tasks", 0444, axq_debugfs_root, NULL,
+			    &axq_tasks_table_fops);
 	if (axq_bench_init(axq_debugfs_root))
 		pr_warn("asyncx: no memory for debugfs bench\n");
 }

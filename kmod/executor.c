@@ -111,6 +111,19 @@ static struct axq_worker *axq_current_worker(void)
 	return w && w->thread == current && w->active ? w : NULL;
 }
 
+/**
+ * axq_schedule_cpu() - where axq_schedule() called here would queue a task
+ *
+ * Context: any context.
+ * Return: the CPU of the current worker, or -1 (the injection queue).
+ */
+int axq_schedule_cpu(void)
+{
+	struct axq_worker *w = axq_current_worker();
+
+	return w ? (int)w->cpu : -1;
+}
+
 /*
  * Wake one idle worker, unless a worker is searching for work already: a
  * searcher looks at every queue again after it stops searching (see
@@ -311,6 +324,16 @@ static struct axq_task *axq_steal(struct axq_worker *w)
 	return task;
 }
 
+/* Tasks in @w's run queues, all classes (for tracing). */
+static unsigned int axq_worker_depth(struct axq_worker *w)
+{
+	unsigned int prio, n = 0;
+
+	for (prio = 0; prio < AXQ_NR_PRIO; prio++)
+		n += axq_runq_len(&w->rq[prio]);
+	return n;
+}
+
 static bool axq_has_work(struct axq_worker *w)
 {
 	unsigned int cpu, prio;
@@ -358,6 +381,7 @@ static void axq_worker_fn(unsigned int cpu)
 {
 	struct axq_worker *w = axq_workers[cpu];
 	struct axq_task *task;
+	bool stolen;
 
 	if (w->parked) {
 		w->parked = false;
@@ -366,10 +390,14 @@ static void axq_worker_fn(unsigned int cpu)
 	cpumask_clear_cpu(cpu, axq_idle_mask);
 	for (;;) {
 		task = axq_next_task(w);
+		stolen = !task;
 		if (!task)
 			task = axq_steal(w);
 		if (!task)
 			return;
+		if (trace_asyncx_pick_enabled())
+			trace_asyncx_pick(task->id, task->prio, axq_worker_depth(w),
+					  stolen);
 		axq_task_run(task);
 		if (--w->budget == 0) {
 			w->budget = AXQ_BUDGET;

@@ -8,6 +8,7 @@
 struct axq_task;
 
 void axq_schedule(struct axq_task *task);
+int axq_schedule_cpu(void);
 int axq_executor_init(void);
 void axq_executor_exit(void);
 int axq_blocking_init_pool(void);

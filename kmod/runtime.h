@@ -89,6 +89,7 @@ bool axq_task_is_complete(struct axq_task *task);
 long axq_task_result(struct axq_task *task);
 int axq_join_timeout(struct axq_task *task, long *result,
 		     unsigned long timeout);
+void axq_task_set_owner(struct axq_task *task, u64 owner);
 
 /* Wakers: counted references to a task. */
 struct axq_task *axq_waker_get(struct axq_context *cx);

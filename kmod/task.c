@@ -7,6 +7,7 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -135,6 +136,10 @@ struct axq_task *axq_spawn(struct axq_future *fut, enum axq_prio prio,
 	task->fut = fut;
 	task->result = 0;
 	task->prio = prio;
+	task->cpu = -1;
+	task->ops = fut->ops;
+	task->spawned = jiffies;
+	task->owner = 0;
 	init_waitqueue_head(&task->join_wq);
 
 	cpu = raw_smp_processor_id();
@@ -266,6 +271,7 @@ void axq_task_run(struct axq_task *task)
 		return;
 	}
 
+	WRITE_ONCE(task->cpu, raw_smp_processor_id());
 	ready = task->fut->ops->poll(task->fut, &cx, &out);
 	this_cpu_inc(axq_stats->polled);
 	trace_asyncx_poll(task->id, ready == AXQ_READY);
@@ -313,7 +319,8 @@ static void axq_task_wake(struct axq_task *task, bool owned)
 	} while (!atomic_long_try_cmpxchg(&task->state, &s, n));
 
 	this_cpu_inc(axq_stats->woken);
-	trace_asyncx_wake(task->id, !(s & AXQ_T_RUNNING));
+	trace_asyncx_wake(task->id, !(s & AXQ_T_RUNNING),
+			  s & AXQ_T_RUNNING ? -1 : axq_schedule_cpu());
 	if (!(s & AXQ_T_RUNNING))
 		axq_schedule(task);
 }
@@ -609,6 +616,69 @@ int axq_tasks_cancel_all(unsigned long timeout)
 	if (!wait_event_timeout(axq_drained_wq, !axq_tasks_nr_live(), timeout))
 		return -ETIMEDOUT;
 	return 0;
+}
+
+/**
+ * axq_task_set_owner() - say whom a task works for, in the debugfs view
+ * @task: a task the caller holds a reference to
+ * @owner: an id (a context's, for ring operations)
+ *
+ * Context: any context.
+ */
+void axq_task_set_owner(struct axq_task *task, u64 owner)
+{
+	WRITE_ONCE(task->owner, owner);
+}
+EXPORT_SYMBOL_GPL(axq_task_set_owner);
+
+static const char *axq_task_state_name(long s)
+{
+	if (s & AXQ_T_CANCELLED)
+		return "cancelled";
+	if (s & AXQ_T_RUNNING)
+		return "running";
+	if (s & AXQ_T_NOTIFIED)
+		return "queued";
+	return "waiting";
+}
+
+/**
+ * axq_tasks_show() - the debugfs table of live tasks
+ * @m: the seq_file
+ *
+ * One line per task not yet complete: id, state (queued: on a run queue;
+ * running: being polled; waiting: pending until a waker fires; cancelled:
+ * cancellation requested, drop not yet run), priority class, CPU of the
+ * last poll, age, future type and owner.
+ *
+ * Context: process context; takes each shard's lock in turn.
+ */
+void axq_tasks_show(struct seq_file *m)
+{
+	static const char * const prio_name[] = { "high", "normal", "low" };
+	unsigned long now = jiffies;
+	struct axq_task *task;
+	unsigned int cpu;
+
+	seq_printf(m, "%-12s %-9s %-6s %4s %10s %-24s %s\n", "id", "state",
+		   "prio", "cpu", "age_ms", "type", "owner");
+	for_each_possible_cpu(cpu) {
+		struct axq_shard *shard = &axq_shards[cpu];
+
+		spin_lock_irq(&shard->lock);
+		list_for_each_entry(task, &shard->tasks, entry) {
+			/* seq_file calls again with a bigger buffer. */
+			if (seq_has_overflowed(m))
+				break;
+			seq_printf(m, "%-12llu %-9s %-6s %4d %10u %-24s %llu\n",
+				   task->id,
+				   axq_task_state_name(atomic_long_read(&task->state)),
+				   prio_name[task->prio], READ_ONCE(task->cpu),
+				   jiffies_to_msecs(now - task->spawned),
+				   task->ops->name ?: "?", READ_ONCE(task->owner));
+		}
+		spin_unlock_irq(&shard->lock);
+	}
 }
 
 /**

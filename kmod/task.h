@@ -12,6 +12,8 @@
 
 #include "runtime.h"
 
+struct seq_file;
+
 /*
  * The state word: flags in the low bits, the reference count above them.
  * Every transition is one atomic read-modify-write of the whole word, so
@@ -44,6 +46,13 @@
  * @id: unique id, for tracing and debugfs (I: set at spawn)
  * @prio: priority class (I: set at spawn)
  * @shard: registry shard holding @entry (I: set at spawn)
+ * @cpu: CPU of the last poll, -1 before the first (written by the polling
+ *	worker, read locklessly by the debugfs view)
+ * @ops: the future's ops, for the debugfs view, which may not look at
+ *	@fut (I: set at spawn)
+ * @spawned: jiffies at spawn (I)
+ * @owner: who the task works for, for the debugfs view: a context id for
+ *	ring operations, else 0 (axq_task_set_owner())
  *
  * References: the registry holds one until the task completes, each run
  * queue entry (NOTIFIED) one, each waker one, each join handle one.
@@ -58,11 +67,16 @@ struct axq_task {
 	u64			id;
 	u8			prio;
 	u16			shard;
+	s16			cpu;
+	const struct axq_future_ops *ops;
+	unsigned long		spawned;
+	u64			owner;
 };
 
 void axq_task_run(struct axq_task *task);
 int axq_tasks_cancel_all(unsigned long timeout);
 int axq_tasks_nr_live(void);
+void axq_tasks_show(struct seq_file *m);
 int axq_tasks_init(void);
 void axq_tasks_exit(void);
 

@@ -80,15 +80,45 @@ TRACE_EVENT(asyncx_poll,
  * @task_id:	the task
  * @queued:	1 if the wake queued the task, 0 if it was running and is
  *		requeued by its worker after the poll
+ * @target_cpu:	the CPU whose run queue the task goes to: the waker's when
+ *		a worker wakes it, -1 for the shared injection queue (any
+ *		worker takes it) or when not @queued
  */
 TRACE_EVENT(asyncx_wake,
-	    TP_PROTO(u64 task_id, int queued),
-	    TP_ARGS(task_id, queued),
+	    TP_PROTO(u64 task_id, int queued, int target_cpu),
+	    TP_ARGS(task_id, queued, target_cpu),
 	    TP_STRUCT__entry(__field(u64, task_id)
-			     __field(int, queued)),
+			     __field(int, queued)
+			     __field(int, target_cpu)),
 	    TP_fast_assign(__entry->task_id = task_id;
-			   __entry->queued = queued;),
-	    TP_printk("task=%llu queued=%d", __entry->task_id, __entry->queued)
+			   __entry->queued = queued;
+			   __entry->target_cpu = target_cpu;),
+	    TP_printk("task=%llu queued=%d target_cpu=%d", __entry->task_id,
+		      __entry->queued, __entry->target_cpu)
+);
+
+/**
+ * asyncx_pick - a worker took a task off a queue to poll it (the CPU of
+ * the event is the worker's)
+ * @task_id:	the task
+ * @prio:	its priority class (0 high, 1 normal, 2 low)
+ * @depth:	tasks left in this worker's run queues, all classes
+ * @stolen:	1 if it came from another worker's queue
+ */
+TRACE_EVENT(asyncx_pick,
+	    TP_PROTO(u64 task_id, unsigned int prio, unsigned int depth,
+		     int stolen),
+	    TP_ARGS(task_id, prio, depth, stolen),
+	    TP_STRUCT__entry(__field(u64, task_id)
+			     __field(unsigned int, prio)
+			     __field(unsigned int, depth)
+			     __field(int, stolen)),
+	    TP_fast_assign(__entry->task_id = task_id;
+			   __entry->prio = prio;
+			   __entry->depth = depth;
+			   __entry->stolen = stolen;),
+	    TP_printk("task=%llu prio=%u depth=%u stolen=%d", __entry->task_id,
+		      __entry->prio, __entry->depth, __entry->stolen)
 );
 
 /**
@@ -167,6 +197,95 @@ TRACE_EVENT(asyncx_cancel,
 	    TP_STRUCT__entry(__field(u64, task_id)),
 	    TP_fast_assign(__entry->task_id = task_id;),
 	    TP_printk("task=%llu", __entry->task_id)
+);
+
+/**
+ * asyncx_sqe_submit - an SQE was consumed from a context's SQ (the event
+ * runs in the submitting task: pid and comm are the submitter's)
+ * @ctx_id:	the context
+ * @opcode:	the SQE's opcode (as given: may be invalid)
+ * @flags:	the SQE's flags (ASYNCX_SQE_*)
+ * @user_data:	the SQE's user_data
+ */
+TRACE_EVENT(asyncx_sqe_submit,
+	    TP_PROTO(u64 ctx_id, unsigned int opcode, unsigned int flags,
+		     u64 user_data),
+	    TP_ARGS(ctx_id, opcode, flags, user_data),
+	    TP_STRUCT__entry(__field(u64, ctx_id)
+			     __field(unsigned int, opcode)
+			     __field(unsigned int, flags)
+			     __field(u64, user_data)),
+	    TP_fast_assign(__entry->ctx_id = ctx_id;
+			   __entry->opcode = opcode;
+			   __entry->flags = flags;
+			   __entry->user_data = user_data;),
+	    TP_printk("ctx=%llu opcode=%u flags=%#x user_data=%#llx",
+		      __entry->ctx_id, __entry->opcode, __entry->flags,
+		      __entry->user_data)
+);
+
+/**
+ * asyncx_cqe_post - a CQE was posted (to the CQ, or to the overflow list)
+ * @ctx_id:	the context
+ * @user_data:	the CQE's user_data
+ * @res:	its result
+ * @cflags:	its flags (ASYNCX_CQE_F_*; without ASYNCX_CQE_F_MORE it is
+ *		the operation's last CQE)
+ */
+TRACE_EVENT(asyncx_cqe_post,
+	    TP_PROTO(u64 ctx_id, u64 user_data, int res, unsigned int cflags),
+	    TP_ARGS(ctx_id, user_data, res, cflags),
+	    TP_STRUCT__entry(__field(u64, ctx_id)
+			     __field(u64, user_data)
+			     __field(int, res)
+			     __field(unsigned int, cflags)),
+	    TP_fast_assign(__entry->ctx_id = ctx_id;
+			   __entry->user_data = user_data;
+			   __entry->res = res;
+			   __entry->cflags = cflags;),
+	    TP_printk("ctx=%llu user_data=%#llx res=%d cflags=%#x",
+		      __entry->ctx_id, __entry->user_data, __entry->res,
+		      __entry->cflags)
+);
+
+/**
+ * asyncx_cq_overflow - a CQE did not fit in the CQ
+ * @ctx_id:	the context
+ * @user_data:	the CQE's user_data
+ * @dropped:	1 if it was lost (no memory for the overflow list), 0 if it
+ *		waits on the overflow list
+ */
+TRACE_EVENT(asyncx_cq_overflow,
+	    TP_PROTO(u64 ctx_id, u64 user_data, int dropped),
+	    TP_ARGS(ctx_id, user_data, dropped),
+	    TP_STRUCT__entry(__field(u64, ctx_id)
+			     __field(u64, user_data)
+			     __field(int, dropped)),
+	    TP_fast_assign(__entry->ctx_id = ctx_id;
+			   __entry->user_data = user_data;
+			   __entry->dropped = dropped;),
+	    TP_printk("ctx=%llu user_data=%#llx dropped=%d", __entry->ctx_id,
+		      __entry->user_data, __entry->dropped)
+);
+
+/**
+ * asyncx_link - a chain (ASYNCX_SQE_LINK) moved on
+ * @ctx_id:	the context
+ * @user_data:	the member concerned
+ * @started:	1 if the chain reached the member and started it, 0 if the
+ *		member completes with -ECANCELED because an earlier one failed
+ */
+TRACE_EVENT(asyncx_link,
+	    TP_PROTO(u64 ctx_id, u64 user_data, int started),
+	    TP_ARGS(ctx_id, user_data, started),
+	    TP_STRUCT__entry(__field(u64, ctx_id)
+			     __field(u64, user_data)
+			     __field(int, started)),
+	    TP_fast_assign(__entry->ctx_id = ctx_id;
+			   __entry->user_data = user_data;
+			   __entry->started = started;),
+	    TP_printk("ctx=%llu user_data=%#llx started=%d", __entry->ctx_id,
+		      __entry->user_data, __entry->started)
 );
 
 #endif /* _ASYNCX_TRACE_H */
