@@ -1855,6 +1855,81 @@ TEST(fdinfo_shows_rings)
 	EXPECT_EQ(0, ring_exit(&r));
 }
 
+/* The context id of a ring, from its fdinfo; 0 if unreadable. */
+static unsigned long long ctx_id_of(int fd)
+{
+	unsigned long long id = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "asyncx-ctx: %llu", &id) == 1)
+			break;
+	fclose(f);
+	return id;
+}
+
+/* Lines of the debugfs task table with type @type and owner @owner. */
+static int debugfs_tasks(const char *type, unsigned long long owner)
+{
+	char line[256], t[64], state[32];
+	unsigned long long id, own;
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/sys/kernel/debug/asyncx/tasks", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llu %31s %*s %*d %*u %63s %llu", &id, state,
+			   t, &own) != 4)
+			continue;
+		if (!strcmp(t, type) && own == owner)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * The debugfs task table lists the ring's pending operations, named by
+ * opcode, with the context as owner, and stops listing them once they
+ * complete.
+ */
+TEST(debugfs_tasks_lists_pending_ops)
+{
+	struct __kernel_timespec ts = ts_of_ns(60 * NSEC_PER_SEC);
+	unsigned long long id;
+	struct asyncx_cqe c[4];
+	struct ring r;
+	int i, n;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	id = ctx_id_of(r.fd);
+	ASSERT_NE(0ULL, id);
+	EXPECT_EQ(0, debugfs_tasks("asyncx_req:TIMEOUT", id));
+	for (i = 0; i < 3; i++)
+		prep_timeout(ring_get_sqe(&r), 10 + i, &ts, 0);
+	ASSERT_EQ(3, ring_submit(&r));
+	EXPECT_EQ(3, debugfs_tasks("asyncx_req:TIMEOUT", id));
+	prep_cancel(ring_get_sqe(&r), 20, 0, ASYNCX_CANCEL_ALL);
+	ASSERT_EQ(1, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 4));
+	/* A task leaves the table just after its CQE: give it a moment. */
+	for (i = 0; i < 500; i++) {
+		n = debugfs_tasks("asyncx_req:TIMEOUT", id);
+		if (n == 0)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
 TEST(fork_child_cannot_use_the_ring)
 {
 	struct asyncx_cqe c;
