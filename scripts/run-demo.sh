@@ -19,5 +19,15 @@ make -s -C lib all examples >/dev/null
 make -s -C samples/demo >/dev/null
 
 echo "== booting the test VM ($kernel, qemu, 4 vCPUs)"
+mkdir -p results/run
+rc=0
 ASYNCX_KO=.build/$kernel/kmod/asyncx.ko \
-	exec "$here/vm.sh" -k "$kernel" -t 300 -- "$here/guest/demo.sh"
+	"$here/vm.sh" -k "$kernel" -t 300 -d results/run/dmesg.log \
+	-c results/run/console.log -- "$here/guest/demo.sh" || rc=$?
+if ! "$here/dmesgcheck.py" results/run/dmesg.log; then
+	echo "make run: the guest kernel reported a problem (results/run/dmesg.log)"
+	rc=1
+fi
+[ "$rc" -eq 0 ] && echo "make run: done, guest kernel log clean" ||
+	echo "make run: FAILED (exit $rc)"
+exit "$rc"

@@ -2,56 +2,334 @@
 /*
  * asyncx-demo: the client `make run` runs in the test VM.
  *
- * Opens a few asyncx contexts through libasyncx, shows that each is its
- * own context (debugfs counts them), and closes them. It grows with the
- * runtime: submissions, completions and traces come with the ring.
+ * Drives /dev/asyncx through libasyncx the way a program would, in a few
+ * batches, and says what happened:
+ *
+ *   1. a batch of timeouts of different lengths, submitted out of order,
+ *      complete in the order of their lengths;
+ *   2. polls on four pipes, all submitted in one batch, complete in the
+ *      order a writer thread makes the pipes readable;
+ *   3. reads and writes: a WRITE into a pipe linked to a READ out of it,
+ *      and writes then reads of a regular file at offsets;
+ *   4. chains: a timeout, then a NOP, then a write, in order; a chain whose
+ *      second member fails cancels the rest;
+ *   5. a cancel of a long timeout.
+ *
+ * Every result is checked; the exit status is 0 only if all are as
+ * expected. Run it under scripts/bpftrace/oplat.bt to see the latency of
+ * each operation.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <asyncx.h>
 
-#define CONTEXTS_FILE	"/sys/kernel/debug/asyncx/contexts"
-#define NCTX		4
+#define MS		1000000LL
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-static long live_contexts(void)
+static int failures;
+static unsigned long submitted, completed;
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			printf("  FAILED: " __VA_ARGS__);		\
+			printf("\n");					\
+			failures++;					\
+		}							\
+	} while (0)
+
+static long long now_ns(void)
 {
-	long n = -1;
-	FILE *f = fopen(CONTEXTS_FILE, "r");
+	struct timespec t;
 
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static struct asyncx_sqe *sqe_of(struct asyncx_ring *ring, __u64 ud,
+				 unsigned int flags)
+{
+	struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
+
+	if (!sqe) {
+		fprintf(stderr, "asyncx-demo: SQ full\n");
+		exit(1);
+	}
+	asyncx_sqe_set_data64(sqe, ud);
+	asyncx_sqe_set_flags(sqe, flags);
+	return sqe;
+}
+
+static int submit(struct asyncx_ring *ring, int n)
+{
+	int ret = asyncx_submit(ring);
+
+	if (ret != n) {
+		fprintf(stderr, "asyncx-demo: submit: %d, expected %d\n", ret, n);
+		exit(1);
+	}
+	submitted += n;
+	return ret;
+}
+
+/* The next CQE (waits at most 10 s). */
+static struct asyncx_cqe next_cqe(struct asyncx_ring *ring)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct asyncx_cqe *cqe, out;
+	int ret;
+
+	ret = asyncx_wait_cqe_timeout(ring, &cqe, &ts);
+	if (ret) {
+		fprintf(stderr, "asyncx-demo: no completion: %s\n", strerror(-ret));
+		exit(1);
+	}
+	out = *cqe;
+	asyncx_cqe_seen(ring, cqe);
+	completed++;
+	return out;
+}
+
+static void timeouts(struct asyncx_ring *ring)
+{
+	static const int ms[] = { 80, 20, 60, 10, 40, 70, 30, 50 };
+	struct __kernel_timespec ts[ARRAY_SIZE(ms)];
+	long long start;
+	int i, last = 0;
+
+	printf("1. %zu timeouts in one batch, submitted as", ARRAY_SIZE(ms));
+	for (i = 0; i < (int)ARRAY_SIZE(ms); i++) {
+		ts[i] = (struct __kernel_timespec){ .tv_nsec = ms[i] * MS };
+		asyncx_prep_timeout(sqe_of(ring, ms[i], 0), &ts[i], 0);
+		printf(" %d", ms[i]);
+	}
+	printf(" ms\n   completed:");
+	start = now_ns();
+	submit(ring, ARRAY_SIZE(ms));
+	for (i = 0; i < (int)ARRAY_SIZE(ms); i++) {
+		struct asyncx_cqe c = next_cqe(ring);
+		long long late = (now_ns() - start) / 1000 - (long long)c.user_data * 1000;
+
+		printf(" %llu ms (%+lld us)", (unsigned long long)c.user_data, late);
+		CHECK(c.res == -ETIME, "timeout res %d", c.res);
+		CHECK((int)c.user_data > last, "out of order");
+		last = c.user_data;
+	}
+	printf("\n");
+}
+
+struct writer {
+	int fds[4];
+};
+
+static void *writer_fn(void *arg)
+{
+	struct writer *w = arg;
+	int i;
+
+	/* Make the pipes readable in the order 2, 0, 3, 1, 20 ms apart. */
+	static const int order[] = { 2, 0, 3, 1 };
+
+	for (i = 0; i < 4; i++) {
+		usleep(20000);
+		if (write(w->fds[order[i]], "x", 1) != 1)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void polls(struct asyncx_ring *ring)
+{
+	static const int order[] = { 2, 0, 3, 1 };
+	int p[4][2], i;
+	struct writer w;
+	pthread_t th;
+
+	printf("2. polls on 4 pipes in one batch; a thread writes to pipes 2, 0, 3, 1\n");
+	for (i = 0; i < 4; i++) {
+		if (pipe(p[i])) {
+			perror("pipe");
+			exit(1);
+		}
+		w.fds[i] = p[i][1];
+		asyncx_prep_poll(sqe_of(ring, i, 0), p[i][0], POLLIN);
+	}
+	submit(ring, 4);
+	if (pthread_create(&th, NULL, writer_fn, &w)) {
+		fprintf(stderr, "pthread_create failed\n");
+		exit(1);
+	}
+	printf("   became readable:");
+	for (i = 0; i < 4; i++) {
+		struct asyncx_cqe c = next_cqe(ring);
+
+		printf(" pipe %llu", (unsigned long long)c.user_data);
+		CHECK(c.res > 0 && (c.res & POLLIN), "poll res %d", c.res);
+		CHECK((int)c.user_data == order[i], "pipe %d expected",
+		      order[i]);
+	}
+	printf("\n");
+	pthread_join(th, NULL);
+	for (i = 0; i < 4; i++) {
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+}
+
+static void reads_writes(struct asyncx_ring *ring)
+{
+	static const char msg[] = "hello through the rings";
+	char buf[64] = { 0 }, fbuf[2][8] = { { 0 } };
+	char path[] = "/tmp/asyncx-demo-XXXXXX";
+	struct asyncx_cqe c;
+	int p[2], fd, i;
+
+	printf("3. a WRITE into a pipe linked to a READ out of it; a file at offsets\n");
+	if (pipe(p)) {
+		perror("pipe");
+		exit(1);
+	}
+	asyncx_prep_write(sqe_of(ring, 1, ASYNCX_SQE_LINK), p[1], msg,
+			  sizeof(msg), (__u64)-1);
+	asyncx_prep_read(sqe_of(ring, 2, 0), p[0], buf, sizeof(msg), (__u64)-1);
+	submit(ring, 2);
+	for (i = 0; i < 2; i++) {
+		c = next_cqe(ring);
+		CHECK(c.res == (int)sizeof(msg), "rw res %d", c.res);
+	}
+	printf("   read back: \"%s\"\n", buf);
+	CHECK(!strcmp(buf, msg), "pipe data");
+	close(p[0]);
+	close(p[1]);
+
+	fd = mkstemp(path);
+	if (fd < 0) {
+		perror("mkstemp");
+		exit(1);
+	}
+	unlink(path);
+	asyncx_prep_write(sqe_of(ring, 3, 0), fd, "BBBBBBBB", 8, 8);
+	asyncx_prep_write(sqe_of(ring, 4, 0), fd, "AAAAAAAA", 8, 0);
+	submit(ring, 2);
+	for (i = 0; i < 2; i++) {
+		c = next_cqe(ring);
+		CHECK(c.res == 8, "file write res %d", c.res);
+	}
+	asyncx_prep_read(sqe_of(ring, 5, 0), fd, fbuf[0], 8, 0);
+	asyncx_prep_read(sqe_of(ring, 6, 0), fd, fbuf[1], 8, 8);
+	submit(ring, 2);
+	for (i = 0; i < 2; i++) {
+		c = next_cqe(ring);
+		CHECK(c.res == 8, "file read res %d", c.res);
+	}
+	printf("   file offsets 0 and 8 read back: %.8s %.8s\n", fbuf[0], fbuf[1]);
+	CHECK(!memcmp(fbuf[0], "AAAAAAAA", 8) && !memcmp(fbuf[1], "BBBBBBBB", 8),
+	      "file data");
+	close(fd);
+}
+
+static void chains(struct asyncx_ring *ring)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 30 * MS };
+	static const char *names[] = { "", "timeout", "nop", "write",
+				       "nop", "nop(-EIO)", "nop", "nop" };
+	int p[2], i;
+	char b[4];
+
+	printf("4. chains: timeout(30 ms) -> nop -> write; nop -> nop(-EIO) -> nop -> nop\n   ");
+	if (pipe(p)) {
+		perror("pipe");
+		exit(1);
+	}
+	asyncx_prep_timeout(sqe_of(ring, 1, ASYNCX_SQE_LINK), &ts, 0);
+	asyncx_prep_nop(sqe_of(ring, 2, ASYNCX_SQE_LINK));
+	asyncx_prep_write(sqe_of(ring, 3, 0), p[1], "abc", 3, (__u64)-1);
+	asyncx_prep_nop(sqe_of(ring, 4, ASYNCX_SQE_LINK));
+	asyncx_prep_nop_result(sqe_of(ring, 5, ASYNCX_SQE_LINK), -EIO);
+	asyncx_prep_nop(sqe_of(ring, 6, ASYNCX_SQE_LINK));
+	asyncx_prep_nop(sqe_of(ring, 7, 0));
+	submit(ring, 7);
+	for (i = 0; i < 7; i++) {
+		struct asyncx_cqe c = next_cqe(ring);
+
+		printf(" %s=%d", names[c.user_data], c.res);
+		switch (c.user_data) {
+		case 1:
+			CHECK(c.res == -ETIME, "timeout");
+			break;
+		case 3:
+			CHECK(c.res == 3, "write");
+			break;
+		case 5:
+			CHECK(c.res == -EIO, "nop result");
+			break;
+		case 6: case 7:
+			CHECK(c.res == -ECANCELED, "cancelled member");
+			break;
+		default:
+			CHECK(c.res == 0, "nop");
+		}
+	}
+	printf("\n");
+	CHECK(read(p[0], b, 3) == 3 && !memcmp(b, "abc", 3), "chain's write");
+	close(p[0]);
+	close(p[1]);
+}
+
+static void cancel(struct asyncx_ring *ring)
+{
+	struct __kernel_timespec ts = { .tv_sec = 60 };
+	int i, got_cancel = 0, got_target = 0;
+
+	printf("5. a 60 s timeout, then a CANCEL of it\n");
+	asyncx_prep_timeout(sqe_of(ring, 100, 0), &ts, 0);
+	submit(ring, 1);
+	asyncx_prep_cancel(sqe_of(ring, 101, 0), 100, 0);
+	submit(ring, 1);
+	for (i = 0; i < 2; i++) {
+		struct asyncx_cqe c = next_cqe(ring);
+
+		if (c.user_data == 100) {
+			got_target = 1;
+			CHECK(c.res == -ECANCELED, "cancelled timeout res %d", c.res);
+		} else {
+			got_cancel = 1;
+			CHECK(c.res == 0, "cancel res %d", c.res);
+		}
+	}
+	CHECK(got_cancel && got_target, "both CQEs");
+	printf("   the timeout completed with -ECANCELED, the CANCEL with 0\n");
 }
 
 int main(void)
 {
-	int fds[NCTX];
-	int i;
+	struct asyncx_ring ring;
+	long long start;
+	int ret;
 
-	printf("asyncx-demo: opening %d contexts on %s\n", NCTX, ASYNCX_DEVICE_PATH);
-	for (i = 0; i < NCTX; i++) {
-		fds[i] = asyncx_open();
-		if (fds[i] < 0) {
-			fprintf(stderr, "asyncx-demo: asyncx_open: %s\n", strerror(-fds[i]));
-			return 1;
-		}
-		printf("  context %d: fd %d\n", i, fds[i]);
+	ret = asyncx_queue_init(64, &ring, 0);
+	if (ret) {
+		fprintf(stderr, "asyncx-demo: asyncx_queue_init: %s\n", strerror(-ret));
+		return 1;
 	}
-	printf("asyncx-demo: live contexts (debugfs): %ld\n", live_contexts());
-	for (i = 0; i < NCTX; i++) {
-		int ret = asyncx_close(fds[i]);
-
-		if (ret) {
-			fprintf(stderr, "asyncx-demo: asyncx_close: %s\n", strerror(-ret));
-			return 1;
-		}
-	}
-	printf("asyncx-demo: closed; live contexts: %ld\n", live_contexts());
-	return 0;
+	printf("asyncx-demo: a ring of %u SQEs / %u CQEs on %s\n",
+	       ring.sq.ring_entries, ring.cq.ring_entries, ASYNCX_DEVICE_PATH);
+	start = now_ns();
+	timeouts(&ring);
+	polls(&ring);
+	reads_writes(&ring);
+	chains(&ring);
+	cancel(&ring);
+	asyncx_queue_exit(&ring);
+	printf("asyncx-demo: %lu operations submitted, %lu completions, %d unexpected, %.1f ms\n",
+	       submitted, completed, failures, (now_ns() - start) / 1e6);
+	return failures ? 1 : 0;
 }
