@@ -12,6 +12,8 @@
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
 #include <linux/slab.h>
 
 #include "../channel.h"
@@ -572,6 +574,81 @@ static void stream_cancel(struct kunit *test)
 	axq_chan_sender_put(ch);
 }
 
+/*
+ * try_send, the last sender's put and a oneshot's send from an hrtimer
+ * callback (hard interrupt context): the consumer gets every value, in
+ * order, then the end.
+ */
+struct irq_sender {
+	struct hrtimer		timer;
+	struct axq_chan		*ch;	/* a sender reference, put at the end */
+	struct axq_oneshot	*o;	/* the sender of it */
+	long			seq;
+	int			full;
+};
+
+#define IRQ_MSG		50
+
+static enum hrtimer_restart irq_send(struct hrtimer *timer)
+{
+	struct irq_sender *is = container_of(timer, struct irq_sender, timer);
+
+	if (axq_chan_try_send(is->ch, is->seq))
+		is->full++;	/* full: the same value at the next tick */
+	else
+		is->seq++;
+	if (is->seq < IRQ_MSG) {
+		hrtimer_forward_now(timer, ns_to_ktime(100 * NSEC_PER_USEC));
+		return HRTIMER_RESTART;
+	}
+	axq_chan_sender_put(is->ch);
+	axq_oneshot_send(is->o, IRQ_MSG);
+	return HRTIMER_NORESTART;
+}
+
+static void send_from_irq(struct kunit *test)
+{
+	struct consumer *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	struct irq_sender *is = kunit_kzalloc(test, sizeof(*is), GFP_KERNEL);
+	struct axq_task *kt, *ot;
+	struct top *f;
+	long res;
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_NOT_NULL(test, is);
+	is->ch = axq_chan_new(4, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, is->ch);
+	is->o = axq_oneshot_new(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, is->o);
+
+	k->base.ops = &consumer_ops;
+	k->ch = is->ch;
+	kt = tspawn(test, &k->base, AXQ_PRIO_NORMAL);
+	f = top_new(test, T_ONESHOT);
+	axq_oneshot_recv_init(&f->os, is->o);
+	ot = tspawn(test, &f->base, AXQ_PRIO_NORMAL);
+
+	hrtimer_init(&is->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	is->timer.function = irq_send;
+	hrtimer_start(&is->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+
+	KUNIT_EXPECT_EQ(test, top_join(test, ot, f, 0), 0L);
+	KUNIT_EXPECT_EQ(test, f->value, (long)IRQ_MSG);
+	if (kt && !tjoin(test, kt, &res, JOIN_TIMEOUT)) {
+		KUNIT_EXPECT_EQ(test, res, (long)IRQ_MSG);
+		KUNIT_EXPECT_EQ(test, k->count[0], (long)IRQ_MSG);
+		KUNIT_EXPECT_EQ(test, k->bad, 0L);
+		KUNIT_EXPECT_EQ(test, atomic_read(&k->c.drops), 1);
+	}
+	if (kt)
+		axq_task_put(kt);
+	hrtimer_cancel(&is->timer);
+	axq_oneshot_receiver_close(is->o);
+	kunit_info(test, "%d sends from the timer found the channel full",
+		   is->full);
+}
+
 /* --------------------------------------------------------------- oneshot */
 
 static void oneshot(struct kunit *test)
@@ -758,6 +835,7 @@ static struct kunit_case asyncx_channel_cases[] = {
 	KUNIT_CASE(close_wakes_all),
 	KUNIT_CASE(cancel_waiting),
 	KUNIT_CASE(stream_cancel),
+	KUNIT_CASE(send_from_irq),
 	KUNIT_CASE(oneshot),
 	KUNIT_CASE(sem_fifo),
 	KUNIT_CASE(sem_cancel),
