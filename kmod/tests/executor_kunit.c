@@ -67,10 +67,16 @@ static unsigned int join_all(struct kunit *test, struct axq_task **t,
 
 /* ---------------------------------------------------- trivial futures */
 
+#define WAIT_ALL_MAX	(5 * HZ)
+
 /**
  * struct batch - trivial tasks, each ready at its first poll
  * @seq: polls of the batch so far; each poll takes the next number
  * @delay_us: how long each poll busy-waits
+ * @wait_all: a poll also busy-waits, at most WAIT_ALL_MAX, until every
+ *	online CPU has polled one: a CPU whose vCPU the host descheduled for
+ *	a while still gets its share, so "ran on every CPU" depends on the
+ *	executor only, not on how busy the host is
  * @ran: the CPUs whose workers polled them
  * @nr: the number of tasks
  * @f: the futures
@@ -79,6 +85,7 @@ static unsigned int join_all(struct kunit *test, struct axq_task **t,
 struct batch {
 	atomic_t		seq;
 	unsigned int		delay_us;
+	bool			wait_all;
 	struct cpumask		ran;
 	unsigned int		nr;
 	struct trivf		*f;
@@ -113,6 +120,13 @@ static enum axq_poll trivf_poll(struct axq_future *fut, struct axq_context *cx,
 	f->seq = atomic_inc_return(&b->seq);
 	if (b->delay_us)
 		udelay(b->delay_us);
+	if (b->wait_all) {
+		unsigned long end = jiffies + WAIT_ALL_MAX;
+
+		while (!cpumask_equal(&b->ran, cpu_online_mask) &&
+		       time_before(jiffies, end))
+			udelay(10);
+	}
 	*out = f->seq;
 	return tc_leave(&f->c, AXQ_READY);
 }
@@ -332,7 +346,7 @@ static int spawner_fn(void *data)
  * kthread bound to CPU 0 (through the injection queue), then 240 spawned
  * by a task that a kthread on CPU 0 spawned (into one worker's own queue,
  * which other workers can only steal from). Each time every online CPU
- * polls some, and the stolen counter grows.
+ * polls some (see &batch.wait_all), and the stolen counter grows.
  */
 static void spread_and_steal(struct kunit *test)
 {
@@ -351,6 +365,7 @@ static void spread_and_steal(struct kunit *test)
 	axq_stats_sum(&before);
 	for (pass = 0; pass < 2; pass++) {
 		b = batch_new(test, SPREAD_NR, AXQ_PRIO_NORMAL, SPREAD_US);
+		b->wait_all = true;
 		s.b = b;
 		s.root = pass ? root : NULL;
 		root->b = b;
