@@ -125,7 +125,7 @@ static enum axq_poll trivf_poll(struct axq_future *fut, struct axq_context *cx,
 
 		while (!cpumask_equal(&b->ran, cpu_online_mask) &&
 		       time_before(jiffies, end))
-			udelay(10);
+			cpu_relax();
 	}
 	*out = f->seq;
 	return tc_leave(&f->c, AXQ_READY);
