@@ -13,6 +13,8 @@ Builds everything, then runs every suite and counts every test:
   6.12     kselftests on Debian's stock 6.12
   debug    KUnit suites, then kselftests, on the 6.1 debug kernel (KASAN,
            lockdep, kmemleak), each in a boot of its own
+  run      `make run` (the demo under bpftrace, stock 6.1) ends with exit 0
+           and a clean guest kernel log
 
 A suite fails on any failed test, on a skipped one (the VM provides every
 prerequisite, so a skip can only hide a test that did not run), on a test a plan announced that never
@@ -25,7 +27,7 @@ Usage: scripts/check.py [--quick] [--kernel NAME]... [--suite NAME]...
   --quick         stock 6.1 only: build, host, kselftests (make check-quick)
   --kernel NAME   run the VM suites on these kernels only (6.1, 6.12, debug)
   --suite NAME    run only these suites (build static host runner kselftests
-                  kunit); the builds they need always run
+                  kunit run); the builds they need always run
 """
 import argparse
 import os
@@ -43,7 +45,7 @@ import ktap  # noqa: E402
 
 RESULTS = os.path.join(ROOT, 'results', 'check')
 KERNELS = ['6.1', '6.12', 'debug']
-SUITES = ['build', 'static', 'host', 'runner', 'kselftests', 'kunit']
+SUITES = ['build', 'static', 'host', 'runner', 'kselftests', 'kunit', 'run']
 VM_TIMEOUT = 900
 
 
@@ -302,6 +304,21 @@ def suite_vm(kernel, what):
     return res
 
 
+def suite_run():
+    """`make run` as a user runs it: exit 0, a summary, a clean guest log."""
+    t0 = time.time()
+    rc, out = sh([os.path.join(HERE, 'run-demo.sh')], log_path('make-run.log'),
+                 env={'KERNEL': '6.1'}, timeout=VM_TIMEOUT)
+    res = ktap.Results()
+    res.add(one('make run exits 0', rc == 0))
+    res.add(one('make run prints its summary', '= summary =' in out
+                and '0 unexpected' in out))
+    res.add(one('make run: guest kernel log clean',
+                'guest kernel log clean' in out))
+    report('run', 'make run (6.1)', res, time.time() - t0)
+    return res
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -351,6 +368,8 @@ def main():
         total.add(suite_host())
     if 'runner' in suites:
         total.add(suite_runner())
+    if 'run' in suites and '6.1' in kernels:
+        total.add(suite_run())
     for k in kernels:
         if k == 'debug' and 'kunit' in suites:
             total.add(suite_vm(k, 'kunit'))
