@@ -11,12 +11,21 @@
  *		the per-CPU workqueue; report p50/p99/p999 of both
  *   hold N	spawn N tasks that stay pending (tasks in flight, for unload
  *		and stress tests); "release" completes them
+ *   fanout N	a task spawns N tasks of AXQ_FANOUT_US busy time each, from
+ *		inside its poll (into its worker's own run queue: the other
+ *		workers get them by stealing); report the rate. Run it with
+ *		CPUs offline and online to measure stealing efficiency.
+ *   prio N	keep every worker busy with LOW tasks (each polls for
+ *		AXQ_HOG_US and wakes itself again) and measure N wake->poll
+ *		latencies of a HIGH task, then of a LOW one; p50/p99/p999
+ *   mem	object sizes: a task, an in-flight request, a context
  *
  * Nothing here asserts a timing: the numbers are for people and for the
  * benchmark suite (make bench), measured in the same run.
  */
 #include <linux/completion.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/mutex.h>
@@ -26,7 +35,9 @@
 #include <linux/workqueue.h>
 
 #include "asyncx.h"
+#include "ctx.h"
 #include "runtime.h"
+#include "task.h"
 
 #define AXQ_BENCH_MAX		BIT(22)
 #define AXQ_BENCH_WAKE_MAX	BIT(18)
@@ -224,27 +235,21 @@ static u32 axq_pct(u32 *s, unsigned int n, unsigned int per_mille)
 	return n ? s[min(n - 1, (unsigned int)div_u64((u64)n * per_mille, 1000))] : 0;
 }
 
-static void axq_bench_wake(unsigned int n)
+/* Wake a task of class @prio @n times, one at a time; samples in @f. */
+static int axq_lat_measure(struct axq_lat_fut *f, enum axq_prio prio,
+			   unsigned int n)
 {
-	struct axq_lat_fut *f;
-	struct axq_lat_work *w;
 	struct axq_task *task;
 	unsigned int i;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
-	if (!f || !w)
-		goto nomem;
-	f->samples = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
-	w->samples = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
-	if (!f->samples || !w->samples)
-		goto nomem;
-
 	f->fut.ops = &axq_lat_ops;
+	f->n = 0;
+	f->stop = false;
+	f->woken_at = 0;
 	init_completion(&f->polled);
-	task = axq_spawn(&f->fut, AXQ_PRIO_NORMAL, GFP_KERNEL);
+	task = axq_spawn(&f->fut, prio, GFP_KERNEL);
 	if (IS_ERR(task))
-		goto nomem;
+		return PTR_ERR(task);
 	wait_for_completion(&f->polled);
 	for (i = 0; i < n; i++) {
 		reinit_completion(&f->polled);
@@ -256,6 +261,26 @@ static void axq_bench_wake(unsigned int n)
 	axq_wake_by_ref(task);
 	axq_join_timeout(task, NULL, MAX_SCHEDULE_TIMEOUT);
 	axq_task_put(task);
+	sort(f->samples, f->n, sizeof(u32), axq_cmp_u32, NULL);
+	return 0;
+}
+
+static void axq_bench_wake(unsigned int n)
+{
+	struct axq_lat_fut *f;
+	struct axq_lat_work *w;
+	unsigned int i;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!f || !w)
+		goto nomem;
+	f->samples = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
+	w->samples = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
+	if (!f->samples || !w->samples)
+		goto nomem;
+	if (axq_lat_measure(f, AXQ_PRIO_NORMAL, n))
+		goto nomem;
 
 	INIT_WORK(&w->work, axq_lat_work_fn);
 	init_completion(&w->ran);
@@ -266,7 +291,6 @@ static void axq_bench_wake(unsigned int n)
 		wait_for_completion(&w->ran);
 	}
 
-	sort(f->samples, f->n, sizeof(u32), axq_cmp_u32, NULL);
 	sort(w->samples, w->n, sizeof(u32), axq_cmp_u32, NULL);
 	snprintf(axq_bench_result, sizeof(axq_bench_result),
 		 "wake %u: asyncx wake->poll ns p50 %u p99 %u p999 %u; workqueue queue->run ns p50 %u p99 %u p999 %u\n",
@@ -359,6 +383,218 @@ static void axq_bench_release(void)
 	snprintf(axq_bench_result, sizeof(axq_bench_result), "released\n");
 }
 
+/* -------------------------------------------------------------- fanout */
+
+#define AXQ_FANOUT_US	20
+
+struct axq_fanout_run {
+	atomic_t		left;
+	struct completion	done;
+	unsigned int		n;
+	int			err;
+};
+
+struct axq_fanout_child {
+	struct axq_future	fut;
+	struct axq_fanout_run	*run;
+};
+
+struct axq_fanout_root {
+	struct axq_future	fut;
+	struct axq_fanout_run	*run;
+	struct axq_fanout_child	*children;
+};
+
+static enum axq_poll axq_fanout_child_poll(struct axq_future *fut,
+					   struct axq_context *cx, long *out)
+{
+	struct axq_fanout_child *c = container_of(fut, struct axq_fanout_child,
+						  fut);
+
+	udelay(AXQ_FANOUT_US);
+	if (atomic_dec_and_test(&c->run->left))
+		complete(&c->run->done);
+	*out = 0;
+	return AXQ_READY;
+}
+
+static const struct axq_future_ops axq_fanout_child_ops = {
+	.name	= "bench-fanout",
+	.poll	= axq_fanout_child_poll,
+};
+
+/* Spawn the children from inside a poll: into this worker's run queue. */
+static enum axq_poll axq_fanout_root_poll(struct axq_future *fut,
+					  struct axq_context *cx, long *out)
+{
+	struct axq_fanout_root *r = container_of(fut, struct axq_fanout_root,
+						 fut);
+	struct axq_fanout_run *run = r->run;
+	struct axq_task *t;
+	unsigned int i;
+
+	for (i = 0; i < run->n; i++) {
+		r->children[i].fut.ops = &axq_fanout_child_ops;
+		r->children[i].run = run;
+		t = axq_spawn(&r->children[i].fut, AXQ_PRIO_NORMAL, GFP_NOWAIT);
+		if (IS_ERR(t)) {
+			run->err = PTR_ERR(t);
+			/* The ones never spawned will not count down. */
+			if (atomic_sub_and_test(run->n - i, &run->left))
+				complete(&run->done);
+			break;
+		}
+		axq_task_put(t);
+	}
+	*out = 0;
+	return AXQ_READY;
+}
+
+static const struct axq_future_ops axq_fanout_root_ops = {
+	.name	= "bench-fanout-root",
+	.poll	= axq_fanout_root_poll,
+};
+
+static void axq_bench_fanout(unsigned int n)
+{
+	struct axq_fanout_root *root;
+	struct axq_fanout_run run;
+	struct axq_task *t;
+	u64 ns;
+
+	root = kzalloc(sizeof(*root), GFP_KERNEL);
+	if (root)
+		root->children = kvcalloc(n, sizeof(*root->children), GFP_KERNEL);
+	if (!root || !root->children) {
+		snprintf(axq_bench_result, sizeof(axq_bench_result),
+			 "fanout %u: failed (-ENOMEM)\n", n);
+		goto out;
+	}
+	atomic_set(&run.left, n);
+	init_completion(&run.done);
+	run.n = n;
+	run.err = 0;
+	root->fut.ops = &axq_fanout_root_ops;
+	root->run = &run;
+	ns = ktime_get_ns();
+	t = axq_spawn(&root->fut, AXQ_PRIO_NORMAL, GFP_KERNEL);
+	if (IS_ERR(t)) {
+		snprintf(axq_bench_result, sizeof(axq_bench_result),
+			 "fanout %u: failed (%ld)\n", n, PTR_ERR(t));
+		goto out;
+	}
+	wait_for_completion(&run.done);
+	ns = ktime_get_ns() - ns;
+	axq_join_timeout(t, NULL, MAX_SCHEDULE_TIMEOUT);
+	axq_task_put(t);
+	snprintf(axq_bench_result, sizeof(axq_bench_result),
+		 "fanout %u: %llu ns (%llu tasks/s) on %u CPUs, %u us each, err %d\n",
+		 n, ns, div64_u64((u64)n * NSEC_PER_SEC, ns ?: 1),
+		 num_online_cpus(), AXQ_FANOUT_US, run.err);
+out:
+	if (root)
+		kvfree(root->children);
+	kfree(root);
+}
+
+/* ---------------------------------------------------------------- prio */
+
+#define AXQ_HOG_US	200
+
+struct axq_hog_fut {
+	struct axq_future	fut;
+	bool			*stop;
+};
+
+/* Busy for AXQ_HOG_US, then runnable again at once: saturates a worker. */
+static enum axq_poll axq_hog_poll(struct axq_future *fut,
+				  struct axq_context *cx, long *out)
+{
+	struct axq_hog_fut *h = container_of(fut, struct axq_hog_fut, fut);
+
+	if (READ_ONCE(*h->stop)) {
+		*out = 0;
+		return AXQ_READY;
+	}
+	udelay(AXQ_HOG_US);
+	axq_wake_by_ref(cx->task);
+	return AXQ_PENDING;
+}
+
+static const struct axq_future_ops axq_hog_ops = {
+	.name	= "bench-hog",
+	.poll	= axq_hog_poll,
+};
+
+static void axq_bench_prio(unsigned int n)
+{
+	unsigned int nr = 2 * num_online_cpus(), i, spawned = 0;
+	struct axq_lat_fut *hi = NULL, *lo = NULL;
+	struct axq_hog_fut *hogs;
+	struct axq_task **ht;
+	bool stop = false;
+	int err = -ENOMEM;
+
+	hogs = kcalloc(nr, sizeof(*hogs), GFP_KERNEL);
+	ht = kcalloc(nr, sizeof(*ht), GFP_KERNEL);
+	hi = kzalloc(sizeof(*hi), GFP_KERNEL);
+	lo = kzalloc(sizeof(*lo), GFP_KERNEL);
+	if (!hogs || !ht || !hi || !lo)
+		goto out;
+	hi->samples = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
+	lo->samples = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
+	if (!hi->samples || !lo->samples)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		hogs[i].fut.ops = &axq_hog_ops;
+		hogs[i].stop = &stop;
+		ht[i] = axq_spawn(&hogs[i].fut, AXQ_PRIO_LOW, GFP_KERNEL);
+		if (IS_ERR(ht[i]))
+			goto stop;
+		spawned++;
+	}
+	err = axq_lat_measure(hi, AXQ_PRIO_HIGH, n);
+	if (!err)
+		err = axq_lat_measure(lo, AXQ_PRIO_LOW, n);
+stop:
+	WRITE_ONCE(stop, true);
+	for (i = 0; i < spawned; i++) {
+		axq_join_timeout(ht[i], NULL, MAX_SCHEDULE_TIMEOUT);
+		axq_task_put(ht[i]);
+	}
+out:
+	if (err)
+		snprintf(axq_bench_result, sizeof(axq_bench_result),
+			 "prio %u: failed (%d)\n", n, err);
+	else
+		snprintf(axq_bench_result, sizeof(axq_bench_result),
+			 "prio %u: %u LOW hogs on %u CPUs; HIGH wake->poll ns p50 %u p99 %u p999 %u; LOW wake->poll ns p50 %u p99 %u p999 %u\n",
+			 n, nr, num_online_cpus(), axq_pct(hi->samples, hi->n, 500),
+			 axq_pct(hi->samples, hi->n, 990),
+			 axq_pct(hi->samples, hi->n, 999),
+			 axq_pct(lo->samples, lo->n, 500),
+			 axq_pct(lo->samples, lo->n, 990),
+			 axq_pct(lo->samples, lo->n, 999));
+	if (hi)
+		kvfree(hi->samples);
+	if (lo)
+		kvfree(lo->samples);
+	kfree(hi);
+	kfree(lo);
+	kfree(ht);
+	kfree(hogs);
+}
+
+/* ----------------------------------------------------------------- mem */
+
+static void axq_bench_mem(void)
+{
+	snprintf(axq_bench_result, sizeof(axq_bench_result),
+		 "mem: task %u B (struct %zu), request %u B (struct %zu), context %zu B + rings\n",
+		 axq_task_obj_size(), sizeof(struct axq_task), axq_req_obj_size(),
+		 sizeof(struct axq_req), sizeof(struct axq_ctx));
+}
+
 /* -------------------------------------------------------------- debugfs */
 
 static ssize_t axq_bench_write(struct file *file, const char __user *ubuf,
@@ -386,6 +622,12 @@ static ssize_t axq_bench_write(struct file *file, const char __user *ubuf,
 		axq_bench_hold(n);
 	else if (!strcmp(cmd, "release") && args == 1)
 		axq_bench_release();
+	else if (!strcmp(cmd, "fanout") && args == 2 && n && n <= AXQ_BENCH_WAKE_MAX)
+		axq_bench_fanout(n);
+	else if (!strcmp(cmd, "prio") && args == 2 && n && n <= AXQ_BENCH_WAKE_MAX)
+		axq_bench_prio(n);
+	else if (!strcmp(cmd, "mem") && args == 1)
+		axq_bench_mem();
 	else
 		len = -EINVAL;
 	mutex_unlock(&axq_bench_lock);

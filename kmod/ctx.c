@@ -1029,6 +1029,17 @@ int axq_reqs_init(void)
 }
 
 /**
+ * axq_req_obj_size() - bytes of one request object in its slab cache
+ *
+ * Context: any context, after axq_reqs_init().
+ * Return: the object size, alignment included.
+ */
+unsigned int axq_req_obj_size(void)
+{
+	return kmem_cache_size(axq_req_cache);
+}
+
+/**
  * axq_reqs_exit() - destroy the request cache
  *
  * Context: module exit, after every task completed.

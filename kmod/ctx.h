@@ -263,5 +263,6 @@ void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m);
 void axq_ctx_put(struct axq_ctx *ctx);
 int axq_reqs_init(void);
 void axq_reqs_exit(void);
+unsigned int axq_req_obj_size(void);
 
 #endif /* _ASYNCX_CTX_H */

@@ -619,6 +619,17 @@ int axq_tasks_cancel_all(unsigned long timeout)
 }
 
 /**
+ * axq_task_obj_size() - bytes of one task object in its slab cache
+ *
+ * Context: any context, after axq_tasks_init().
+ * Return: the object size, alignment included.
+ */
+unsigned int axq_task_obj_size(void)
+{
+	return kmem_cache_size(axq_task_cache);
+}
+
+/**
  * axq_task_set_owner() - say whom a task works for, in the debugfs view
  * @task: a task the caller holds a reference to
  * @owner: an id (a context's, for ring operations)

@@ -77,6 +77,7 @@ void axq_task_run(struct axq_task *task);
 int axq_tasks_cancel_all(unsigned long timeout);
 int axq_tasks_nr_live(void);
 void axq_tasks_show(struct seq_file *m);
+unsigned int axq_task_obj_size(void);
 int axq_tasks_init(void);
 void axq_tasks_exit(void);
 
