@@ -114,9 +114,9 @@
 /**
  * AXQ_AWAIT_FUT() - await a sub-future
  * @state: the state word
- * @fut: the sub-future (struct axq_future *), initialised before the first
+ * @fut: the sub-future (a struct axq_future pointer), initialised before the first
  *	await point of the body; the caller's drop drops it
- * @res: where its result goes (long *)
+ * @res: where its result goes (a pointer to long)
  *
  * Polls @fut with the poll function's ``cx`` until it is ready. The
  * sub-future is not dropped here: the enclosing future's drop does that
@@ -156,7 +156,7 @@
 /**
  * AXQ_ASYNC_RETURN() - finish: store the result and return AXQ_READY
  * @state: the state word
- * @out: the poll function's result pointer (long *)
+ * @out: the poll function's result pointer (a pointer to long)
  * @val: the result
  *
  * Example::
@@ -174,7 +174,7 @@
 /**
  * AXQ_ASYNC_END() - close the body of an async poll function
  * @state: the state word
- * @out: the poll function's result pointer (long *)
+ * @out: the poll function's result pointer (a pointer to long)
  *
  * A body that falls off its end returns 0. A poll with a state the body
  * has no label for (a poll after AXQ_READY, a corrupt state) warns once

@@ -51,7 +51,7 @@ static const struct axq_future_ops axq_wait_event_ops = {
 
 /**
  * axq_wait_event_init() - prepare a future that waits for a condition
- * @we: the future's state; &@we->base is the future
+ * @we: the future's state; &we->base is the future
  * @head: the wait queue woken after each change of the condition
  * @cond: the condition (must not sleep; called with @arg)
  * @arg: @cond's argument
@@ -126,7 +126,7 @@ static const struct axq_future_ops axq_fd_ready_ops = {
 
 /**
  * axq_fd_ready_init() - prepare a future that waits for a file's readiness
- * @fr: the future's state, in its final place; &@fr->base is the future
+ * @fr: the future's state, in its final place; &fr->base is the future
  * @file: the file; the future takes a reference of its own
  * @events: the EPOLL* events to wait for (EPOLLERR and EPOLLHUP always)
  *

@@ -77,7 +77,7 @@ static const struct axq_future_ops axq_sleep_ops = {
 
 /**
  * axq_deadline_init() - prepare a future that is ready at a time
- * @s: the future's state; &@s->base is the future
+ * @s: the future's state; &s->base is the future
  * @deadline: an absolute CLOCK_MONOTONIC time (ktime_get() based); one
  *	that has passed makes the future ready at its first poll
  *
@@ -100,7 +100,7 @@ EXPORT_SYMBOL_GPL(axq_deadline_init);
 
 /**
  * axq_sleep_init() - prepare a future that is ready @ns nanoseconds from now
- * @s: the future's state; &@s->base is the future
+ * @s: the future's state; &s->base is the future
  * @ns: the delay, counted from this call (not from the first poll); 0 is
  *	ready at the first poll
  *

@@ -211,7 +211,7 @@ static void sleep_order(struct kunit *test)
 	o->base.ops = &torder_ops;
 	o->left = NR_ORDER;
 	for (i = 0; i < NR_ORDER; i++)
-		axq_sleep_init(&o->s[i], (i + 1) * NSEC_PER_MSEC);
+		axq_sleep_init(&o->s[i], (i + 1) * 4 * NSEC_PER_MSEC);
 	task = tspawn(test, &o->base, AXQ_PRIO_NORMAL);
 	KUNIT_ASSERT_NOT_NULL(test, task);
 	if (tjoin(test, task, &res, JOIN_TIMEOUT))
