@@ -73,9 +73,15 @@ STYLE_FILES = $(KMOD_FILES) $(UAPI_FILES)
 CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types
 # uapi headers cannot use BIT(): it is not part of the userspace API. The
 # compat header is where an out-of-tree module must compare kernel versions.
+# The async/await macros of async.h are a preprocessor state machine: they
+# return and place case labels (flow control, unbalanced switch braces,
+# statements that cannot be wrapped in do-while) by design.
+ASYNC_IGNORE = MACRO_WITH_FLOW_CONTROL,COMPLEX_MACRO,MACRO_ARG_REUSE,$\
+	MULTISTATEMENT_MACRO_USE_DO_WHILE
 style:
-	$(CHECKPATCH) -f $(filter-out kmod/compat.h,$(KMOD_FILES))
+	$(CHECKPATCH) -f $(filter-out kmod/compat.h kmod/async.h,$(KMOD_FILES))
 	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f kmod/compat.h
+	$(CHECKPATCH) --ignore $(ASYNC_IGNORE) -f kmod/async.h
 	$(CHECKPATCH) --ignore BIT_MACRO -f $(UAPI_FILES)
 
 # kernel-doc syntax of every documented kernel and uapi source (warnings only).

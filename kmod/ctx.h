@@ -18,6 +18,7 @@
 
 #include <linux/asyncx.h>
 
+#include "event.h"
 #include "runtime.h"
 
 struct eventfd_ctx;
@@ -129,56 +130,6 @@ struct axq_timeout_cmd {
 	bool			started;
 	int			fired;	/* release store in the timer callback */
 	struct axq_task		*waker;	/* consumed by the timer callback */
-};
-
-/* Wait queues one poller can be hooked on (poll.c). */
-#define AXQ_POLL_MAX_QUEUES	2
-
-struct axq_poller;
-
-/**
- * struct axq_poll_entry - a poller's hook on one wait queue of a file
- * @wqe: the entry on the queue; its wake function only wakes the task
- * @head: the queue, or NULL once the queue went away (POLLFREE): set by
- *	the owner before the entry is added; cleared by the wake function
- *	under the queue's lock with a release store, read by the owner with
- *	an acquire load under rcu_read_lock()
- * @poller: the poller this entry belongs to (I: set when hooked)
- */
-struct axq_poll_entry {
-	struct wait_queue_entry	wqe;
-	struct wait_queue_head	*head;
-	struct axq_poller	*poller;
-};
-
-/**
- * struct axq_poller - waits for readiness of a file without a thread, on
- * the file's own wait queues (poll.c); owned by one request, whose polls
- * never run concurrently: fields are the owner's unless said otherwise
- * @pt: the poll table handed to vfs_poll(); hooks entries on the first call
- * @file: the file (a reference owned by the request)
- * @waker: the task the wake functions wake (a waker reference, from the
- *	first poll until disarmed; read by the wake functions under the
- *	queues' locks)
- * @events: the events waited for, with EPOLLERR and EPOLLHUP (I: set at
- *	init; read by the wake functions)
- * @nr: entries hooked in @entries
- * @armed: the first vfs_poll() has been done
- * @overflow: the file has more wait queues than @entries
- * @pollfree: a queue went away; written by a wake function before it
- *	wakes the task (the wake orders it before the next poll)
- * @entries: the hooks, one per wait queue of the file
- */
-struct axq_poller {
-	poll_table		pt;
-	struct file		*file;
-	struct axq_task		*waker;
-	__poll_t		events;
-	u8			nr;
-	bool			armed;
-	bool			overflow;
-	bool			pollfree;
-	struct axq_poll_entry	entries[AXQ_POLL_MAX_QUEUES];
 };
 
 /* POLL's state (poll.c). */

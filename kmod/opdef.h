@@ -6,6 +6,7 @@
 #define _ASYNCX_OPDEF_H
 
 #include "ctx.h"
+#include "event.h"
 
 /**
  * struct axq_opdef - how one opcode is prepared and run
@@ -62,12 +63,6 @@ enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 			  int *res);
 void axq_rw_cleanup(struct axq_req *req);
 
-/* The poller (poll.c), for ops that wait for a file's readiness. */
-void axq_poller_init(struct axq_poller *p, struct file *file,
-		     __poll_t events);
-int axq_poller_poll(struct axq_poller *p, struct axq_context *cx,
-		    __poll_t *mask);
-void axq_poller_disarm(struct axq_poller *p);
 int axq_opdefs_check(void);
 
 #endif /* _ASYNCX_OPDEF_H */

@@ -33,6 +33,7 @@
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
 
+#include "event.h"
 #include "opdef.h"
 
 /* The events an ASYNCX_OP_POLL may ask for. */
