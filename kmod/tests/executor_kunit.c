@@ -27,6 +27,7 @@
 #include "../runtime.h"
 #include "kunit_util.h"
 #include "../stats.h"
+#include "../task.h"
 
 #define JOIN_TIMEOUT	(20 * HZ)	/* a case's tasks finish well within */
 #define WAIT_MS		10000		/* for a state a case waits for */
@@ -881,6 +882,16 @@ static void park_unpark(struct kunit *test)
 		if (!t[i])
 			continue;
 		if (axq_join_timeout(t[i], &res, 1)) {
+			/*
+			 * Tell a slow machine from a lost wake: all its wakes
+			 * sent and a "waiting" task (no flags) means a wake
+			 * was lost; NOTIFIED means a queued task no worker
+			 * ran; a short count means the wakers ran out of time.
+			 */
+			kunit_info(test, "late task %u: %d of %d wakes sent, %d polls, state %#lx\n",
+				   i, atomic_read(&r->f[i].wakes), PARK_TARGET,
+				   atomic_read(&r->f[i].c.polls),
+				   atomic_long_read(&t[i]->state) & AXQ_T_FLAGS);
 			late++;
 			continue;
 		}
