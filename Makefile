@@ -59,6 +59,10 @@ check: deps
 check-quick: deps
 	scripts/check.py --quick
 
+# Benchmarks in the test VM, against io_uring and workqueues (results/bench/).
+bench: deps
+	/usr/bin/python3 scripts/bench.py
+
 run:
 	scripts/run-demo.sh
 
@@ -98,5 +102,5 @@ clean:
 	$(MAKE) -C samples/demo clean
 	rm -rf .build Documentation/output
 
-.PHONY: all module kunit lib selftests samples deps debug-kernel check check-quick run vm \
+.PHONY: all module kunit lib selftests samples deps debug-kernel check check-quick run bench vm \
 	style kerneldoc htmldocs clean

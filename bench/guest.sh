@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs in the test VM for `make bench` (scripts/bench.py): loads asyncx.ko
+# ($ASYNCX_KO) and runs every benchmark against its baseline in the same
+# boot, printing raw result lines the host parses:
+#
+#   ring,SYS,OP,BATCH,THREADS,OPS,SECONDS,OPS_PER_S   (bench/ring_bench)
+#   spawn N: ...        wake N: ...       fanout N: ...
+#   prio N: ...         mem: ...          (debugfs bench, kmod/bench.c)
+#
+# ASYNCX_BENCH_SECONDS: length of each ring run (default 1).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$root/scripts/guest/lib.sh"
+B=/sys/kernel/debug/asyncx/bench
+secs=${ASYNCX_BENCH_SECONDS:-1}
+ncpu=$(nproc)
+
+insmod "$ASYNCX_KO"
+wait_for_node /dev/asyncx
+echo "# kernel $(uname -r), $ncpu vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+
+# Ring round trips: io_uring first, then asyncx, for each point.
+for op in nop timeout0 poll; do
+	for batch in 1 8 32 128; do
+		for threads in 1 "$ncpu"; do
+			for sys in io_uring asyncx; do
+				echo -n "ring,"
+				"$root/bench/ring_bench" "$sys" "$op" "$batch" "$threads" "$secs"
+			done
+		done
+	done
+done
+
+# The executor against a per-CPU workqueue, three runs each.
+for i in 1 2 3; do
+	echo "spawn 100000" >$B
+	cat $B
+done
+for i in 1 2 3; do
+	echo "wake 20000" >$B
+	cat $B
+done
+
+# Stealing: a fan-out born on one worker, with every vCPU, then with one.
+for i in 1 2 3; do
+	echo "fanout 20000" >$B
+	cat $B
+done
+for c in /sys/devices/system/cpu/cpu[1-9]*/online; do echo 0 >"$c"; done
+for i in 1 2 3; do
+	echo "fanout 20000" >$B
+	cat $B
+done
+for c in /sys/devices/system/cpu/cpu[1-9]*/online; do echo 1 >"$c"; done
+
+# Priorities: HIGH and LOW latency while LOW tasks saturate every worker.
+for i in 1 2 3; do
+	echo "prio 5000" >$B
+	cat $B
+done
+
+echo mem >$B
+cat $B
+rmmod asyncx

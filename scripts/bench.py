@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""`make bench`: asyncx against io_uring and workqueues, in one VM boot.
+
+Builds the module (stock 6.1), libasyncx and bench/ring_bench, boots the
+test VM (4 vCPUs unless --smp), runs bench/guest.sh there, and from its raw
+lines writes results/bench/: raw.txt, results.json, results.csv, one PNG
+per benchmark, and prints a table of ratios against the SPEC.md §8 targets.
+Every ratio compares two numbers measured in the same boot. Nothing here
+fails on a missed target: the table says which are met.
+
+Usage: scripts/bench.py [--smp N] [--seconds S] [--kernel NAME]
+       scripts/bench.py --parse RAW   (tables and plots from a raw.txt)
+"""
+import argparse
+import csv
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OUT = os.path.join(ROOT, 'results', 'bench')
+
+SPAWN = re.compile(r'spawn (\d+): asyncx (\d+) ns \((\d+)/s\) workqueue (\d+) ns \((\d+)/s\)')
+WAKE = re.compile(r'wake (\d+): asyncx wake->poll ns p50 (\d+) p99 (\d+) p999 (\d+); '
+                  r'workqueue queue->run ns p50 (\d+) p99 (\d+) p999 (\d+)')
+FANOUT = re.compile(r'fanout (\d+): (\d+) ns \((\d+) tasks/s\) on (\d+) CPUs')
+PRIO = re.compile(r'prio (\d+): (\d+) LOW hogs on (\d+) CPUs; HIGH wake->poll ns p50 (\d+) '
+                  r'p99 (\d+) p999 (\d+); LOW wake->poll ns p50 (\d+) p99 (\d+) p999 (\d+)')
+MEM = re.compile(r'mem: task (\d+) B \(struct (\d+)\), request (\d+) B \(struct (\d+)\), '
+                 r'context (\d+) B')
+
+
+def run(cmd, **kw):
+    print('$ ' + ' '.join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, check=True, **kw)
+
+
+def measure(args):
+    run([os.path.join(HERE, 'deps.sh')])
+    run([os.path.join(HERE, 'build-kmod.sh'), args.kernel], stdout=subprocess.DEVNULL)
+    run(['make', '-s', 'lib'])
+    run(['make', '-s', '-C', 'bench'])
+    env = dict(os.environ, ASYNCX_KO=f'.build/{args.kernel}/kmod/asyncx.ko',
+               ASYNCX_BENCH_SECONDS=str(args.seconds))
+    os.makedirs(OUT, exist_ok=True)
+    p = subprocess.run([os.path.join(HERE, 'vm.sh'), '-k', args.kernel, '-s', str(args.smp),
+                        '-t', '1500', '-d', os.path.join(OUT, 'dmesg.log'),
+                        '--', os.path.join(ROOT, 'bench', 'guest.sh')],
+                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    raw = p.stdout.decode(errors='replace')
+    with open(os.path.join(OUT, 'raw.txt'), 'w') as f:
+        f.write(raw)
+    if p.returncode:
+        print(raw[-4000:])
+        sys.exit(f'bench: the VM run failed (exit {p.returncode})')
+    bad = subprocess.run([os.path.join(HERE, 'dmesgcheck.py'), os.path.join(OUT, 'dmesg.log')])
+    if bad.returncode:
+        sys.exit('bench: the guest kernel reported a problem (results/bench/dmesg.log)')
+    return raw
+
+
+def parse(raw):
+    r = {'header': '', 'ring': [], 'spawn': [], 'wake': [], 'fanout': [], 'prio': [],
+         'mem': None}
+    for line in raw.splitlines():
+        line = line.strip()
+        if line.startswith('# kernel'):
+            r['header'] = line[2:]
+        elif line.startswith('ring,'):
+            f = line.split(',')
+            r['ring'].append({'sys': f[1], 'op': f[2], 'batch': int(f[3]),
+                              'threads': int(f[4]), 'ops': int(f[5]),
+                              'seconds': float(f[6]), 'rate': float(f[7])})
+        elif m := SPAWN.search(line):
+            r['spawn'].append({'n': int(m[1]), 'asyncx_rate': int(m[3]),
+                               'wq_rate': int(m[5])})
+        elif m := WAKE.search(line):
+            v = [int(x) for x in m.groups()]
+            r['wake'].append({'n': v[0], 'asyncx': v[1:4], 'wq': v[4:7]})
+        elif m := FANOUT.search(line):
+            r['fanout'].append({'n': int(m[1]), 'rate': int(m[3]), 'cpus': int(m[4])})
+        elif m := PRIO.search(line):
+            v = [int(x) for x in m.groups()]
+            r['prio'].append({'n': v[0], 'hogs': v[1], 'cpus': v[2], 'high': v[3:6],
+                              'low': v[6:9]})
+        elif m := MEM.search(line):
+            v = [int(x) for x in m.groups()]
+            r['mem'] = {'task': v[0], 'task_struct': v[1], 'req': v[2],
+                        'req_struct': v[3], 'ctx': v[4]}
+    return r
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float('nan')
+
+
+def table(r):
+    """Rows of (benchmark, asyncx, baseline, ratio, target, met)."""
+    rows = []
+    ring = {(x['sys'], x['op'], x['batch'], x['threads']): x['rate'] for x in r['ring']}
+    for (sys_, op, b, t), rate in sorted(ring.items()):
+        if sys_ != 'asyncx' or ('io_uring', op, b, t) not in ring:
+            continue
+        base = ring[('io_uring', op, b, t)]
+        ratio = rate / base if base else float('nan')
+        tgt = 1.0 if op == 'nop' else None
+        rows.append((f'ring {op} batch {b} x{t} thr (ops/s)', rate, base, ratio,
+                     '>= 1.0x' if tgt else '-', None if tgt is None else ratio >= tgt))
+    if r['spawn']:
+        a = med([x['asyncx_rate'] for x in r['spawn']])
+        w = med([x['wq_rate'] for x in r['spawn']])
+        rows.append(('spawn->complete (tasks/s)', a, w, a / w, '>= 2.0x', a / w >= 2.0))
+    if r['wake']:
+        for i, p in enumerate(('p50', 'p99', 'p999')):
+            a = med([x['asyncx'][i] for x in r['wake']])
+            w = med([x['wq'][i] for x in r['wake']])
+            tgt = p == 'p99'
+            rows.append((f'wake->poll {p} (ns, lower is better)', a, w, w / a if a else 0,
+                         '<= wq' if tgt else '-', (a <= w) if tgt else None))
+    fo = [x for x in r['fanout'] if x['cpus'] > 1]
+    f1 = [x for x in r['fanout'] if x['cpus'] == 1]
+    if fo and f1:
+        n = fo[0]['cpus']
+        a = med([x['rate'] for x in fo])
+        b = med([x['rate'] for x in f1])
+        eff = a / (n * b)
+        rows.append((f'stealing: fan-out rate {n} vCPUs / ({n} x 1 vCPU)', a, n * b, eff,
+                     '>= 0.75', eff >= 0.75))
+    if r['prio']:
+        for i, p in enumerate(('p50', 'p99')):
+            h = med([x['high'][i] for x in r['prio']])
+            lo = med([x['low'][i] for x in r['prio']])
+            rows.append((f'HIGH vs LOW wake->poll {p}, LOW saturating (ns)', h, lo,
+                         lo / h if h else 0, 'HIGH < LOW', h < lo))
+    if r['mem']:
+        m = r['mem']
+        rows.append(('bytes per idle task', m['task'], 128, m['task'] / 128, '<= 128 B',
+                     m['task'] <= 128))
+        rows.append(('bytes per in-flight SQE (request + task)', m['req'] + m['task'], 256,
+                     (m['req'] + m['task']) / 256, '<= 256 B', m['req'] + m['task'] <= 256))
+        rows.append(('bytes per context (without rings)', m['ctx'], None, None, '-', None))
+    return rows
+
+
+def fmt(v):
+    if v is None:
+        return '-'
+    if isinstance(v, float) and v != v:
+        return 'n/a'
+    if abs(v) >= 1000:
+        return f'{v:,.0f}'
+    return f'{v:.2f}' if isinstance(v, float) else str(v)
+
+
+def print_table(r, rows):
+    print(f'\nasyncx benchmarks: {r["header"]}')
+    print('ratios compare two numbers from the same boot; TCG absolute numbers are slow\n')
+    w = max(len(x[0]) for x in rows)
+    print(f'{"benchmark":<{w}}  {"asyncx":>12}  {"baseline":>12}  {"ratio":>7}  '
+          f'{"target":>10}  met')
+    for name, a, b, ratio, tgt, met in rows:
+        m = '-' if met is None else ('yes' if met else 'NO')
+        print(f'{name:<{w}}  {fmt(a):>12}  {fmt(b):>12}  {fmt(ratio):>7}  {tgt:>10}  {m}')
+
+
+def plots(r):
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print('bench: no matplotlib (python3-matplotlib): no plots')
+        return []
+    made = []
+    for op in ('nop', 'timeout0', 'poll'):
+        pts = [x for x in r['ring'] if x['op'] == op]
+        if not pts:
+            continue
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for sys_ in ('io_uring', 'asyncx'):
+            for t in sorted({x['threads'] for x in pts}):
+                xs = sorted((x['batch'], x['rate']) for x in pts
+                            if x['sys'] == sys_ and x['threads'] == t)
+                ax.plot([b for b, _ in xs], [v for _, v in xs], marker='o',
+                        linestyle='-' if sys_ == 'asyncx' else '--',
+                        label=f'{sys_}, {t} thread{"s" if t > 1 else ""}')
+        ax.set_xscale('log', base=2)
+        ax.set_xlabel('batch size (SQEs per submit)')
+        ax.set_ylabel('operations per second')
+        ax.set_title(f'{op} round trips: asyncx vs io_uring')
+        ax.legend()
+        ax.grid(True, alpha=0.3)
+        path = os.path.join(OUT, f'ring_{op}.png')
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        made.append(path)
+    if r['wake'] or r['spawn']:
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 4))
+        if r['spawn']:
+            a1.bar(['asyncx', 'workqueue'],
+                   [med([x['asyncx_rate'] for x in r['spawn']]),
+                    med([x['wq_rate'] for x in r['spawn']])])
+            a1.set_title('spawn->complete (tasks/s)')
+        if r['wake']:
+            labels = ['p50', 'p99', 'p999']
+            xs = range(3)
+            a2.bar([x - 0.2 for x in xs], [med([w['asyncx'][i] for w in r['wake']]) for i in xs],
+                   width=0.4, label='asyncx wake->poll')
+            a2.bar([x + 0.2 for x in xs], [med([w['wq'][i] for w in r['wake']]) for i in xs],
+                   width=0.4, label='workqueue queue->run')
+            a2.set_xticks(list(xs))
+            a2.set_xticklabels(labels)
+            a2.set_yscale('log')
+            a2.set_title('latency (ns)')
+            a2.legend()
+        path = os.path.join(OUT, 'executor.png')
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        made.append(path)
+    if r['prio']:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        xs = range(3)
+        ax.bar([x - 0.2 for x in xs], [med([p['high'][i] for p in r['prio']]) for i in xs],
+               width=0.4, label='HIGH')
+        ax.bar([x + 0.2 for x in xs], [med([p['low'][i] for p in r['prio']]) for i in xs],
+               width=0.4, label='LOW')
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(['p50', 'p99', 'p999'])
+        ax.set_yscale('log')
+        ax.set_ylabel('wake->poll ns')
+        ax.set_title('latency while LOW tasks saturate every worker')
+        ax.legend()
+        path = os.path.join(OUT, 'prio.png')
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        made.append(path)
+    return made
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--smp', type=int, default=4)
+    ap.add_argument('--seconds', type=float, default=1.0)
+    ap.add_argument('--kernel', default='6.1')
+    ap.add_argument('--parse', metavar='RAW')
+    args = ap.parse_args()
+
+    if args.parse:
+        with open(args.parse) as f:
+            raw = f.read()
+        os.makedirs(OUT, exist_ok=True)
+    else:
+        raw = measure(args)
+    r = parse(raw)
+    rows = table(r)
+    if not r['ring'] or not r['spawn']:
+        sys.exit('bench: no results parsed (see results/bench/raw.txt)')
+    with open(os.path.join(OUT, 'results.json'), 'w') as f:
+        json.dump({'raw': r, 'table': [dict(zip(('benchmark', 'asyncx', 'baseline', 'ratio',
+                                                 'target', 'met'), x)) for x in rows]},
+                  f, indent=1)
+    with open(os.path.join(OUT, 'results.csv'), 'w', newline='') as f:
+        wr = csv.writer(f)
+        wr.writerow(['benchmark', 'asyncx', 'baseline', 'ratio', 'target', 'met'])
+        wr.writerows(rows)
+    print_table(r, rows)
+    made = plots(r)
+    print(f'\nresults: {os.path.relpath(OUT, ROOT)}/results.json, results.csv, raw.txt'
+          + (', ' + ', '.join(os.path.basename(p) for p in made) if made else ''))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
