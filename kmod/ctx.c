@@ -151,19 +151,22 @@ static bool axq_cq_flush(struct axq_ctx *ctx)
 	return empty;
 }
 
-/**
- * axq_post_cqe() - post a completion
- * @ctx: the context (rings set up)
- * @user_data: the SQE's user_data
- * @res: the result
- * @flags: ASYNCX_CQE_F_* flags
- *
- * Goes to the CQ, or to the overflow list when the CQ is full or older
- * CQEs already wait there, so CQEs stay in order.
- *
- * Context: process context; takes ctx->cq_lock; does not sleep.
+/* Wake whoever waits for completions (enter, poll, epoll). */
+static void axq_cq_wake(struct axq_ctx *ctx)
+{
+	/* Full barrier in wq_has_sleeper(): pairs with the waiter's barrier
+	 * between queueing itself and testing the CQ.
+	 */
+	if (wq_has_sleeper(&ctx->cq_wait))
+		wake_up(&ctx->cq_wait);
+}
+
+/*
+ * Post a CQE; @wake: wake the waiters now, else the caller will (the
+ * submission path wakes once per enter, not once per inline CQE).
  */
-void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
+static void __axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res,
+			   u32 flags, bool wake)
 {
 	struct asyncx_cqe cqe = { .user_data = user_data, .res = res,
 				  .flags = flags };
@@ -177,7 +180,9 @@ void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
 		if (ctx->evfd)
 			axq_eventfd_signal(ctx->evfd);
 		spin_unlock(&ctx->cq_lock);
-		goto wake;
+		if (wake)
+			axq_cq_wake(ctx);
+		return;
 	}
 	spin_unlock(&ctx->cq_lock);
 
@@ -198,12 +203,25 @@ void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
 	if (ctx->evfd)
 		axq_eventfd_signal(ctx->evfd);
 	spin_unlock(&ctx->cq_lock);
-wake:
-	/* Full barrier in wq_has_sleeper(): pairs with the waiter's barrier
-	 * between queueing itself and testing the CQ.
-	 */
-	if (wq_has_sleeper(&ctx->cq_wait))
-		wake_up(&ctx->cq_wait);
+	if (wake)
+		axq_cq_wake(ctx);
+}
+
+/**
+ * axq_post_cqe() - post a completion
+ * @ctx: the context (rings set up)
+ * @user_data: the SQE's user_data
+ * @res: the result
+ * @flags: ASYNCX_CQE_F_* flags
+ *
+ * Goes to the CQ, or to the overflow list when the CQ is full or older
+ * CQEs already wait there, so CQEs stay in order; then wakes the waiters.
+ *
+ * Context: process context; takes ctx->cq_lock; does not sleep.
+ */
+void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
+{
+	__axq_post_cqe(ctx, user_data, res, flags, true);
 }
 
 static u32 axq_cq_ready(struct axq_ctx *ctx)
@@ -587,7 +605,8 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		return;
 	/* (axq_req_start() released what prep took.) */
 post:
-	axq_post_cqe(ctx, req.user_data, ret, 0);
+	/* Inline: axq_ctx_enter() wakes the waiters once, after the batch. */
+	__axq_post_cqe(ctx, req.user_data, ret, 0, false);
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -783,6 +802,8 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 		}
 		/* A chain still open at the end of the submission ends here. */
 		axq_chain_end(&chain);
+		/* For the CQEs of inline ops, posted without a wake. */
+		axq_cq_wake(ctx);
 		ctx->sq_head = head + n;
 		/* Release: we are done reading those SQEs; pairs with the
 		 * application's acquire load of the SQ head.
