@@ -600,6 +600,10 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		ret = def->issue(&req);
 		goto post;
 	}
+	if (def->try_inline && def->try_inline(&req, &ret)) {
+		def->cleanup(&req);
+		goto post;
+	}
 	ret = axq_req_start(ctx, &req);
 	if (!ret)
 		return;

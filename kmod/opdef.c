@@ -21,6 +21,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.op_flags	= ASYNCX_TIMEOUT_ABS,
 		.prep		= axq_timeout_prep,
 		.poll		= axq_timeout_poll,
+		.try_inline	= axq_timeout_try_inline,
 		.link		= axq_timeout_link,
 		.cleanup	= axq_timeout_cleanup,
 	},
@@ -41,18 +42,21 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.op_flags	= ASYNCX_POLL_MULTISHOT,
 		.prep		= axq_poll_prep,
 		.poll		= axq_poll_poll,
+		.try_inline	= axq_poll_try_inline,
 		.cleanup	= axq_poll_cleanup,
 	},
 	[ASYNCX_OP_READ] = {
 		.name		= "READ",
 		.prep		= axq_rw_prep,
 		.poll		= axq_rw_poll,
+		.try_inline	= axq_rw_try_inline,
 		.cleanup	= axq_rw_cleanup,
 	},
 	[ASYNCX_OP_WRITE] = {
 		.name		= "WRITE",
 		.prep		= axq_rw_prep,
 		.poll		= axq_rw_poll,
+		.try_inline	= axq_rw_try_inline,
 		.cleanup	= axq_rw_cleanup,
 	},
 };
@@ -72,7 +76,7 @@ int axq_opdefs_check(void)
 		const struct axq_opdef *d = &axq_opdefs[op];
 
 		if (WARN(!d->name || !d->prep || !d->issue == !d->poll ||
-			 (d->cleanup && !d->poll),
+			 ((d->cleanup || d->try_inline) && !d->poll),
 			 "asyncx: opcode %u is malformed\n", op))
 			return -EINVAL;
 	}

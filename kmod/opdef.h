@@ -21,6 +21,11 @@
  *	chain reaches the op, on a worker); return the CQE's result
  * @poll: async ops: the request's future; on AXQ_READY *@res is the CQE's
  *	result. Runs on an executor worker.
+ * @try_inline: optional, async ops: at submission (outside chains), in
+ *	the submitter's context, try to finish at once without blocking or
+ *	waiting (a timeout already due, a file already ready); return true
+ *	with *@res set when done: then @cleanup runs and the CQE is posted
+ *	without the executor; false to start the request as usual
  * @link: optional: a chain reached the request and is about to start it
  *	(it was prepared earlier, at submission); process context
  * @cleanup: async ops: release what @prep took (files, mm) and what @poll
@@ -37,6 +42,7 @@ struct axq_opdef {
 	int (*issue)(struct axq_req *req);
 	enum axq_poll (*poll)(struct axq_req *req, struct axq_context *cx,
 			      int *res);
+	bool (*try_inline)(struct axq_req *req, int *res);
 	void (*link)(struct axq_req *req);
 	void (*cleanup)(struct axq_req *req);
 };
@@ -49,6 +55,7 @@ int axq_timeout_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_timeout_poll(struct axq_req *req, struct axq_context *cx,
 			       int *res);
 void axq_timeout_link(struct axq_req *req);
+bool axq_timeout_try_inline(struct axq_req *req, int *res);
 void axq_timeout_cleanup(struct axq_req *req);
 int axq_cancel_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 int axq_cancel_issue(struct axq_req *req);
@@ -58,10 +65,12 @@ int axq_poll_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_poll_poll(struct axq_req *req, struct axq_context *cx,
 			    int *res);
 void axq_poll_cleanup(struct axq_req *req);
+bool axq_poll_try_inline(struct axq_req *req, int *res);
 int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 			  int *res);
 void axq_rw_cleanup(struct axq_req *req);
+bool axq_rw_try_inline(struct axq_req *req, int *res);
 
 int axq_opdefs_check(void);
 

@@ -259,6 +259,30 @@ enum axq_poll axq_poll_poll(struct axq_req *req, struct axq_context *cx,
 }
 
 /**
+ * axq_poll_try_inline() - complete a one-shot POLL of a file already ready
+ * @req: the request
+ * @res: the ready events when it is
+ *
+ * One look with vfs_poll(), hooking nothing; multishot polls always arm.
+ *
+ * Context: submission.
+ * Return: true if the file is ready for some of the events.
+ */
+bool axq_poll_try_inline(struct axq_req *req, int *res)
+{
+	struct axq_poll_cmd *pc = &req->poll;
+	__poll_t mask;
+
+	if (pc->multishot)
+		return false;
+	mask = vfs_poll(pc->poller.file, NULL) & pc->poller.events;
+	if (!mask)
+		return false;
+	*res = mangle_poll(mask);
+	return true;
+}
+
+/**
  * axq_poll_cleanup() - unhook a POLL and drop its file
  * @req: the request
  *

@@ -120,6 +120,10 @@ err:
  */
 static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 {
+	/* A worker or the pool reaches the buffer through the mm; the
+	 * submitter (axq_rw_try_inline()) is in it already.
+	 */
+	bool use_mm = current->mm != rw->mm;
 	struct file *file = rw->file;
 	bool fpos = rw->use_fpos && !(file->f_mode & FMODE_STREAM);
 	bool fpos_lock = fpos && (file->f_mode & FMODE_ATOMIC_POS);
@@ -128,7 +132,7 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	ssize_t ret;
 
 	/* The process may have exited: then there is no buffer. */
-	if (!mmget_not_zero(rw->mm))
+	if (use_mm && !mmget_not_zero(rw->mm))
 		return -EFAULT;
 	init_sync_kiocb(&kiocb, file);
 	kiocb.ki_flags |= kflags;
@@ -138,7 +142,8 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	iov_iter_ubuf(&iter, rw->write ? ITER_SOURCE : ITER_DEST,
 		      u64_to_user_ptr(rw->addr), rw->len);
 
-	kthread_use_mm(rw->mm);
+	if (use_mm)
+		kthread_use_mm(rw->mm);
 	if (rw->write) {
 		file_start_write(file);
 		ret = file->f_op->write_iter(&kiocb, &iter);
@@ -146,13 +151,15 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	} else {
 		ret = file->f_op->read_iter(&kiocb, &iter);
 	}
-	kthread_unuse_mm(rw->mm);
+	if (use_mm)
+		kthread_unuse_mm(rw->mm);
 
 	if (fpos && ret > 0)
 		file->f_pos = kiocb.ki_pos;
 	if (fpos_lock)
 		mutex_unlock(&file->f_pos_lock);
-	mmput(rw->mm);
+	if (use_mm)
+		mmput(rw->mm);
 	return ret;
 }
 
@@ -233,6 +240,31 @@ blocking:
 done:
 	*res = ret;
 	return AXQ_READY;
+}
+
+/**
+ * axq_rw_try_inline() - do the I/O at submission if it needs no waiting
+ * @req: the request
+ * @res: bytes done or a negative errno, when done
+ *
+ * Only for files that honour IOCB_NOWAIT (AXQ_RW_NOWAIT): one try, in the
+ * submitter's context; -EAGAIN leaves it to the executor.
+ *
+ * Context: submission, in the submitter's mm.
+ * Return: true if the I/O is done (or failed for good).
+ */
+bool axq_rw_try_inline(struct axq_req *req, int *res)
+{
+	struct axq_rw_cmd *rw = &req->rw;
+	ssize_t ret;
+
+	if (rw->mode != AXQ_RW_NOWAIT)
+		return false;
+	ret = axq_rw_do(rw, IOCB_NOWAIT);
+	if (ret == -EAGAIN)
+		return false;
+	*res = ret;
+	return true;
 }
 
 /**

@@ -61,6 +61,22 @@ void axq_timeout_link(struct axq_req *req)
 		t->expires = ktime_add_safe(ktime_get(), t->rel);
 }
 
+/**
+ * axq_timeout_try_inline() - complete a TIMEOUT that is already due
+ * @req: the request
+ * @res: -ETIME when it is
+ *
+ * Context: submission.
+ * Return: true if the time has passed.
+ */
+bool axq_timeout_try_inline(struct axq_req *req, int *res)
+{
+	if (ktime_before(ktime_get(), req->timeout.expires))
+		return false;
+	*res = -ETIME;
+	return true;
+}
+
 static enum hrtimer_restart axq_timeout_fn(struct hrtimer *timer)
 {
 	struct axq_timeout_cmd *t = container_of(timer, struct axq_timeout_cmd,

@@ -9,8 +9,9 @@ per benchmark, and prints a table of ratios against the SPEC.md §8 targets.
 Every ratio compares two numbers measured in the same boot. Nothing here
 fails on a missed target: the table says which are met.
 
-Usage: scripts/bench.py [--smp N] [--seconds S] [--kernel NAME]
-       scripts/bench.py --parse RAW   (tables and plots from a raw.txt)
+Usage: scripts/bench.py [--smp N] [--seconds S] [--kernel NAME] [--out DIR]
+       scripts/bench.py --parse RAW [--out DIR]   (table and plots from a
+                                                  raw.txt, e.g. of the pack)
 """
 import argparse
 import csv
@@ -252,7 +253,11 @@ def main():
     ap.add_argument('--seconds', type=float, default=1.0)
     ap.add_argument('--kernel', default='6.1')
     ap.add_argument('--parse', metavar='RAW')
+    ap.add_argument('--out', metavar='DIR', help='where results go (default results/bench)')
     args = ap.parse_args()
+    if args.out:
+        global OUT
+        OUT = os.path.abspath(args.out)
 
     if args.parse:
         with open(args.parse) as f:
