@@ -349,7 +349,7 @@ TEST_F_TIMEOUT(stress, shared_ring_mutex_submitters, 100)
  */
 TEST_F_TIMEOUT(stress, cq_overflow_shared_ring, 100)
 {
-	run_shared(_metadata, 4, 20000, 16, 16, true);
+	run_shared(_metadata, 4, 10000, 16, 16, true);
 }
 
 /*
@@ -458,7 +458,7 @@ static void *own_ring_fn(void *arg)
 /* 16 threads, each with a ring of its own, doing batches at once. */
 TEST_F_TIMEOUT(stress, many_contexts_in_parallel, 100)
 {
-	enum { THREADS = 16, ROUNDS = 150 };
+	enum { THREADS = 16, ROUNDS = 60 };
 	struct own_ring rings[THREADS];
 	pthread_t tid[THREADS];
 	unsigned int i, total = 0;
@@ -671,12 +671,12 @@ static void cancel_race(struct __test_metadata *_metadata, bool poll_target,
 
 TEST_F_TIMEOUT(stress, cancel_races_timeout, 100)
 {
-	cancel_race(_metadata, false, 250);
+	cancel_race(_metadata, false, 125);
 }
 
 TEST_F_TIMEOUT(stress, cancel_races_ready_poll, 100)
 {
-	cancel_race(_metadata, true, 250);
+	cancel_race(_metadata, true, 125);
 }
 
 TEST_HARNESS_MAIN
