@@ -353,6 +353,91 @@ TEST_F_TIMEOUT(stress, cq_overflow_shared_ring, 100)
 }
 
 /*
+ * Completions posted by many kernel threads at once into a small CQ: 1024
+ * timeouts on one absolute deadline expire together, and the executor's
+ * workers on every CPU post their CQEs concurrently into a CQ of 64; the
+ * rest wait in the overflow list. Nothing is reaped until they have all
+ * fired; then every user_data comes exactly once, with -ETIME.
+ */
+TEST_F_TIMEOUT(stress, cq_overflow_timer_burst, 60)
+{
+	enum { CQ = 64, TOTAL = 1024 };
+	struct asyncx_params p = { .flags = ASYNCX_SETUP_CQSIZE, .cq_entries = CQ };
+	struct __kernel_timespec when, guard = { .tv_sec = 20 };
+	unsigned char seen[TOTAL] = { 0 };
+	unsigned int submitted = 0, reaped = 0, busy = 0, early = 0, i;
+	struct asyncx_ring ring;
+	struct asyncx_cqe *cqe;
+	struct asyncx_sqe *sqe;
+	long long t;
+	int ret;
+
+	ASSERT_EQ(0, asyncx_queue_init_params(CQ, &ring, &p));
+	t = now_ns() + 500 * 1000 * 1000LL;
+	when.tv_sec = t / NSEC_PER_SEC;
+	when.tv_nsec = t % NSEC_PER_SEC;
+
+	while (submitted < TOTAL) {
+		while (submitted + asyncx_sq_ready(&ring) < TOTAL &&
+		       (sqe = asyncx_get_sqe(&ring))) {
+			asyncx_prep_timeout(sqe, &when, ASYNCX_TIMEOUT_ABS);
+			asyncx_sqe_set_data64(sqe, submitted +
+					      asyncx_sq_ready(&ring) - 1);
+		}
+		ret = asyncx_submit(&ring);
+		if (ret == -EBUSY) {
+			/* A slow submission outlived the deadline: reap. */
+			busy++;
+			ASSERT_EQ(0, asyncx_wait_cqe_timeout(&ring, &cqe, &guard));
+			ASSERT_GT(TOTAL, cqe->user_data);
+			EXPECT_EQ(0, seen[cqe->user_data]++);
+			EXPECT_EQ(-ETIME, cqe->res);
+			asyncx_cqe_seen(&ring, cqe);
+			reaped++;
+			early++;
+			continue;
+		}
+		ASSERT_LT(0, ret) TH_LOG("submit: %s", strerror(-ret));
+		submitted += ret;
+	}
+
+	/* All fired: the CQ is full and the rest overflowed. */
+	while (now_ns() < t + 200 * 1000 * 1000LL)
+		usleep(10000);
+	if (!early) {
+		EXPECT_TRUE(asyncx_cq_has_overflow(&ring));
+		EXPECT_EQ((unsigned int)CQ, asyncx_cq_ready(&ring));
+	}
+
+	while (reaped < TOTAL) {
+		unsigned int head, n = 0;
+
+		ret = asyncx_wait_cqe_timeout(&ring, &cqe, &guard);
+		ASSERT_EQ(0, ret) TH_LOG("reaped %u of %u", reaped, TOTAL);
+		asyncx_for_each_cqe(&ring, head, cqe) {
+			ASSERT_GT(TOTAL, cqe->user_data);
+			EXPECT_EQ(0, seen[cqe->user_data]++)
+				TH_LOG("user_data %llu twice",
+				       (unsigned long long)cqe->user_data);
+			EXPECT_EQ(-ETIME, cqe->res);
+			EXPECT_EQ(0U, cqe->flags);
+			n++;
+		}
+		asyncx_cq_advance(&ring, n);
+		reaped += n;
+	}
+	for (i = 0; i < TOTAL; i++)
+		EXPECT_EQ(1, seen[i]) TH_LOG("user_data %u", i);
+	EXPECT_FALSE(asyncx_cq_has_overflow(&ring));
+	EXPECT_EQ(0U, dropped(&ring));
+	if (!early)
+		EXPECT_LE((unsigned int)(TOTAL - CQ), overflowed(&ring));
+	TH_LOG("%u timeouts into a CQ of %u: %u via overflow, %u reaped early (%u -EBUSY)",
+	       TOTAL, CQ, overflowed(&ring), early, busy);
+	asyncx_queue_exit(&ring);
+}
+
+/*
  * Many contexts at once, each its own ring: user_data carries the ring's
  * id, and every ring must get back exactly its own.
  */
