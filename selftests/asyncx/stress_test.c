@@ -401,12 +401,17 @@ TEST_F_TIMEOUT(stress, cq_overflow_timer_burst, 60)
 		submitted += ret;
 	}
 
-	/* All fired: the CQ is full and the rest overflowed. */
-	while (now_ns() < t + 200 * 1000 * 1000LL)
+	/*
+	 * Wait until all have fired (on a loaded debug kernel some post well
+	 * after the deadline): the CQ is full and the rest overflowed.
+	 */
+	while (!early && asyncx_cq_ready(&ring) + overflowed(&ring) < TOTAL &&
+	       now_ns() < t + 20 * NSEC_PER_SEC)
 		usleep(10000);
 	if (!early) {
 		EXPECT_TRUE(asyncx_cq_has_overflow(&ring));
 		EXPECT_EQ((unsigned int)CQ, asyncx_cq_ready(&ring));
+		EXPECT_EQ((unsigned int)(TOTAL - CQ), overflowed(&ring));
 	}
 
 	while (reaped < TOTAL) {
@@ -430,8 +435,6 @@ TEST_F_TIMEOUT(stress, cq_overflow_timer_burst, 60)
 		EXPECT_EQ(1, seen[i]) TH_LOG("user_data %u", i);
 	EXPECT_FALSE(asyncx_cq_has_overflow(&ring));
 	EXPECT_EQ(0U, dropped(&ring));
-	if (!early)
-		EXPECT_LE((unsigned int)(TOTAL - CQ), overflowed(&ring));
 	TH_LOG("%u timeouts into a CQ of %u: %u via overflow, %u reaped early (%u -EBUSY)",
 	       TOTAL, CQ, overflowed(&ring), early, busy);
 	asyncx_queue_exit(&ring);
