@@ -25,21 +25,22 @@
 
 /*
  * The batch, in submission order. Relative times count from when the
- * module consumes each SQE, which on a slow (emulated, sanitised) kernel
- * can be a few ms after the submit began: the times are 20 ms apart, so
- * the order of completion still follows them.
+ * module consumes each SQE, which on a slow (emulated, sanitised, shared)
+ * machine can be many ms after the submit began (a 10 ms timeout submitted
+ * last was seen to fire 22 ms late, after one of 20 ms): the times are
+ * 40 ms apart, so the order of completion still follows them.
  */
 static const struct {
 	long long	ms;		/* when it should fire, from the submit */
 	unsigned int	flags;		/* ASYNCX_TIMEOUT_* */
 } timeouts[] = {
-	{ 100, 0 },
-	{ 20,  0 },
+	{ 280, 0 },
 	{ 80,  0 },
-	{ 50,  ASYNCX_TIMEOUT_ABS },
+	{ 240, 0 },
+	{ 160, ASYNCX_TIMEOUT_ABS },
+	{ 120, 0 },
+	{ 200, 0 },
 	{ 40,  0 },
-	{ 60,  0 },
-	{ 10,  0 },
 };
 
 static long long now_ns(void)

@@ -56,6 +56,17 @@ extern "C" {
  * both sides and so needs both roles. Threads that share a side must
  * serialise it themselves, with a mutex around the calls of that side.
  * asyncx_queue_init() and asyncx_queue_exit() need the ring to themselves.
+ *
+ * Several submitter threads on one ring hold the SQ mutex from
+ * asyncx_get_sqe() through the prep helpers to asyncx_submit(), as one
+ * critical section: asyncx_submit() publishes every SQE handed out so far,
+ * so an SQE that one thread got and has not filled in yet would go to the
+ * module half-written if another thread submitted in between. A submit that
+ * fails with -EBUSY leaves its SQEs published, and the next submit by any
+ * of the threads sends them. The reaper needs no lock as long as it is the
+ * only thread on the CQ side; several reapers share a second mutex.
+ * selftests/asyncx/stress_test.c runs this pattern with six submitters and
+ * a reaper thread.
  */
 
 /**
@@ -286,6 +297,11 @@ void asyncx_queue_exit(struct asyncx_ring *ring);
  * including any left over by an earlier submit that failed. Does not enter
  * the kernel when there is nothing to consume.
  *
+ * Not thread-safe: it publishes the SQEs every thread got from
+ * asyncx_get_sqe(), filled in or not, so threads that share a ring call it
+ * inside the critical section that began with their asyncx_get_sqe() (see
+ * "Locking"). A reaper thread may wait for CQEs meanwhile.
+ *
  * Context: the submitter.
  * Return: the number of SQEs the module consumed (0 when there was nothing
  * to submit), or a negative errno: -EBUSY when completions wait in the
@@ -398,6 +414,10 @@ static inline unsigned int asyncx_sq_space_left(const struct asyncx_ring *ring)
  * and the setters, in any order. It goes to the module with the next
  * asyncx_submit(). An SQE handed out cannot be given back: submit it, as a
  * NOP if it is not needed.
+ *
+ * Not thread-safe: one thread at a time on a ring's SQ side. Threads that
+ * share a ring hold one mutex from asyncx_get_sqe() until after
+ * asyncx_submit() (see "Locking").
  *
  * Context: the submitter.
  * Return: the SQE, or NULL when the SQ is full (submit first).
