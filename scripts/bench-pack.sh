@@ -90,7 +90,7 @@ QEMU_MODULE_DIR=$(pwd)/qemu/modules \
 	-display none -vga none -monitor none -no-reboot -nic none -serial stdio \
 	-kernel vmlinuz -initrd bench.cpio.gz \
 	-append "console=ttyS0 panic=-1 rdinit=/init quiet ASYNCX_BENCH_SECONDS=${SECONDS:-1}" \
-	</dev/null | tr -d '\r' | tee raw.txt
+	</dev/null | tee raw.txt
 grep -q '^asyncx-bench-pack: exit 0' raw.txt || { echo "run.sh: the benchmarks failed"; exit 1; }
 python3 bench.py --parse raw.txt --out .
 RUN
