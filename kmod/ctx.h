@@ -129,7 +129,12 @@ struct axq_timeout_cmd {
 	u32			flags;
 	bool			started;
 	int			fired;	/* release store in the timer callback */
-	struct axq_task		*waker;	/* consumed by the timer callback */
+	/* one-shot: consumed by the timer callback; multishot: until cleanup */
+	struct axq_task		*waker;
+	/* multishot: expirations not yet posted (the callback adds) */
+	atomic_t		ticks;
+	/* multishot: CQEs still due, or 0: until cancelled */
+	u64			left;
 };
 
 /* POLL's state (poll.c). */

@@ -18,7 +18,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 	},
 	[ASYNCX_OP_TIMEOUT] = {
 		.name		= "TIMEOUT",
-		.op_flags	= ASYNCX_TIMEOUT_ABS,
+		.op_flags	= ASYNCX_TIMEOUT_ABS | ASYNCX_TIMEOUT_MULTISHOT,
 		.prep		= axq_timeout_prep,
 		.poll		= axq_timeout_poll,
 		.try_inline	= axq_timeout_try_inline,

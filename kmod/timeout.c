@@ -10,6 +10,9 @@
 
 #include "opdef.h"
 
+/* Shortest period of a multishot TIMEOUT: 1 us. */
+#define AXQ_TIMEOUT_MIN_PERIOD_NS	1000
+
 /**
  * axq_timeout_prep() - validate a TIMEOUT and read its time
  * @req: the request
@@ -22,14 +25,22 @@
 int axq_timeout_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 {
 	struct axq_timeout_cmd *t = &req->timeout;
+	bool multi = sqe->op_flags & ASYNCX_TIMEOUT_MULTISHOT;
 	struct timespec64 ts;
 
-	if (sqe->len != 1 || sqe->fd || sqe->off)
+	if (sqe->len != 1 || sqe->fd || (sqe->off && !multi))
+		return -EINVAL;
+	if (multi && (sqe->op_flags & ASYNCX_TIMEOUT_ABS))
 		return -EINVAL;
 	if (get_timespec64(&ts, u64_to_user_ptr(sqe->addr)))
 		return -EFAULT;
 	if (!timespec64_valid(&ts))
 		return -EINVAL;
+	/* A period shorter than this would be an interrupt storm. */
+	if (multi && timespec64_to_ns(&ts) < AXQ_TIMEOUT_MIN_PERIOD_NS)
+		return -EINVAL;
+	t->left = sqe->off;
+	atomic_set(&t->ticks, 0);
 	/* A relative time counts from submission, not from the first poll
 	 * (in a chain: from when the chain reaches it, axq_timeout_link()).
 	 */
@@ -71,7 +82,8 @@ void axq_timeout_link(struct axq_req *req)
  */
 bool axq_timeout_try_inline(struct axq_req *req, int *res)
 {
-	if (ktime_before(ktime_get(), req->timeout.expires))
+	if (req->timeout.flags & ASYNCX_TIMEOUT_MULTISHOT ||
+	    ktime_before(ktime_get(), req->timeout.expires))
 		return false;
 	*res = -ETIME;
 	return true;
@@ -89,6 +101,44 @@ static enum hrtimer_restart axq_timeout_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+/* Multishot: count the expiration, wake the task, go on every period. */
+static enum hrtimer_restart axq_timeout_multi_fn(struct hrtimer *timer)
+{
+	struct axq_timeout_cmd *t = container_of(timer, struct axq_timeout_cmd,
+						 timer);
+
+	/* The wake orders the count before the poll it causes. */
+	atomic_inc(&t->ticks);
+	axq_wake_by_ref(t->waker);
+	hrtimer_forward_now(timer, t->rel);
+	return HRTIMER_RESTART;
+}
+
+/* Multishot: a CQE with ASYNCX_CQE_F_MORE per expiration, the last without. */
+static enum axq_poll axq_timeout_multi_poll(struct axq_req *req,
+					    struct axq_context *cx, int *res)
+{
+	struct axq_timeout_cmd *t = &req->timeout;
+	int n;
+
+	if (!t->started) {
+		t->started = true;
+		t->waker = axq_waker_get(cx);
+		hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+		t->timer.function = axq_timeout_multi_fn;
+		hrtimer_start(&t->timer, t->expires, HRTIMER_MODE_ABS);
+		return AXQ_PENDING;
+	}
+	for (n = atomic_xchg(&t->ticks, 0); n > 0; n--) {
+		if (t->left && --t->left == 0) {
+			*res = -ETIME;
+			return AXQ_READY;
+		}
+		axq_post_cqe(req->ctx, req->user_data, -ETIME, ASYNCX_CQE_F_MORE);
+	}
+	return AXQ_PENDING;
+}
+
 /**
  * axq_timeout_poll() - the TIMEOUT future
  * @req: the request
@@ -103,6 +153,8 @@ enum axq_poll axq_timeout_poll(struct axq_req *req, struct axq_context *cx,
 {
 	struct axq_timeout_cmd *t = &req->timeout;
 
+	if (t->flags & ASYNCX_TIMEOUT_MULTISHOT)
+		return axq_timeout_multi_poll(req, cx, res);
 	if (!t->started) {
 		t->started = true;
 		t->waker = axq_waker_get(cx);
@@ -128,7 +180,15 @@ void axq_timeout_cleanup(struct axq_req *req)
 {
 	struct axq_timeout_cmd *t = &req->timeout;
 
+	if (!t->started)
+		return;
+	if (t->flags & ASYNCX_TIMEOUT_MULTISHOT) {
+		/* Waits for a running callback: then the waker is ours. */
+		hrtimer_cancel(&t->timer);
+		axq_waker_put(t->waker);
+		return;
+	}
 	/* Cancelled before it fired: its wake will never consume the waker. */
-	if (t->started && hrtimer_cancel(&t->timer))
+	if (hrtimer_cancel(&t->timer))
 		axq_waker_put(t->waker);
 }

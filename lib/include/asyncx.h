@@ -681,6 +681,25 @@ static inline void asyncx_prep_timeout(struct asyncx_sqe *sqe,
 }
 
 /**
+ * asyncx_prep_timeout_multishot() - prepare a periodic timeout
+ * @sqe: the SQE
+ * @period: the period (at least 1 us); read by the module when it
+ *	consumes the SQE
+ * @count: how many CQEs, or 0 for until cancelled
+ *
+ * A CQE with res -ETIME comes at each expiration, with ASYNCX_CQE_F_MORE
+ * on all but the last (the last of an endless one is -ECANCELED, when it
+ * is cancelled).
+ */
+static inline void asyncx_prep_timeout_multishot(struct asyncx_sqe *sqe,
+						 const struct __kernel_timespec *period,
+						 __u64 count)
+{
+	asyncx_prep_rw(ASYNCX_OP_TIMEOUT, sqe, 0, period, 1, count);
+	sqe->op_flags = ASYNCX_TIMEOUT_MULTISHOT;
+}
+
+/**
  * asyncx_prep_cancel() - prepare a cancellation
  * @sqe: the SQE
  * @user_data: the user_data of the operation to cancel (ignored with

@@ -1292,7 +1292,7 @@ TEST(timeout_invalid)
 	struct __kernel_timespec ok = { 0, 1000 }, neg = { 0, -1 }, big = { 0, 1000000000 };
 	static const char *const what[] = {
 		"len 0", "len 2", "addr 8", "addr NULL", "tv_nsec -1", "tv_nsec 1e9",
-		"op_flags 2", "ABS, tv_nsec 1e9",
+		"op_flags 4", "ABS, tv_nsec 1e9",
 	};
 	static const int want[] = {
 		-EINVAL, -EINVAL, -EFAULT, -EFAULT, -EINVAL, -EINVAL, -EINVAL, -EINVAL,
@@ -1315,7 +1315,7 @@ TEST(timeout_invalid)
 	s[3]->addr = 0;
 	s[4]->addr = (__u64)(uintptr_t)&neg;
 	s[5]->addr = (__u64)(uintptr_t)&big;
-	s[6]->op_flags = 2;
+	s[6]->op_flags = 4;
 	s[7]->addr = (__u64)(uintptr_t)&big;
 	s[7]->op_flags = ASYNCX_TIMEOUT_ABS;
 	/* And a valid one, 1 us, after them: the batch goes on. */
@@ -1634,6 +1634,112 @@ static int reap(struct ring *r, struct asyncx_cqe *out, unsigned int n)
 	return 0;
 }
 
+/*
+ * A periodic (multishot) TIMEOUT with a count: that many CQEs, -ETIME,
+ * ASYNCX_CQE_F_MORE on all but the last, spaced at least a period apart.
+ */
+TEST(timeout_multishot_count)
+{
+	struct __kernel_timespec ts = ts_of_ns(20 * NSEC_PER_MSEC);
+	struct asyncx_sqe *sqe;
+	struct asyncx_cqe c;
+	struct ring r;
+	__u64 t0, prev;
+	int i;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	sqe = ring_get_sqe(&r);
+	prep_timeout(sqe, 7, &ts, ASYNCX_TIMEOUT_MULTISHOT);
+	sqe->off = 5;
+	t0 = prev = now_ns();
+	ASSERT_EQ(1, ring_submit(&r));
+	for (i = 0; i < 5; i++) {
+		__u64 t;
+
+		ASSERT_EQ(0, ring_wait_cqe(&r, &c, 5 * NSEC_PER_SEC));
+		t = now_ns();
+		EXPECT_EQ(7U, c.user_data);
+		EXPECT_EQ(-ETIME, c.res);
+		EXPECT_EQ(i < 4 ? ASYNCX_CQE_F_MORE : 0U, c.flags) TH_LOG("CQE %d", i);
+		TH_LOG("CQE %d after %llu ms (+%llu)", i,
+		       (unsigned long long)(t - t0) / NSEC_PER_MSEC,
+		       (unsigned long long)(t - prev) / NSEC_PER_MSEC);
+		prev = t;
+	}
+	/* Five periods at least (a lower bound: timers never fire early). */
+	EXPECT_LE(5 * 20 * NSEC_PER_MSEC, prev - t0);
+	EXPECT_EQ(-ETIME, ring_wait_cqe(&r, &c, 100 * NSEC_PER_MSEC));
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+/* Endless: CQEs with MORE until a CANCEL; then a last one, -ECANCELED. */
+TEST(timeout_multishot_until_cancelled)
+{
+	struct __kernel_timespec ts = ts_of_ns(10 * NSEC_PER_MSEC);
+	struct asyncx_cqe c;
+	struct ring r;
+	int more = 0, last = 0, cancel = 0;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	prep_timeout(ring_get_sqe(&r), 9, &ts, ASYNCX_TIMEOUT_MULTISHOT);
+	ASSERT_EQ(1, ring_submit(&r));
+	while (more < 3) {
+		ASSERT_EQ(0, ring_wait_cqe(&r, &c, 5 * NSEC_PER_SEC));
+		EXPECT_EQ(9U, c.user_data);
+		EXPECT_EQ(-ETIME, c.res);
+		EXPECT_EQ(ASYNCX_CQE_F_MORE, c.flags);
+		more++;
+	}
+	prep_cancel(ring_get_sqe(&r), 10, 9, 0);
+	ASSERT_EQ(1, ring_submit(&r));
+	while (!last || !cancel) {
+		ASSERT_EQ(0, ring_wait_cqe(&r, &c, 5 * NSEC_PER_SEC));
+		if (c.user_data == 10) {
+			EXPECT_EQ(0, c.res);
+			cancel++;
+		} else if (c.flags & ASYNCX_CQE_F_MORE) {
+			/* Expirations before the cancel took effect. */
+			EXPECT_EQ(0, last);
+			EXPECT_EQ(-ETIME, c.res);
+		} else {
+			EXPECT_EQ(-ECANCELED, c.res);
+			last++;
+		}
+	}
+	EXPECT_EQ(1, last);
+	EXPECT_EQ(1, cancel);
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
+/* Bad multishot timeouts: absolute, a period under 1 us, off without it. */
+TEST(timeout_multishot_invalid)
+{
+	struct __kernel_timespec tiny = ts_of_ns(999), ok = ts_of_ns(NSEC_PER_MSEC);
+	struct __kernel_timespec zero = ts_of_ns(0);
+	struct asyncx_sqe *sqe;
+	struct asyncx_cqe c[4];
+	struct ring r;
+	int i;
+
+	ASSERT_EQ(0, ring_init(&r, 8, 0));
+	prep_timeout(ring_get_sqe(&r), 1, &ok,
+		     ASYNCX_TIMEOUT_MULTISHOT | ASYNCX_TIMEOUT_ABS);
+	prep_timeout(ring_get_sqe(&r), 2, &tiny, ASYNCX_TIMEOUT_MULTISHOT);
+	sqe = ring_get_sqe(&r);
+	prep_timeout(sqe, 3, &ok, 0);
+	sqe->off = 2;
+	prep_timeout(ring_get_sqe(&r), 4, &zero, ASYNCX_TIMEOUT_MULTISHOT);
+	ASSERT_EQ(4, ring_submit(&r));
+	ASSERT_EQ(0, reap(&r, c, 4));
+	for (i = 0; i < 4; i++) {
+		const struct asyncx_cqe *e = &c[i];
+
+		EXPECT_EQ(-EINVAL, e->res) TH_LOG("ud %llu",
+						  (unsigned long long)e->user_data);
+	}
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
 TEST(cancel_by_user_data)
 {
 	struct __kernel_timespec ts = ts_of_ns(10 * NSEC_PER_SEC);
@@ -1751,7 +1857,8 @@ TEST(probe)
 		EXPECT_EQ(ASYNCX_PROBE_OP_SUPPORTED, buf.p.ops[i].flags);
 	}
 	EXPECT_EQ(ASYNCX_NOP_RESULT, buf.p.ops[ASYNCX_OP_NOP].op_flags);
-	EXPECT_EQ(ASYNCX_TIMEOUT_ABS, buf.p.ops[ASYNCX_OP_TIMEOUT].op_flags);
+	EXPECT_EQ(ASYNCX_TIMEOUT_ABS | ASYNCX_TIMEOUT_MULTISHOT,
+		  buf.p.ops[ASYNCX_OP_TIMEOUT].op_flags);
 
 	/* Reserved fields of the buffer must be zero. */
 	buf.p.resv2[1] = 1;

@@ -81,7 +81,8 @@ struct asyncx_cqe {
  *	__kernel_timespec at addr has passed: relative to the submission (in
  *	a chain: to when the chain reaches it), or absolute with
  *	ASYNCX_TIMEOUT_ABS, both on CLOCK_MONOTONIC; len must be 1, fd and
- *	off zero. The timespec is read at submission.
+ *	off zero (off: the count of a multishot timeout, see
+ *	ASYNCX_TIMEOUT_MULTISHOT). The timespec is read at submission.
  * @ASYNCX_OP_CANCEL: cancel the operation in flight whose user_data is
  *	addr, or with ASYNCX_CANCEL_ALL every operation in flight; res is 0
  *	(requested), -ENOENT (none such), -EALREADY (it is completing
@@ -147,6 +148,13 @@ enum asyncx_op {
 
 /* op_flags of ASYNCX_OP_TIMEOUT */
 #define ASYNCX_TIMEOUT_ABS	(1U << 0)	/* absolute CLOCK_MONOTONIC time */
+/*
+ * Periodic: the timespec is the period (relative, at least 1 us); a CQE
+ * with res -ETIME at each expiration, with ASYNCX_CQE_F_MORE on all but
+ * the last; off is the number of CQEs (0: until cancelled, when the last
+ * CQE is -ECANCELED). Expirations a busy system misses are skipped.
+ */
+#define ASYNCX_TIMEOUT_MULTISHOT	(1U << 1)
 
 /* op_flags of ASYNCX_OP_CANCEL */
 #define ASYNCX_CANCEL_ALL	(1U << 0)	/* every operation in flight */
