@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "ctx.h"
+#include "limits.h"
 #include "opdef.h"
 #include "trace.h"
 
@@ -85,6 +86,7 @@ void axq_ctx_put(struct axq_ctx *ctx)
 	axq_ring_free(ctx->sqes, ctx->sqes_size);
 	axq_ring_free(ctx->cq, ctx->cq_size);
 	mutex_destroy(&ctx->lock);
+	axq_limits_release(ctx->uid);
 	kfree(ctx);
 }
 

@@ -12,6 +12,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/time64.h>
+#include <linux/uidgid.h>
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
 #include <linux/wait.h>
@@ -51,6 +52,7 @@ struct axq_cq_ring {
  * struct axq_ctx - one context: the state behind one open() of /dev/asyncx
  * @id: unique for the life of the module, never reused (I: set at open)
  * @owner_tgid: thread group that opened the device (I: set at open)
+ * @uid: the user it is counted against in limits.c (I: set at open)
  * @refs: the file's reference and one per request in flight
  * @lock: serialises setup and submission (the enter ioctl)
  * @mm: the address space of the process that set the context up (a
@@ -78,6 +80,7 @@ struct axq_cq_ring {
 struct axq_ctx {
 	u64			id;
 	pid_t			owner_tgid;
+	kuid_t			uid;
 	refcount_t		refs;
 
 	struct mutex		lock;		/* see above */
