@@ -65,6 +65,10 @@ struct axq_cq_ring {
  * @sq_size: bytes of @sq's region, page aligned (I once @ready)
  * @sqes_size: bytes of @sqes's region (I once @ready)
  * @cq_size: bytes of @cq's region (I once @ready)
+ * @sq_entries: SQEs in the SQ, a power of two (I once @ready). The kernel
+ *	uses its own copies of the ring sizes, never the ones in the shared
+ *	rings: the application can write those.
+ * @cq_entries: CQEs in the CQ, a power of two (I once @ready)
  * @sq_head: the kernel's own SQ head; the shared copy is only published
  *	(L: @lock)
  * @cq_lock: protects the CQ tail, the overflow list and its counters;
@@ -92,6 +96,8 @@ struct axq_ctx {
 	size_t			sq_size;
 	size_t			sqes_size;
 	size_t			cq_size;
+	u32			sq_entries;
+	u32			cq_entries;
 	u32			sq_head;
 
 	spinlock_t		cq_lock;	/* see above */
