@@ -124,6 +124,18 @@ static const struct file_operations axq_fops = {
 	.show_fdinfo	= axq_show_fdinfo,
 };
 
+/**
+ * axq_is_ctx_file() - is this file an asyncx context?
+ * @file: any file
+ *
+ * Context: any context.
+ * Return: true if @file is an open /dev/asyncx.
+ */
+bool axq_is_ctx_file(const struct file *file)
+{
+	return file->f_op == &axq_fops;
+}
+
 static struct miscdevice axq_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= ASYNCX_DEVICE_NAME,
