@@ -366,6 +366,7 @@ static void axq_link_fail(struct axq_req *req)
 /* Start a request on the executor; on failure it and its chain complete. */
 static void axq_link_start(struct axq_req *req, gfp_t gfp)
 {
+	u64 owner = req->ctx->id;
 	struct axq_task *task;
 
 	task = axq_spawn(&req->fut, req->prio, gfp);
@@ -373,10 +374,11 @@ static void axq_link_start(struct axq_req *req, gfp_t gfp)
 		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
 		return;
 	}
-	/* From here on the request belongs to its task (we hold a join
-	 * handle: the task is not freed under us).
+	/* From here on the request belongs to its task, which may already
+	 * have run, completed and freed it on another CPU: @req is not ours
+	 * to touch. We hold a join handle: the task is not freed under us.
 	 */
-	axq_task_set_owner(task, req->ctx->id);
+	axq_task_set_owner(task, owner);
 	axq_task_put(task);
 }
 
