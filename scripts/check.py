@@ -46,7 +46,7 @@ import ktap  # noqa: E402
 RESULTS = os.path.join(ROOT, 'results', 'check')
 KERNELS = ['6.1', '6.12', 'debug']
 SUITES = ['build', 'static', 'host', 'runner', 'kselftests', 'kunit']
-VM_TIMEOUT = 900
+VM_TIMEOUT = 1500
 
 
 class Tally:
