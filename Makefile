@@ -16,6 +16,9 @@
 #   make debug-kernel    build (once, cached) the 6.1 debug kernel
 #   make vm CMD='...'    run one command in the VM (KERNEL=6.1|6.12|debug)
 #   make deps            install the Debian packages everything needs
+#   make install         install libasyncx, its headers and asyncx.pc under
+#                        $(DESTDIR)$(PREFIX) (default /usr/local); the module
+#                        installs with DKMS (dkms.conf)
 
 KVER_61 := $(shell scripts/kernels.sh 6.1 kver 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER_61)/build
@@ -48,6 +51,9 @@ samples: lib
 
 deps:
 	scripts/deps.sh
+
+install:
+	$(MAKE) -C lib install
 
 debug-kernel: deps
 	scripts/debug-kernel.sh
@@ -102,5 +108,5 @@ clean:
 	$(MAKE) -C samples/demo clean
 	rm -rf .build Documentation/output
 
-.PHONY: all module kunit lib selftests samples deps debug-kernel check check-quick run bench vm \
+.PHONY: all module kunit lib selftests samples deps install debug-kernel check check-quick run bench vm \
 	style kerneldoc htmldocs clean

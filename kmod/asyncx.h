@@ -15,6 +15,9 @@
 extern atomic_t axq_nr_contexts;
 
 struct dentry;
+struct file;
+
+bool axq_is_ctx_file(const struct file *file);
 
 void axq_debugfs_init(void);
 void axq_debugfs_exit(void);

@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "ctx.h"
+#include "limits.h"
 #include "opdef.h"
 #include "trace.h"
 
@@ -85,6 +86,7 @@ void axq_ctx_put(struct axq_ctx *ctx)
 	axq_ring_free(ctx->sqes, ctx->sqes_size);
 	axq_ring_free(ctx->cq, ctx->cq_size);
 	mutex_destroy(&ctx->lock);
+	axq_limits_release(ctx->uid);
 	kfree(ctx);
 }
 
@@ -97,13 +99,13 @@ static u32 axq_cq_free_slots(struct axq_ctx *ctx)
 	 */
 	u32 head = smp_load_acquire(&ctx->cq->head);
 
-	return ctx->cq->ring_entries - (ctx->cq_tail - head);
+	return ctx->cq_entries - (ctx->cq_tail - head);
 }
 
 static void axq_cq_write(struct axq_ctx *ctx, const struct asyncx_cqe *cqe)
 {
 	lockdep_assert_held(&ctx->cq_lock);
-	ctx->cq->cqes[ctx->cq_tail & ctx->cq->ring_mask] = *cqe;
+	ctx->cq->cqes[ctx->cq_tail & (ctx->cq_entries - 1)] = *cqe;
 	ctx->cq_tail++;
 }
 
@@ -382,6 +384,7 @@ static void axq_link_fail(struct axq_req *req)
 /* Start a request on the executor; on failure it and its chain complete. */
 static void axq_link_start(struct axq_req *req, gfp_t gfp)
 {
+	u64 owner = req->ctx->id;
 	struct axq_task *task;
 
 	task = axq_spawn(&req->fut, req->prio, gfp);
@@ -389,10 +392,11 @@ static void axq_link_start(struct axq_req *req, gfp_t gfp)
 		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
 		return;
 	}
-	/* From here on the request belongs to its task (we hold a join
-	 * handle: the task is not freed under us).
+	/* From here on the request belongs to its task, which may already
+	 * have run, completed and freed it on another CPU: @req is not ours
+	 * to touch. We hold a join handle: the task is not freed under us.
 	 */
-	axq_task_set_owner(task, req->ctx->id);
+	axq_task_set_owner(task, owner);
 	axq_task_put(task);
 }
 
@@ -669,6 +673,8 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 	}
 	mmgrab(current->mm);
 	ctx->mm = current->mm;
+	ctx->sq_entries = sq_entries;
+	ctx->cq_entries = cq_entries;
 	ctx->sq->ring_mask = sq_entries - 1;
 	ctx->sq->ring_entries = sq_entries;
 	ctx->cq->ring_mask = cq_entries - 1;
@@ -797,10 +803,10 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 		 * SQ tail, so the SQEs before it are written.
 		 */
 		tail = smp_load_acquire(&ctx->sq->tail);
-		n = min3(e.to_submit, tail - head, ctx->sq->ring_entries);
+		n = min3(e.to_submit, tail - head, ctx->sq_entries);
 		for (i = 0; i < n; i++) {
 			/* One copy: the application may change it under us. */
-			memcpy(&sqe, &ctx->sqes[(head + i) & ctx->sq->ring_mask],
+			memcpy(&sqe, &ctx->sqes[(head + i) & (ctx->sq_entries - 1)],
 			       sizeof(sqe));
 			axq_submit_sqe(ctx, &sqe, &chain);
 		}
@@ -818,7 +824,7 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 	}
 
 	if (e.flags & ASYNCX_ENTER_GETEVENTS && e.min_complete) {
-		u32 want = min(e.min_complete, ctx->cq->ring_entries);
+		u32 want = min(e.min_complete, ctx->cq_entries);
 		long err;
 
 		ktime_t limit = ns_to_ktime(e.timeout_ns);
@@ -939,10 +945,10 @@ void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
 		overflow++;
 	spin_unlock(&ctx->cq_lock);
 	seq_printf(m, "sq-entries:\t%u\nsq-head:\t%u\nsq-tail:\t%u\n",
-		   ctx->sq->ring_entries, READ_ONCE(ctx->sq->head),
+		   ctx->sq_entries, READ_ONCE(ctx->sq->head),
 		   READ_ONCE(ctx->sq->tail));
 	seq_printf(m, "cq-entries:\t%u\ncq-head:\t%u\ncq-tail:\t%u\n",
-		   ctx->cq->ring_entries, READ_ONCE(ctx->cq->head),
+		   ctx->cq_entries, READ_ONCE(ctx->cq->head),
 		   READ_ONCE(ctx->cq->tail));
 	seq_printf(m, "inflight:\t%u\noverflow-pending:\t%u\n", inflight,
 		   overflow);

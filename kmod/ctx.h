@@ -12,6 +12,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/time64.h>
+#include <linux/uidgid.h>
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
 #include <linux/wait.h>
@@ -52,6 +53,7 @@ struct axq_cq_ring {
  * struct axq_ctx - one context: the state behind one open() of /dev/asyncx
  * @id: unique for the life of the module, never reused (I: set at open)
  * @owner_tgid: thread group that opened the device (I: set at open)
+ * @uid: the user it is counted against in limits.c (I: set at open)
  * @refs: the file's reference and one per request in flight
  * @lock: serialises setup and submission (the enter ioctl)
  * @mm: the address space of the process that set the context up (a
@@ -64,6 +66,10 @@ struct axq_cq_ring {
  * @sq_size: bytes of @sq's region, page aligned (I once @ready)
  * @sqes_size: bytes of @sqes's region (I once @ready)
  * @cq_size: bytes of @cq's region (I once @ready)
+ * @sq_entries: SQEs in the SQ, a power of two (I once @ready). The kernel
+ *	uses its own copies of the ring sizes, never the ones in the shared
+ *	rings: the application can write those.
+ * @cq_entries: CQEs in the CQ, a power of two (I once @ready)
  * @sq_head: the kernel's own SQ head; the shared copy is only published
  *	(L: @lock)
  * @cq_lock: protects the CQ tail, the overflow list and its counters;
@@ -79,6 +85,7 @@ struct axq_cq_ring {
 struct axq_ctx {
 	u64			id;
 	pid_t			owner_tgid;
+	kuid_t			uid;
 	refcount_t		refs;
 
 	struct mutex		lock;		/* see above */
@@ -90,6 +97,8 @@ struct axq_ctx {
 	size_t			sq_size;
 	size_t			sqes_size;
 	size_t			cq_size;
+	u32			sq_entries;
+	u32			cq_entries;
 	u32			sq_head;
 
 	spinlock_t		cq_lock;	/* see above */

@@ -21,6 +21,7 @@
 #include "asyncx.h"
 #include "ctx.h"
 #include "executor.h"
+#include "limits.h"
 #include "opdef.h"
 #include "stats.h"
 #include "task.h"
@@ -39,11 +40,19 @@ static atomic64_t axq_next_ctx_id = ATOMIC64_INIT(0);
 static int axq_open(struct inode *inode, struct file *file)
 {
 	struct axq_ctx *ctx;
+	kuid_t uid;
+	int ret;
 
+	ret = axq_limits_open(&uid);
+	if (ret)
+		return ret;
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
-	if (!ctx)
+	if (!ctx) {
+		axq_limits_release(uid);
 		return -ENOMEM;
+	}
 
+	ctx->uid = uid;
 	ctx->id = atomic64_inc_return(&axq_next_ctx_id);
 	ctx->owner_tgid = task_tgid_nr(current);
 	refcount_set(&ctx->refs, 1);
@@ -115,6 +124,18 @@ static const struct file_operations axq_fops = {
 	.show_fdinfo	= axq_show_fdinfo,
 };
 
+/**
+ * axq_is_ctx_file() - is this file an asyncx context?
+ * @file: any file
+ *
+ * Context: any context.
+ * Return: true if @file is an open /dev/asyncx.
+ */
+bool axq_is_ctx_file(const struct file *file)
+{
+	return file->f_op == &axq_fops;
+}
+
 static struct miscdevice axq_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= ASYNCX_DEVICE_NAME,
@@ -136,6 +157,7 @@ static void axq_runtime_stop(void)
 	axq_blocking_exit_pool();
 	axq_tasks_exit();
 	axq_stats_exit();
+	axq_limits_exit();
 }
 
 static int __init axq_init(void)

@@ -33,6 +33,7 @@
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
 
+#include "asyncx.h"
 #include "event.h"
 #include "opdef.h"
 
@@ -212,6 +213,16 @@ int axq_poll_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	file = fget(sqe->fd);
 	if (!file)
 		return -EBADF;
+	/*
+	 * Not an asyncx context: the request's file reference would keep
+	 * that context open, and a context waiting on itself (or two on each
+	 * other) would never be released — its requests are cancelled only
+	 * when its file is.
+	 */
+	if (axq_is_ctx_file(file)) {
+		fput(file);
+		return -EBADF;
+	}
 	if (!file_can_poll(file)) {
 		fput(file);
 		return -EINVAL;

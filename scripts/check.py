@@ -7,7 +7,9 @@ Builds everything, then runs every suite and counts every test:
   build    asyncx.ko for each kernel with W=1 (a warning fails it), the KUnit
            module against the debug kernel, libasyncx, the kselftests
   static   sparse (C=2), checkpatch --strict, kernel-doc, the Sphinx docs (-W)
-  host     unit tests of the runner's own parsers and of libasyncx
+  host     unit tests of the runner's own parsers and of libasyncx; make
+           install and a program built against the installed copy with
+           pkg-config; dkms add/build for the 6.1 and 6.12 headers
   runner   the runner reports a failing test, a WARNING in dmesg, a hang
   6.1      kselftests on Debian's stock 6.1
   6.12     kselftests on Debian's stock 6.12
@@ -188,7 +190,16 @@ def suite_host():
     if rc or not lib.passed:
         lib.failed.append(f'libasyncx unit tests: exit status {rc}')
     res.add(lib)
-    report('host', 'runner and library units', res, time.time() - t0)
+
+    # Packaging: make install + pkg-config, and dkms.conf.
+    for script, prefix in ((os.path.join('tests', 'install_test.sh'), 'install'),
+                           ('dkms-check.sh', 'dkms')):
+        rc, out = sh([os.path.join(HERE, script)], log_path(f'{prefix}.log'))
+        r = ktap.parse(out.splitlines(), prefix=prefix)
+        if rc or not r.passed:
+            r.failed.append(f'{prefix}: exit status {rc}, see results/check/{prefix}.log')
+        res.add(r)
+    report('host', 'units, install, dkms', res, time.time() - t0)
     return res
 
 

@@ -372,6 +372,11 @@ TEST_F(link, open_at_end_of_submission)
 	nop(&self->ring, 1, 0, ASYNCX_SQE_LINK);
 	nop(&self->ring, 2, 0, ASYNCX_SQE_LINK);
 	ASSERT_EQ(2, asyncx_submit(&self->ring));
+	/*
+	 * Not a member of the chain above: only its own CQE, which may come
+	 * before the chain's (the chain runs on the executor, the NOP in
+	 * the submitter).
+	 */
 	nop(&self->ring, 3, -EINVAL, 0);
 	ASSERT_EQ(1, asyncx_submit(&self->ring));
 	for (i = 0; i < 3; i++) {
@@ -381,6 +386,7 @@ TEST_F(link, open_at_end_of_submission)
 			seen3++;
 			continue;
 		}
+		/* The chain's own CQEs come in chain order. */
 		EXPECT_EQ((__u64)next, cqe.user_data);
 		EXPECT_EQ(0, cqe.res);
 		next++;

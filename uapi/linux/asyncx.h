@@ -96,6 +96,7 @@ struct asyncx_cqe {
  *	events in len (a mask of POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP
  *	and POLLRDHUP; other bits are -EINVAL); POLLERR and POLLHUP are
  *	always reported. Completes with the mask of ready events, -EBADF for
+ *	an asyncx context (a context waiting on itself would never close) or
  *	a bad fd, -EINVAL for a file that cannot be polled. With
  *	ASYNCX_POLL_MULTISHOT it posts a CQE with ASYNCX_CQE_F_MORE for each
  *	readiness it sees and stays armed until cancelled or the context is closed, which

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# install_test: "make install" puts libasyncx, its headers and asyncx.pc
+# under DESTDIR/PREFIX, and a program (lib/examples/nop_batch.c, copied out
+# of the tree so it cannot see the tree's headers) builds against the
+# installed copy with "pkg-config --cflags --libs asyncx", shared and
+# static. Host-side, no device needed. Prints TAP; exit status 0 if all pass.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d /tmp/asyncx-install.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+dest=$tmp/dest
+prefix=/usr
+
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+
+echo "TAP version 13"
+echo "1..8"
+
+make -s -C "$root" install PREFIX=$prefix DESTDIR="$dest" >"$tmp/install.log" 2>&1
+rc=$?
+sed 's/^/# /' "$tmp/install.log"
+check "make install PREFIX=$prefix DESTDIR=..." test "$rc" -eq 0
+
+lib=$dest$prefix/lib
+inc=$dest$prefix/include
+check "libraries installed (.a, .so.VERSION, .so.0 and .so links)" \
+	bash -c "test -f $lib/libasyncx.a && test -f $lib/libasyncx.so.*.*.* &&
+		 test -L $lib/libasyncx.so.0 && test -L $lib/libasyncx.so &&
+		 test -e $lib/libasyncx.so"
+check "headers installed (asyncx.h, linux/asyncx.h)" \
+	test -f "$inc/asyncx.h" -a -f "$inc/linux/asyncx.h"
+check "asyncx.pc installed" test -f "$lib/pkgconfig/asyncx.pc"
+
+export PKG_CONFIG_PATH=
+export PKG_CONFIG_LIBDIR=$lib/pkgconfig
+export PKG_CONFIG_SYSROOT_DIR=$dest
+flags=$(pkg-config --cflags --libs asyncx 2>"$tmp/pc.err")
+check "pkg-config --cflags --libs asyncx points into DESTDIR" \
+	bash -c "[[ '$flags' == *-I$inc* && '$flags' == *-L$lib* && '$flags' == *-lasyncx* ]]"
+echo "# pkg-config: $flags"
+
+cp "$root/lib/examples/nop_batch.c" "$tmp/"
+# shellcheck disable=SC2086 # flags are words
+check "nop_batch.c builds against the installed copy (shared)" \
+	cc -Wall -Wextra -Werror -o "$tmp/nop_batch" "$tmp/nop_batch.c" $flags
+check "it needs libasyncx.so.0, which the installed copy resolves" \
+	bash -c "readelf -d $tmp/nop_batch | grep -q 'NEEDED.*libasyncx.so.0' &&
+		 LD_LIBRARY_PATH=$lib ldd $tmp/nop_batch | grep -q '$lib/libasyncx.so.0'"
+# shellcheck disable=SC2046
+check "nop_batch.c builds against the installed copy (static)" \
+	cc -Wall -Wextra -Werror -o "$tmp/nop_batch_static" "$tmp/nop_batch.c" \
+		$(pkg-config --cflags asyncx) "$lib/libasyncx.a"
+
+[ "$fails" -eq 0 ]
