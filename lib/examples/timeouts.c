@@ -9,7 +9,8 @@
  * All timeouts go in with one submit; lateness is measured from just before
  * that submit, so it includes the submit itself. One of them is absolute
  * (ASYNCX_TIMEOUT_ABS, CLOCK_MONOTONIC) to show the flag. Exits 0 when all
- * complete with -ETIME in the order of their lengths.
+ * complete with -ETIME, none early (and says so when, on a loaded machine,
+ * some complete out of the order of their lengths).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,7 +62,8 @@ int main(void)
 	struct asyncx_cqe *cqe;
 	struct asyncx_sqe *sqe;
 	long long start, t, prev_ms = -1;
-	unsigned int i, done, bad = 0;
+	unsigned int i, done, bad = 0, reordered = 0;
+	unsigned int seen[NR_TIMEOUTS] = { 0 };
 	int ret;
 
 	ret = asyncx_queue_init(NR_TIMEOUTS, &ring, 0);
@@ -113,18 +115,29 @@ int main(void)
 		       timeouts[i].flags & ASYNCX_TIMEOUT_ABS ? " abs" : "    ",
 		       cqe->res == -ETIME ? "-ETIME" : strerror(-cqe->res),
 		       (t - timeouts[i].ms * NSEC_PER_MSEC) / 1e6);
-		if (cqe->res != -ETIME || timeouts[i].ms < prev_ms)
+		/* Wrong, early or twice is a failure. Out of order is not:
+		 * timers that the interrupt serves late together wake their
+		 * tasks together, and those race to the CQ.
+		 */
+		if (cqe->res != -ETIME || t < timeouts[i].ms * NSEC_PER_MSEC ||
+		    seen[i]++)
 			bad++;
+		if (timeouts[i].ms < prev_ms)
+			reordered++;
 		prev_ms = timeouts[i].ms;
 		asyncx_cqe_seen(&ring, cqe);
 	}
 
 	asyncx_queue_exit(&ring);
 	if (done < NR_TIMEOUTS || bad) {
-		printf("FAIL: %u of %zu completed, %u wrong or out of order\n",
+		printf("FAIL: %u of %zu completed, %u wrong, early or repeated\n",
 		       done, NR_TIMEOUTS, bad);
 		return 1;
 	}
-	printf("all %zu completed in order\n", NR_TIMEOUTS);
+	if (reordered)
+		printf("all %zu completed, none early; %u out of order (timers served late together)\n",
+		       NR_TIMEOUTS, reordered);
+	else
+		printf("all %zu completed in order\n", NR_TIMEOUTS);
 	return 0;
 }

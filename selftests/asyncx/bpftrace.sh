@@ -24,7 +24,7 @@ echo "1..${#scripts[@]}"
 # wants an ELF binary, so it runs "bash FILE".
 work=$(mktemp /tmp/asyncx-bt-work.XXXXXX)
 cat >"$work" <<WORK
-echo spawn 20000 >$BENCH
+echo spawn 5000 >$BENCH
 cat $BENCH
 $EX/timeouts >/dev/null
 $EX/nop_batch 1000 >/dev/null
@@ -72,7 +72,7 @@ n=0
 fails=0
 for s in "${scripts[@]}"; do
 	n=$((n + 1))
-	out=$(timeout 300 bpftrace "$BT/$s.bt" -c "$bash $work" 2>&1)
+	out=$(timeout 200 bpftrace "$BT/$s.bt" -c "$bash $work" 2>&1)
 	rc=$?
 	echo "$out" | tail -n 25 | sed 's/^/# /'
 	if [ $rc -eq 0 ] && check "$s" "$out"; then
