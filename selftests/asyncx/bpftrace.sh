@@ -3,7 +3,7 @@
 #
 # bpftrace: each script of scripts/bpftrace/ attaches to the module's
 # tracepoints, sees the events of a small workload (executor tasks spawned
-# through debugfs bench, timeouts and NOPs through /dev/asyncx) and prints
+# through debugfs bench, a fan-out, timeouts and NOPs through /dev/asyncx) and prints
 # output that parses, with counts > 0 where the workload did work.
 # Prints TAP. Needs the module loaded, bpftrace, and lib examples built.
 
@@ -25,6 +25,11 @@ echo "1..${#scripts[@]}"
 work=$(mktemp /tmp/asyncx-bt-work.XXXXXX)
 cat >"$work" <<WORK
 echo spawn 5000 >$BENCH
+cat $BENCH
+# Born in one worker's own queue: the others can only steal them (a
+# spawner outside the executor feeds the shared queue, which a kernel as
+# slow as the debug one under TCG drains without a steal).
+echo fanout 5000 >$BENCH
 cat $BENCH
 $EX/timeouts >/dev/null
 $EX/nop_batch 1000 >/dev/null
