@@ -91,7 +91,8 @@ static void payload(uint64_t seed, uint64_t off, unsigned char *buf, size_t len)
 	}
 }
 
-static int connect_one(void)
+/* bufsize: SO_SNDBUF and SO_RCVBUF, or 0 for the defaults. */
+static int connect_one(int bufsize)
 {
 	struct sockaddr_in sa = {
 		.sin_family = AF_INET,
@@ -102,6 +103,10 @@ static int connect_one(void)
 
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
+	if (bufsize &&
+	    (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize)) ||
+	     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize))))
+		die("setsockopt: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		die("connect to 127.0.0.1:%d: %s", port, strerror(errno));
 	if (fcntl(fd, F_SETFL, O_NONBLOCK))
@@ -212,7 +217,7 @@ static int stress(int nconns, uint64_t min, uint64_t max, uint64_t seed)
 	for (i = 0; i < nconns; i++) {
 		struct conn *c = &conns[i];
 
-		c->fd = connect_one();
+		c->fd = connect_one(0);
 		c->seed = rnd();
 		c->size = min + rnd() % (max - min + 1);
 		total += c->size;
@@ -327,7 +332,8 @@ static int hold(int nconns, const char *ready)
 	if (!fds || ep < 0)
 		die("out of memory or epoll_create1: %s", strerror(errno));
 	for (i = 0; i < nconns; i++) {
-		fds[i] = connect_one();
+		/* Small buffers: a flood fills them quickly. */
+		fds[i] = connect_one(32 * 1024);
 		ping(fds[i], i);
 		if (i % 2)
 			flood(fds[i], i);
