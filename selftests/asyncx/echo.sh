@@ -87,7 +87,7 @@ check "every connection task is dropped after its EOF" \
 # 4. Connections left open: half idle (their tasks await readability),
 #    half flooding without reading (their tasks await room to send).
 ./echo_client -p "$PORT" -t 60 hold -n "$HOLD" -r "$tmp/ready" \
-	>"$tmp/hold" 2>&1 &
+	-g "$tmp/unloaded" >"$tmp/hold" 2>&1 &
 hold_pid=$!
 for _ in $(seq 600); do
 	[ -e "$tmp/ready" ] && break
@@ -99,6 +99,7 @@ check "debugfs: $HOLD connections active" active_is "$HOLD"
 
 # 5. Unload with them open: every task cancelled and joined, sockets closed.
 check "rmmod asyncx_echo with $HOLD connections open" rmmod asyncx_echo
+touch "$tmp/unloaded"	# the client may now drain the flooded ones
 wait "$hold_pid"
 rc=$?
 hold_pid=

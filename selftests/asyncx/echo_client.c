@@ -10,12 +10,13 @@
  *	random-sized writes while reading the echo back; every byte is
  *	checked, then each side closes and the server's EOF must follow.
  *
- *   echo_client [-p PORT] [-t SECONDS] hold [-n CONNS] [-r FILE]
+ *   echo_client [-p PORT] [-t SECONDS] hold [-n CONNS] [-r FILE] [-g FILE]
  *	CONNS connections (default 16), each checked with one round trip;
  *	every other one then floods the server without reading, so that its
- *	task waits for room to send. Writes "ready" to FILE (default: stdout)
- *	and waits until every connection sees EOF or a reset — what unloading
- *	the module must do.
+ *	task waits for room to send. Writes "ready" to the -r FILE (default:
+ *	stdout) and waits until every connection sees EOF or a reset — what
+ *	unloading the module must do. The flooding ones are read (drained to
+ *	their EOF) only once the -g FILE exists (default: at once).
  *
  * Exit status 0 on success, 1 on failure (the reason on stderr), 2 for a
  * usage error.
@@ -319,13 +320,30 @@ static void flood(int fd, int i)
 	}
 }
 
-static int hold(int nconns, const char *ready)
+/*
+ * Has the server closed this connection? Reads what is left: returns 0
+ * while open, 1 for an EOF, 2 for a reset.
+ */
+static int hold_closed(int fd, int k)
 {
 	static unsigned char buf[CHUNK_MAX];
+	ssize_t r;
+
+	r = recv(fd, buf, sizeof(buf), 0);
+	if (r > 0 || (r < 0 && errno == EAGAIN))
+		return 0;	/* echoes still coming */
+	if (r < 0 && errno != ECONNRESET && errno != EPIPE)
+		die("hold: conn %d: recv: %s", k, strerror(errno));
+	return r ? 2 : 1;
+}
+
+static int hold(int nconns, const char *ready, const char *go)
+{
 	struct epoll_event evs[64];
 	int *fds = calloc(nconns, sizeof(*fds));
 	int ep = epoll_create1(0);
-	int i, left, eof = 0, reset = 0;
+	int i, left, closed[3] = { 0 };
+	bool reading = false;
 	double t0;
 	FILE *f;
 
@@ -337,7 +355,8 @@ static int hold(int nconns, const char *ready)
 		ping(fds[i], i);
 		if (i % 2)
 			flood(fds[i], i);
-		epoll_add(ep, fds[i], EPOLLIN | EPOLLRDHUP, i);
+		/* The flooding ones are not read before the go. */
+		epoll_add(ep, fds[i], i % 2 ? 0 : EPOLLIN, i);
 	}
 
 	f = ready ? fopen(ready, "w") : stdout;
@@ -349,25 +368,35 @@ static int hold(int nconns, const char *ready)
 	else
 		fflush(f);
 
-	/* Wait for the server to close every connection. */
+	/*
+	 * Wait for the server to close every connection. The flooding ones
+	 * are read only after the go (the module is gone): until then their
+	 * server tasks wait for room to send.
+	 */
 	t0 = now();
 	for (left = nconns; left;) {
-		int n = epoll_wait(ep, evs, 64, 1000);
+		int n = epoll_wait(ep, evs, 64, 100);
 
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait: %s", strerror(errno));
+		if (!reading && (!go || !access(go, F_OK))) {
+			reading = true;
+			for (i = 1; i < nconns; i += 2) {
+				struct epoll_event ev = {
+					.events = EPOLLIN, .data.u32 = i,
+				};
+
+				if (epoll_ctl(ep, EPOLL_CTL_MOD, fds[i], &ev))
+					die("epoll_ctl: %s", strerror(errno));
+			}
+		}
 		for (i = 0; i < n; i++) {
 			int k = evs[i].data.u32;
-			ssize_t r = recv(fds[k], buf, sizeof(buf), 0);
+			int how = hold_closed(fds[k], k);
 
-			if (r > 0 || (r < 0 && errno == EAGAIN))
-				continue;	/* echoes still coming */
-			if (r < 0 && errno != ECONNRESET && errno != EPIPE)
-				die("hold: conn %d: recv: %s", k, strerror(errno));
-			if (r == 0)
-				eof++;
-			else
-				reset++;
+			if (!how)
+				continue;
+			closed[how]++;
 			epoll_ctl(ep, EPOLL_CTL_DEL, fds[k], NULL);
 			close(fds[k]);
 			left--;
@@ -377,7 +406,7 @@ static int hold(int nconns, const char *ready)
 			    left, nconns, timeout_s);
 	}
 	printf("# hold: %d connections closed by the server (%d EOF, %d reset)\n",
-	       nconns, eof, reset);
+	       nconns, closed[1], closed[2]);
 	close(ep);
 	free(fds);
 	return 0;
@@ -387,14 +416,14 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: echo_client [-p PORT] [-t SECONDS] stress [-n CONNS] [-m MIN] [-M MAX] [-s SEED]\n"
-		"       echo_client [-p PORT] [-t SECONDS] hold [-n CONNS] [-r FILE]\n");
+		"       echo_client [-p PORT] [-t SECONDS] hold [-n CONNS] [-r FILE] [-g FILE]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t min = 64 * 1024, max = 1024 * 1024, seed = 1;
-	const char *ready = NULL, *mode;
+	const char *ready = NULL, *go = NULL, *mode;
 	int nconns = -1, opt;
 
 	while ((opt = getopt(argc, argv, "+p:t:")) != -1) {
@@ -408,20 +437,21 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[optind];
 	optind++;
-	while ((opt = getopt(argc, argv, "n:m:M:s:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:M:s:r:g:")) != -1) {
 		switch (opt) {
 		case 'n': nconns = atoi(optarg); break;
 		case 'm': min = strtoull(optarg, NULL, 0); break;
 		case 'M': max = strtoull(optarg, NULL, 0); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'r': ready = optarg; break;
+		case 'g': go = optarg; break;
 		default: usage();
 		}
 	}
 	if (!strcmp(mode, "stress"))
 		return stress(nconns < 0 ? 100 : nconns, min, max, seed);
 	if (!strcmp(mode, "hold"))
-		return hold(nconns < 0 ? 16 : nconns, ready);
+		return hold(nconns < 0 ? 16 : nconns, ready, go);
 	usage();
 	return 2;
 }
