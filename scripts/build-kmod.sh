@@ -34,7 +34,9 @@ fi
 
 mkdir -p "$out"
 # Copy sources only (never another build's objects); drop files that are gone.
-(cd "$src" && find "${items[@]}" -type f \( -name '*.[ch]' -o -name Kbuild \) -print0 |
+# (*.mod.c is kbuild's: an in-place build of another kernel leaves one.)
+(cd "$src" && find "${items[@]}" -type f \( -name '*.[ch]' -o -name Kbuild \) \
+	! -name '*.mod.c' -print0 |
 	tar -cf - --null -T -) | tar -xf - -C "$out"
 (cd "$out" && find . -type f \( -name '*.[ch]' -o -name Kbuild \) -print0) |
 	while IFS= read -r -d '' f; do
