@@ -386,6 +386,9 @@ static int hold(int nconns, const char *ready, const char *go)
 					.events = EPOLLIN, .data.u32 = i,
 				};
 
+				/* Closed already (a reset: EPOLLERR). */
+				if (fds[i] < 0)
+					continue;
 				if (epoll_ctl(ep, EPOLL_CTL_MOD, fds[i], &ev))
 					die("epoll_ctl: %s", strerror(errno));
 			}
@@ -399,6 +402,7 @@ static int hold(int nconns, const char *ready, const char *go)
 			closed[how]++;
 			epoll_ctl(ep, EPOLL_CTL_DEL, fds[k], NULL);
 			close(fds[k]);
+			fds[k] = -1;
 			left--;
 		}
 		if (now() - t0 > timeout_s)
