@@ -46,8 +46,10 @@ lib:
 selftests: lib
 	$(MAKE) -C selftests/asyncx KSFT_DIR=$(KSRC)/tools/testing/selftests
 
-samples: lib
+# samples/echo is a kernel module using asyncx.ko's symbols: after module.
+samples: lib module
 	$(MAKE) -C samples/demo
+	$(MAKE) -C samples/echo KDIR=$(KDIR)
 
 deps:
 	scripts/deps.sh
@@ -77,7 +79,7 @@ vm:
 
 # Kernel style on the kernel-side sources.
 KMOD_FILES = $(shell git ls-files -co --exclude-standard -- 'kmod/*.[ch]' \
-		'scripts/tests/warn_module/*.c' 2>/dev/null)
+		'scripts/tests/warn_module/*.c' 'samples/echo/*.c' 2>/dev/null)
 UAPI_FILES = $(shell git ls-files -co --exclude-standard -- 'uapi/*.h' 2>/dev/null)
 STYLE_FILES = $(KMOD_FILES) $(UAPI_FILES)
 CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types
@@ -106,6 +108,7 @@ clean:
 	$(MAKE) -C lib clean
 	$(MAKE) -C selftests/asyncx clean
 	$(MAKE) -C samples/demo clean
+	$(MAKE) -C samples/echo KDIR=$(KDIR) clean
 	rm -rf .build Documentation/output
 
 .PHONY: all module kunit lib selftests samples deps install debug-kernel check check-quick run bench vm \

@@ -10,7 +10,8 @@
 # Sources (Kbuild, kmod/, uapi/) are copied to .build/NAME/, built there with
 # make -C KDIR M=.build/NAME; prints nothing but kbuild's output. With
 # DIR=path (another module tree, such as scripts/tests/warn_module) it builds
-# that tree instead, into .build/NAME-<its name>.
+# that tree instead, into .build/NAME-<its name>, against the symbols of
+# .build/NAME's asyncx.ko when that is built (samples/echo uses them).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,8 @@ if [ -n "${DIR:-}" ]; then
 	src=$(cd "$DIR" && pwd)
 	out=$root/.build/$name-$(basename "$src")
 	items=(.)
+	symvers=$root/.build/$name/Module.symvers
+	[ -f "$symvers" ] && set -- KBUILD_EXTRA_SYMBOLS="$symvers" "$@"
 else
 	src=$root
 	out=$root/.build/$name

@@ -4,7 +4,8 @@
 
 Builds everything, then runs every suite and counts every test:
 
-  build    asyncx.ko for each kernel with W=1 (a warning fails it), the KUnit
+  build    asyncx.ko and the echo sample for each kernel with W=1 (a warning
+           fails it), the KUnit
            module against the debug kernel, libasyncx, the kselftests
   static   sparse (C=2), checkpatch --strict, kernel-doc, the Sphinx docs (-W)
   host     unit tests of the runner's own parsers and of libasyncx; make
@@ -120,6 +121,8 @@ def suite_build(kernels, ksft_dir):
     res = ktap.Results()
     for k in kernels:
         res.add(build_kmod(k))
+        # The echo sample, against this kernel's asyncx.ko (its symbols).
+        res.add(build_kmod(k, env={'DIR': os.path.join(ROOT, 'samples', 'echo')}, tag='echo'))
     if 'debug' in kernels:
         ko = os.path.join(ROOT, '.build', 'debug', 'kmod', 'asyncx_kunit.ko')
         res.add(one('build asyncx_kunit.ko for debug', os.path.exists(ko)))
@@ -258,6 +261,8 @@ def run_kselftests(kernel, ko, tests=None, label='kselftests'):
     if not tests:
         return one(f'{kernel} {label}: the list of kselftests is empty', False)
     env = {'ASYNCX_KO': ko} if ko else {}
+    if ko:
+        env['ASYNCX_ECHO_KO'] = os.path.join('.build', f'{kernel}-echo', 'asyncx_echo.ko')
     rc, out, dmesg = vm(kernel, label,
                         [os.path.join(HERE, 'guest', 'kselftests.sh'), 'selftests/asyncx', *tests],
                         env=env)

@@ -7,7 +7,8 @@
 #
 # Usage: kselftests.sh DIR [TEST...]   (default: TEST_GEN_PROGS and
 #        TEST_PROGS of DIR/Makefile). Env: ASYNCX_KO, the module to load
-#        (unset: load nothing, unload nothing).
+#        (unset: load nothing, unload nothing); ASYNCX_ECHO_KO, the echo
+#        sample's module for the tests that load it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -26,6 +27,7 @@ fi
 limit=$(sed -n 's/^timeout=//p' "$dir/settings" 2>/dev/null)
 limit=${limit:-45}
 ko=${ASYNCX_KO:+$(realpath "$ASYNCX_KO")}
+echo_ko=${ASYNCX_ECHO_KO:+$(realpath "$ASYNCX_ECHO_KO")}
 
 extra=0
 [ -n "$ko" ] && extra=$((extra + 1))
@@ -44,7 +46,7 @@ for t in "${tests[@]}"; do
 	n=$((n + 1))
 	echo "    # Subtest: $t"
 	case $t in /*) prog=$t ;; *) prog=./$t ;; esac
-	(cd "$dir" && ASYNCX_KO=$ko timeout -k 5 "$limit" "$prog") 2>&1 |
+	(cd "$dir" && ASYNCX_KO=$ko ASYNCX_ECHO_KO=$echo_ko timeout -k 5 "$limit" "$prog") 2>&1 |
 		sed 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	case $rc in
