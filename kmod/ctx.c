@@ -323,6 +323,7 @@ static const struct axq_future_ops axq_req_fut_ops[] = {
 	AXQ_REQ_OPS(ASYNCX_OP_POLL, "POLL"),
 	AXQ_REQ_OPS(ASYNCX_OP_READ, "READ"),
 	AXQ_REQ_OPS(ASYNCX_OP_WRITE, "WRITE"),
+	AXQ_REQ_OPS(ASYNCX_OP_GROUP, "GROUP"),
 };
 
 /* Does the chain go on after @req? */
@@ -483,7 +484,9 @@ static int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	req->user_data = sqe->user_data;
 	if (op >= ASYNCX_OP_LAST || sqe->flags & ~ASYNCX_SQE_LINK ||
 	    sqe->resv0 || sqe->prio >= ARRAY_SIZE(axq_prio_map) ||
-	    memchr_inv(sqe->resv, 0, sizeof(sqe->resv)))
+	    sqe->deadline || sqe->retry_base_us || sqe->retry_cap_us ||
+	    sqe->group || sqe->buf_index || sqe->retry_max || sqe->cflags ||
+	    sqe->retry_errs)
 		return -EINVAL;
 	op = array_index_nospec(op, ASYNCX_OP_LAST);
 	def = &axq_opdefs[op];
@@ -1000,7 +1003,14 @@ static void axq_abi_check(void)
 	AXQ_CHECK_FIELD(struct asyncx_sqe, len, 24);
 	AXQ_CHECK_FIELD(struct asyncx_sqe, op_flags, 28);
 	AXQ_CHECK_FIELD(struct asyncx_sqe, user_data, 32);
-	AXQ_CHECK_FIELD(struct asyncx_sqe, resv, 40);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, deadline, 40);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, retry_base_us, 48);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, retry_cap_us, 52);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, group, 56);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, buf_index, 58);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, retry_max, 60);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, cflags, 61);
+	AXQ_CHECK_FIELD(struct asyncx_sqe, retry_errs, 62);
 
 	BUILD_BUG_ON(sizeof(struct asyncx_cqe) != 16);
 	AXQ_CHECK_FIELD(struct asyncx_cqe, user_data, 0);

@@ -59,6 +59,13 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.try_inline	= axq_rw_try_inline,
 		.cleanup	= axq_rw_cleanup,
 	},
+	[ASYNCX_OP_GROUP] = {
+		.name		= "GROUP",
+		.op_flags	= ASYNCX_GROUP_SELECT,
+		.prep		= axq_group_prep,
+		.poll		= axq_group_poll,
+		.cleanup	= axq_group_cleanup,
+	},
 };
 
 /**

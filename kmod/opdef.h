@@ -71,6 +71,10 @@ enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 			  int *res);
 void axq_rw_cleanup(struct axq_req *req);
 bool axq_rw_try_inline(struct axq_req *req, int *res);
+int axq_group_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+enum axq_poll axq_group_poll(struct axq_req *req, struct axq_context *cx,
+			     int *res);
+void axq_group_cleanup(struct axq_req *req);
 
 int axq_opdefs_check(void);
 

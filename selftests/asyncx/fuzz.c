@@ -331,8 +331,9 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 			unsigned int byte = below(t, offsetof(struct asyncx_sqe, user_data));
 
 			if (chance(t, 50))
-				byte = offsetof(struct asyncx_sqe, resv) +
-				       below(t, sizeof(s->resv));
+				byte = offsetof(struct asyncx_sqe, deadline) +
+				       below(t, sizeof(*s) -
+					     offsetof(struct asyncx_sqe, deadline));
 			((uint8_t *)s)[byte] ^= 1U << below(t, 8);
 		}
 	}

@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -899,10 +900,10 @@ TEST(sqe_validation_batch)
 		{ "prio NORMAL", K_PRIO, ASYNCX_PRIO_NORMAL, 0 },
 		{ "resv0 1", K_RESV0, 1, -EINVAL },
 		{ "resv0 0x80", K_RESV0, 0x80, -EINVAL },
-		{ "resv[0]", K_RESV, 0 << 8 | 1, -EINVAL },
-		{ "resv[1]", K_RESV, 1 << 8 | 1, -EINVAL },
+		{ "deadline w/o flag", K_RESV, 0 << 8 | 1, -EINVAL },
+		{ "retry w/o flag", K_RESV, 1 << 8 | 1, -EINVAL },
 		{ "nop", K_NOP, 0, 0 },
-		{ "resv[2]", K_RESV, 2 << 8 | 1, -EINVAL },
+		{ "group w/o flag", K_RESV, 2 << 8 | 1, -EINVAL },
 		{ "nop op_flags 2", K_OPFLAGS, 2, -EINVAL },
 		{ "nop op_flags 1<<31", K_OPFLAGS, 1U << 31, -EINVAL },
 		{ "nop op_flags RESULT|2", K_OPFLAGS, ASYNCX_NOP_RESULT | 2, -EINVAL },
@@ -942,9 +943,14 @@ TEST(sqe_validation_batch)
 		case K_RESV0:
 			sqe->resv0 = (__u8)c[i].v;
 			break;
-		case K_RESV:
-			sqe->resv[c[i].v >> 8] = 1ULL << 40 | (c[i].v & 0xff);
+		case K_RESV: {
+			/* Composition fields without their SQE flag. */
+			__u64 w = 1ULL << 40 | (c[i].v & 0xff);
+
+			memcpy((char *)sqe + offsetof(struct asyncx_sqe, deadline) +
+			       8 * (c[i].v >> 8), &w, sizeof(w));
 			break;
+		}
 		case K_OPFLAGS:
 			sqe->op_flags = (__u32)c[i].v;
 			break;

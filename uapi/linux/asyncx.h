@@ -44,7 +44,24 @@
  * @len: buffer length, count, or op-specific (see each op)
  * @op_flags: flags of the operation (ASYNCX_NOP_*, ASYNCX_TIMEOUT_*, ...)
  * @user_data: copied unchanged into the operation's CQE(s)
- * @resv: reserved for composition (groups, deadlines, retry), must be zero
+ * @deadline: with ASYNCX_SQE_DEADLINE: ns after the submission, or with
+ *	ASYNCX_CF_DEADLINE_ABS a CLOCK_MONOTONIC time, by which the
+ *	operation must have completed (else it is cancelled and completes
+ *	with -ETIME); otherwise zero
+ * @retry_base_us: with ASYNCX_SQE_RETRY: the first backoff delay, in us
+ *	(0: retry at once); otherwise zero
+ * @retry_cap_us: with ASYNCX_SQE_RETRY: the longest backoff delay, in us
+ *	(at least @retry_base_us); otherwise zero
+ * @group: with ASYNCX_SQE_GROUP: the id of the group (see ASYNCX_OP_GROUP)
+ *	this SQE is a member of; for ASYNCX_OP_GROUP the id it opens;
+ *	otherwise zero
+ * @buf_index: READ and WRITE with ASYNCX_RW_FIXED: the index of a
+ *	registered buffer (ASYNCX_IOC_REGISTER_BUFFERS); otherwise zero
+ * @retry_max: with ASYNCX_SQE_RETRY: attempts in all, at least 2;
+ *	otherwise zero
+ * @cflags: ASYNCX_CF_* flags qualifying the deadline and the retry policy
+ * @retry_errs: with ASYNCX_SQE_RETRY: the results that are retried, a mask
+ *	of ASYNCX_RETRY_E* bits (0: ASYNCX_RETRY_DEFAULT); otherwise zero
  */
 struct asyncx_sqe {
 	__u8	opcode;
@@ -57,7 +74,14 @@ struct asyncx_sqe {
 	__u32	len;
 	__u32	op_flags;
 	__u64	user_data;
-	__u64	resv[3];
+	__u64	deadline;
+	__u32	retry_base_us;
+	__u32	retry_cap_us;
+	__u16	group;
+	__u16	buf_index;
+	__u8	retry_max;
+	__u8	cflags;
+	__u16	retry_errs;
 };
 
 /**
@@ -112,6 +136,24 @@ struct asyncx_cqe {
  *	the blocking pool. op_flags must be zero
  * @ASYNCX_OP_WRITE: write len bytes from the buffer at addr to fd, as
  *	ASYNCX_OP_READ reads (-EBADF for a file not open for writing)
+ * @ASYNCX_OP_GROUP: open the group whose id is the SQE's group (1..65535,
+ *	not open already on this context: else -EEXIST) of len members
+ *	(1..ASYNCX_GROUP_MAX). The members are the next len SQEs, in this
+ *	or later submissions, that carry ASYNCX_SQE_GROUP and this id; they
+ *	start when the GROUP starts (at once, or when its chain reaches it).
+ *	A JOIN group (op_flags 0) completes when every member has: res is 0
+ *	if every member succeeded (res >= 0), else the first error of a
+ *	member; flags has ASYNCX_CQE_F_GROUP and the number that succeeded
+ *	(ASYNCX_CQE_GROUP_COUNT()). A SELECT group (ASYNCX_GROUP_SELECT): the
+ *	first member to complete wins and the others are cancelled
+ *	(-ECANCELED); once every member has completed, the group's CQE has
+ *	the winner's user_data and res, and flags ASYNCX_CQE_F_GROUP with
+ *	the group id (ASYNCX_CQE_GROUP_COUNT()). Either way the group's CQE
+ *	comes after its members'. A group cancelled (ASYNCX_OP_CANCEL of its
+ *	user_data, a deadline, a failed chain) completes at once with
+ *	-ECANCELED (-ETIME) and cancels its members; the id is free again
+ *	when the group's CQE is out. fd, off, addr zero; a GROUP cannot be a
+ *	member (no ASYNCX_SQE_GROUP) nor be retried.
  * @ASYNCX_OP_LAST: number of opcodes; not an opcode
  */
 enum asyncx_op {
@@ -122,6 +164,7 @@ enum asyncx_op {
 	ASYNCX_OP_POLL,
 	ASYNCX_OP_READ,
 	ASYNCX_OP_WRITE,
+	ASYNCX_OP_GROUP,
 	ASYNCX_OP_LAST,
 };
 
@@ -138,6 +181,50 @@ enum asyncx_op {
  * CQE decides), in chain order.
  */
 #define ASYNCX_SQE_LINK		(1U << 0)
+/* fd is an index into the registered files (ASYNCX_IOC_REGISTER_FILES) */
+#define ASYNCX_SQE_FIXED_FILE	(1U << 1)
+/*
+ * ASYNCX_SQE_DEADLINE: the operation completes with -ETIME, and is
+ * cancelled, if it has not completed by the deadline (see struct
+ * asyncx_sqe). With ASYNCX_CF_DEADLINE_CHAIN, on the first SQE of a chain,
+ * the deadline covers the whole chain: the member running then completes
+ * with -ETIME, the rest with -ECANCELED. On an ASYNCX_OP_GROUP it covers
+ * the group. An absolute deadline already passed completes the operation
+ * at once with -ETIME, without running it; a relative deadline of 0 is
+ * -EINVAL.
+ */
+#define ASYNCX_SQE_DEADLINE	(1U << 2)
+/*
+ * ASYNCX_SQE_RETRY: while the operation completes with a result that
+ * retry_errs selects, run it again, up to retry_max attempts in all,
+ * waiting retry_base_us before the second attempt and twice as long before
+ * each next one, at most retry_cap_us (with ASYNCX_CF_RETRY_JITTER: a
+ * random delay between half that and that). Only the last attempt posts a
+ * CQE; its flags carry the attempts made (ASYNCX_CQE_ATTEMPTS()). A
+ * deadline bounds all the attempts together.
+ */
+#define ASYNCX_SQE_RETRY	(1U << 3)
+/* ASYNCX_SQE_GROUP: a member of the group whose id is the SQE's group */
+#define ASYNCX_SQE_GROUP	(1U << 4)
+
+/* asyncx_sqe.cflags */
+#define ASYNCX_CF_DEADLINE_ABS		(1U << 0)	/* deadline is CLOCK_MONOTONIC ns */
+#define ASYNCX_CF_DEADLINE_CHAIN	(1U << 1)	/* on a chain's first SQE: the whole chain */
+#define ASYNCX_CF_RETRY_JITTER		(1U << 2)	/* randomise the backoff delays */
+
+/* asyncx_sqe.retry_errs: the results that are retried */
+#define ASYNCX_RETRY_EAGAIN	(1U << 0)
+#define ASYNCX_RETRY_EINTR	(1U << 1)
+#define ASYNCX_RETRY_EBUSY	(1U << 2)
+#define ASYNCX_RETRY_ETIMEDOUT	(1U << 3)
+#define ASYNCX_RETRY_ETIME	(1U << 4)
+#define ASYNCX_RETRY_EIO	(1U << 5)
+#define ASYNCX_RETRY_ENOMEM	(1U << 6)
+#define ASYNCX_RETRY_ECONNREFUSED	(1U << 7)
+#define ASYNCX_RETRY_ECONNRESET	(1U << 8)
+#define ASYNCX_RETRY_ALL	0x1ffU
+#define ASYNCX_RETRY_DEFAULT	(ASYNCX_RETRY_EAGAIN | ASYNCX_RETRY_EINTR | \
+				 ASYNCX_RETRY_EBUSY | ASYNCX_RETRY_ETIMEDOUT)
 
 /* asyncx_sqe.prio */
 #define ASYNCX_PRIO_NORMAL	0	/* the default */
@@ -157,6 +244,10 @@ enum asyncx_op {
  */
 #define ASYNCX_TIMEOUT_MULTISHOT	(1U << 1)
 
+/* op_flags of ASYNCX_OP_GROUP */
+#define ASYNCX_GROUP_SELECT	(1U << 0)	/* first to complete wins */
+#define ASYNCX_GROUP_MAX	4096		/* members of one group, at most */
+
 /* op_flags of ASYNCX_OP_CANCEL */
 #define ASYNCX_CANCEL_ALL	(1U << 0)	/* every operation in flight */
 
@@ -165,6 +256,11 @@ enum asyncx_op {
 
 /* asyncx_cqe.flags */
 #define ASYNCX_CQE_F_MORE	(1U << 0)	/* more CQEs of this SQE will come */
+#define ASYNCX_CQE_F_GROUP	(1U << 1)	/* a group's CQE (ASYNCX_OP_GROUP) */
+/* An ASYNCX_SQE_RETRY operation's CQE: the attempts made (1..255). */
+#define ASYNCX_CQE_ATTEMPTS(flags)	(((flags) >> 8) & 0xffU)
+/* A group's CQE: JOIN, the members that succeeded; SELECT, the group id. */
+#define ASYNCX_CQE_GROUP_COUNT(flags)	((flags) >> 16)
 
 /* asyncx_probe_op.flags */
 #define ASYNCX_PROBE_OP_SUPPORTED	(1U << 0)
@@ -275,6 +371,10 @@ struct asyncx_params {
 /* asyncx_params.features */
 #define ASYNCX_FEAT_NODROP	(1U << 0)	/* full CQ spills to an overflow list */
 #define ASYNCX_FEAT_LINK	(1U << 1)	/* ASYNCX_SQE_LINK chains */
+/* groups, deadlines, retry policies (ASYNCX_OP_GROUP, ASYNCX_SQE_DEADLINE,
+ * ASYNCX_SQE_RETRY)
+ */
+#define ASYNCX_FEAT_COMPOSE	(1U << 2)
 
 /*
  * mmap offsets of the three regions. Each must be mapped MAP_SHARED, at
@@ -340,5 +440,15 @@ struct asyncx_enter {
 #define ASYNCX_IOC_REGISTER_EVENTFD	_IOW(ASYNCX_IOC_MAGIC, 0x02, __s32)
 /* Stop signalling it; -ENXIO if none is registered. */
 #define ASYNCX_IOC_UNREGISTER_EVENTFD	_IO(ASYNCX_IOC_MAGIC, 0x03)
+
+/*
+ * Registered buffers and files (rsrc.c): ioctl numbers 0x04 to 0x07,
+ * ASYNCX_RW_FIXED (op_flags of READ and WRITE, bit 0).
+ */
+
+/*
+ * Channels (chan.c): ioctl numbers 0x08 to 0x0b, ASYNCX_OP_SEND (8) and
+ * ASYNCX_OP_RECV (9).
+ */
 
 #endif /* _UAPI_LINUX_ASYNCX_H */
