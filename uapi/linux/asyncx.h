@@ -209,7 +209,8 @@ enum asyncx_op {
 
 /* asyncx_sqe.cflags */
 #define ASYNCX_CF_DEADLINE_ABS		(1U << 0)	/* deadline is CLOCK_MONOTONIC ns */
-#define ASYNCX_CF_DEADLINE_CHAIN	(1U << 1)	/* on a chain's first SQE: the whole chain */
+/* on a chain's first SQE: the deadline covers the whole chain */
+#define ASYNCX_CF_DEADLINE_CHAIN	(1U << 1)
 #define ASYNCX_CF_RETRY_JITTER		(1U << 2)	/* randomise the backoff delays */
 
 /* asyncx_sqe.retry_errs: the results that are retried */
