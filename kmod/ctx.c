@@ -86,6 +86,7 @@ void axq_ctx_put(struct axq_ctx *ctx)
 	axq_ring_free(ctx->sqes, ctx->sqes_size);
 	axq_ring_free(ctx->cq, ctx->cq_size);
 	mutex_destroy(&ctx->lock);
+	axq_groups_destroy(ctx);
 	axq_limits_release(ctx->uid);
 	kfree(ctx);
 }
@@ -255,6 +256,16 @@ static u32 axq_cq_ready(struct axq_ctx *ctx)
 
 static void axq_req_drop(struct axq_future *fut);
 
+/* The flags of a request's last CQE. */
+static u32 axq_req_cqe_flags(const struct axq_req *req)
+{
+	u32 flags = req->cqe_flags;
+
+	if (req->retry)
+		flags |= (u32)req->retry->attempt << 8;
+	return flags;
+}
+
 /* Run an inline op that a chain reached, on a worker. */
 static int axq_req_issue_late(struct axq_req *req)
 {
@@ -294,20 +305,31 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 			*out = -ECANCELED;
 			return AXQ_READY;
 		}
+		if (req->dl)
+			axq_deadline_attach(req);
 	}
+	if (unlikely(axq_deadline_passed(req, req->dl))) {
+		res = -ETIME;
+		goto post;
+	}
+	if (unlikely(req->retry) && axq_retry_wait(req))
+		return AXQ_PENDING;
 	if (def->issue) {
 		res = axq_req_issue_late(req);
 		ready = AXQ_READY;
 	} else {
 		ready = def->poll(req, cx, &res);
 	}
-	if (ready == AXQ_READY) {
-		axq_post_cqe(ctx, req->user_data, res, 0);
-		req->res = res;
-		req->posted = true;
-		*out = res;
-	}
-	return ready;
+	if (ready == AXQ_PENDING)
+		return AXQ_PENDING;
+	if (unlikely(req->retry) && axq_retry_again(req, res))
+		return AXQ_PENDING;
+post:
+	axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req));
+	req->res = res;
+	req->posted = true;
+	*out = res;
+	return AXQ_READY;
 }
 
 /* One future type per opcode, so that the debugfs view names the op. */
@@ -329,7 +351,7 @@ static const struct axq_future_ops axq_req_fut_ops[] = {
 /* Does the chain go on after @req? */
 static bool axq_link_ok(const struct axq_req *req)
 {
-	if (!req->posted)
+	if (!req->posted || axq_deadline_passed(req, req->dl))
 		return false;
 	switch (req->opcode) {
 	case ASYNCX_OP_TIMEOUT:
@@ -347,13 +369,18 @@ static bool axq_link_ok(const struct axq_req *req)
  * @req is not running on the executor (never started, or being dropped).
  * Returns its successor, now owned by the caller.
  */
-static struct axq_req *axq_req_retire(struct axq_req *req, int res)
+struct axq_req *axq_req_retire(struct axq_req *req, int res)
 {
 	const struct axq_opdef *def = &axq_opdefs[req->opcode];
 	struct axq_ctx *ctx = req->ctx;
 	struct axq_req *next = req->link;
 	struct axq_task *task;
 
+	/* Their timers may wake req->task: stop them before it goes. */
+	if (req->dl)
+		axq_deadline_put(req);
+	if (req->retry)
+		axq_retry_free(req);
 	if (def->cleanup)
 		def->cleanup(req);
 	if (req->mm)
@@ -367,7 +394,10 @@ static struct axq_req *axq_req_retire(struct axq_req *req, int res)
 	if (task)
 		axq_waker_put(task);
 	if (!req->posted)
-		axq_post_cqe(ctx, req->user_data, res, 0);
+		axq_post_cqe(ctx, req->user_data, res, req->cqe_flags);
+	/* After the member's CQE: the group's comes last. */
+	if (req->group)
+		axq_group_member_done(req, req->posted ? req->res : res);
 	kmem_cache_free(axq_req_cache, req);
 	axq_ctx_put(ctx);
 	return next;
@@ -383,7 +413,7 @@ static void axq_link_fail(struct axq_req *req)
 }
 
 /* Start a request on the executor; on failure it and its chain complete. */
-static void axq_link_start(struct axq_req *req, gfp_t gfp)
+void axq_link_start(struct axq_req *req, gfp_t gfp)
 {
 	u64 owner = req->ctx->id;
 	struct axq_task *task;
@@ -471,6 +501,48 @@ static const u8 axq_prio_map[] = {
 	[ASYNCX_PRIO_LOW]	= AXQ_PRIO_LOW,
 };
 
+#define AXQ_SQE_FLAGS	(ASYNCX_SQE_LINK | ASYNCX_SQE_DEADLINE | \
+			 ASYNCX_SQE_RETRY | ASYNCX_SQE_GROUP)
+#define AXQ_CF_DEADLINE	(ASYNCX_CF_DEADLINE_ABS | ASYNCX_CF_DEADLINE_CHAIN)
+
+/* SQE flags that make a request run on the executor, never inline. */
+#define AXQ_SQE_TASK_FLAGS	(ASYNCX_SQE_DEADLINE | ASYNCX_SQE_RETRY | \
+				 ASYNCX_SQE_GROUP)
+
+/* Are the composition fields of @sqe consistent with its flags? */
+static bool axq_sqe_compose_ok(const struct asyncx_sqe *sqe)
+{
+	u8 f = sqe->flags;
+
+	if (sqe->cflags & ~(AXQ_CF_DEADLINE | ASYNCX_CF_RETRY_JITTER))
+		return false;
+	if (!(f & ASYNCX_SQE_DEADLINE) &&
+	    (sqe->deadline || sqe->cflags & AXQ_CF_DEADLINE))
+		return false;
+	if (!(f & ASYNCX_SQE_RETRY) &&
+	    (sqe->retry_base_us || sqe->retry_cap_us || sqe->retry_max ||
+	     sqe->retry_errs || sqe->cflags & ASYNCX_CF_RETRY_JITTER))
+		return false;
+	/* A member is one op: it neither links nor is a group itself. */
+	if (f & ASYNCX_SQE_GROUP)
+		return sqe->group && !(f & ASYNCX_SQE_LINK) &&
+		       sqe->opcode != ASYNCX_OP_GROUP;
+	return !sqe->group || sqe->opcode == ASYNCX_OP_GROUP;
+}
+
+/* Release what axq_req_prep() took, for a request never put in flight. */
+static void axq_req_unprep(struct axq_req *req)
+{
+	const struct axq_opdef *def = &axq_opdefs[req->opcode];
+
+	if (req->dl)
+		axq_deadline_put(req);
+	if (req->retry)
+		axq_retry_free(req);
+	if (def->cleanup)
+		def->cleanup(req);
+}
+
 /*
  * Validate an SQE (a private copy) and prepare @req from it. On success
  * @req holds what prep took; on failure nothing is held.
@@ -480,13 +552,12 @@ static int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 {
 	const struct axq_opdef *def;
 	unsigned int op = sqe->opcode;
+	int ret;
 
 	req->user_data = sqe->user_data;
-	if (op >= ASYNCX_OP_LAST || sqe->flags & ~ASYNCX_SQE_LINK ||
+	if (op >= ASYNCX_OP_LAST || sqe->flags & ~AXQ_SQE_FLAGS ||
 	    sqe->resv0 || sqe->prio >= ARRAY_SIZE(axq_prio_map) ||
-	    sqe->deadline || sqe->retry_base_us || sqe->retry_cap_us ||
-	    sqe->group || sqe->buf_index || sqe->retry_max || sqe->cflags ||
-	    sqe->retry_errs)
+	    sqe->buf_index || !axq_sqe_compose_ok(sqe))
 		return -EINVAL;
 	op = array_index_nospec(op, ASYNCX_OP_LAST);
 	def = &axq_opdefs[op];
@@ -504,21 +575,44 @@ static int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	req->task = NULL;
 	req->link = NULL;
 	req->mm = NULL;
-	return def->prep(req, sqe);
+	req->cqe_flags = 0;
+	req->dl = NULL;
+	req->retry = NULL;
+	req->group = NULL;
+	ret = def->prep(req, sqe);
+	if (ret)
+		return ret;
+	if (sqe->flags & ASYNCX_SQE_DEADLINE) {
+		ret = axq_deadline_prep(req, sqe);
+		if (ret)
+			goto undo;
+	}
+	if (sqe->flags & ASYNCX_SQE_RETRY) {
+		ret = axq_retry_prep(req, sqe);
+		if (ret)
+			goto undo;
+	}
+	return 0;
+undo:
+	axq_req_unprep(req);
+	return ret;
 }
 
 /**
  * struct axq_chain - a chain being built by one submission
  * @head: its first request, or NULL
  * @tail: its last request
+ * @dl: the deadline of the whole chain (ASYNCX_CF_DEADLINE_CHAIN on its
+ *	first SQE), or NULL
  * @failed: a member failed at submission: the rest complete with -ECANCELED
  * @open: the last SQE had ASYNCX_SQE_LINK: the next SQE joins the chain
  */
 struct axq_chain {
-	struct axq_req	*head;
-	struct axq_req	*tail;
-	bool		failed;
-	bool		open;
+	struct axq_req		*head;
+	struct axq_req		*tail;
+	struct axq_deadline	*dl;
+	bool			failed;
+	bool			open;
 };
 
 /* The chain is complete (or the submission ended): start it. */
@@ -529,10 +623,35 @@ static void axq_chain_end(struct axq_chain *ch)
 	*ch = (struct axq_chain){};
 }
 
-/* Add an SQE to the chain being built. */
+/*
+ * Put @req under its chain's deadline, or make its deadline the chain's.
+ * A chain's deadline is set by its first SQE only, and its members have
+ * none of their own.
+ */
+static int axq_chain_deadline(struct axq_chain *ch, struct axq_req *req,
+			      const struct asyncx_sqe *sqe)
+{
+	if (sqe->cflags & ASYNCX_CF_DEADLINE_CHAIN) {
+		if (ch->head)
+			return -EINVAL;
+		ch->dl = req->dl;
+		return 0;
+	}
+	if (!ch->dl)
+		return 0;
+	if (req->dl)
+		return -EINVAL;
+	axq_deadline_share(req, ch->dl);
+	return 0;
+}
+
+/* Add an SQE to the chain being built (or a one-member chain: an SQE that
+ * must run on the executor, AXQ_SQE_TASK_FLAGS or a GROUP).
+ */
 static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 			  struct axq_chain *ch)
 {
+	bool linked = ch->open;
 	struct axq_req *req;
 	int ret;
 
@@ -544,12 +663,22 @@ static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		ret = -ECANCELED;
 		goto post;
 	}
+	/* A group member runs when its group says, not in a chain. */
+	if (linked && sqe->flags & ASYNCX_SQE_GROUP) {
+		ret = -EINVAL;
+		goto fail;
+	}
 	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
 	if (!req) {
 		ret = -ENOMEM;
 		goto fail;
 	}
 	ret = axq_req_prep(ctx, sqe, req);
+	if (!ret) {
+		ret = axq_chain_deadline(ch, req, sqe);
+		if (ret)
+			axq_req_unprep(req);
+	}
 	if (ret) {
 		kmem_cache_free(axq_req_cache, req);
 		goto fail;
@@ -560,8 +689,7 @@ static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	}
 	ret = axq_req_add(ctx, req);
 	if (ret) {
-		if (axq_opdefs[req->opcode].cleanup)
-			axq_opdefs[req->opcode].cleanup(req);
+		axq_req_unprep(req);
 		if (req->mm)
 			mmdrop(req->mm);
 		kmem_cache_free(axq_req_cache, req);
@@ -585,6 +713,50 @@ out:
 		axq_chain_end(ch);
 }
 
+/*
+ * A group member (not in a chain): prepare it, put it in flight, and hand
+ * it to its group, which starts it now or when the group starts.
+ */
+static void axq_member_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
+{
+	struct axq_req *req;
+	bool start = false;
+	int ret;
+
+	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
+	if (!req) {
+		ret = -ENOMEM;
+		goto post;
+	}
+	ret = axq_req_prep(ctx, sqe, req);
+	if (ret) {
+		kmem_cache_free(axq_req_cache, req);
+		goto post;
+	}
+	if (axq_opdefs[req->opcode].needs_mm) {
+		req->mm = current->mm;
+		mmgrab(req->mm);
+	}
+	ret = axq_req_add(ctx, req);
+	if (ret) {
+		axq_req_unprep(req);
+		if (req->mm)
+			mmdrop(req->mm);
+		kmem_cache_free(axq_req_cache, req);
+		goto post;
+	}
+	ret = axq_group_join(req, sqe->group, &start);
+	if (ret) {
+		axq_req_retire(req, ret);
+		return;
+	}
+	if (start)
+		axq_link_start(req, GFP_KERNEL_ACCOUNT);
+	return;
+post:
+	axq_post_cqe(ctx, sqe->user_data, ret, 0);
+}
+
 /* Validate and run one SQE (a private copy); every outcome is a CQE. */
 static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 			   struct axq_chain *ch)
@@ -595,7 +767,12 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 
 	trace_asyncx_sqe_submit(ctx->id, sqe->opcode, sqe->flags,
 				sqe->user_data);
-	if (ch->open || sqe->flags & ASYNCX_SQE_LINK) {
+	if (!ch->open && sqe->flags & ASYNCX_SQE_GROUP) {
+		axq_member_add(ctx, sqe);
+		return;
+	}
+	if (ch->open || sqe->flags & (ASYNCX_SQE_LINK | AXQ_SQE_TASK_FLAGS) ||
+	    sqe->opcode == ASYNCX_OP_GROUP) {
 		axq_chain_add(ctx, sqe, ch);
 		return;
 	}
@@ -686,7 +863,7 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 	memset(&p, 0, sizeof(p));
 	p.sq_entries = sq_entries;
 	p.cq_entries = cq_entries;
-	p.features = ASYNCX_FEAT_NODROP | ASYNCX_FEAT_LINK;
+	p.features = ASYNCX_FEAT_NODROP | ASYNCX_FEAT_LINK | ASYNCX_FEAT_COMPOSE;
 	p.sq_off.head = offsetof(struct axq_sq_ring, head);
 	p.sq_off.tail = offsetof(struct axq_sq_ring, tail);
 	p.sq_off.ring_mask = offsetof(struct axq_sq_ring, ring_mask);

@@ -16,9 +16,11 @@
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 
 #include <linux/asyncx.h>
 
+#include "compose.h"
 #include "event.h"
 #include "runtime.h"
 
@@ -81,6 +83,9 @@ struct axq_cq_ring {
  * @inflight_lock: protects @inflight and the requests' task/cancel
  * @inflight: requests handed to the executor (L: @inflight_lock)
  * @nr_inflight: entries on @inflight (L: @inflight_lock)
+ * @groups: the open groups (struct axq_group) by id; inserted at
+ *	submission, erased when the GROUP request is retired (the xarray's
+ *	own lock; looked up under RCU)
  */
 struct axq_ctx {
 	u64			id;
@@ -110,12 +115,15 @@ struct axq_ctx {
 	spinlock_t		inflight_lock;	/* see above */
 	struct list_head	inflight;
 	unsigned int		nr_inflight;
+
+	struct xarray		groups;
 };
 
 /* NOP's state (nop.c). */
 struct axq_nop_cmd {
 	bool	has_result;
 	s32	res;
+	u32	attempts;	/* the result for these attempts only, or 0: all */
 };
 
 /* CANCEL's state (cancel.c). */
@@ -167,6 +175,11 @@ struct axq_rw_cmd {
 	struct axq_blocking	blocking;	/* stage AXQ_RW_BLOCK */
 };
 
+/* GROUP's state (group.c). */
+struct axq_group_cmd {
+	struct axq_group	*g;
+};
+
 /**
  * struct axq_req - one operation in flight on the executor
  * @fut: the future the executor polls
@@ -177,6 +190,8 @@ struct axq_rw_cmd {
  * @posted: the CQE has been posted
  * @cancel: cancellation came before the first poll (L: ctx->inflight_lock)
  * @res: the result of the CQE once @posted; decides whether @link runs
+ * @cqe_flags: ASYNCX_CQE_F_* flags of its (last) CQE, set by the op (a
+ *	GROUP's) before it is posted
  * @task: the task polling @fut, from its first poll (a waker reference;
  *	L: ctx->inflight_lock)
  * @link: the next request of its chain (ASYNCX_SQE_LINK), owned by this
@@ -184,6 +199,10 @@ struct axq_rw_cmd {
  *	end of a chain (set at submission, then only the owner's)
  * @mm: an inline op (&axq_opdef.needs_mm) in a chain: the submitter's mm
  *	(mmgrab()bed), in which its issue runs on a worker; else NULL
+ * @dl: its deadline (ASYNCX_SQE_DEADLINE, or its chain's), or NULL
+ * @retry: its retry policy (ASYNCX_SQE_RETRY), or NULL
+ * @group: the group it is a member of (ASYNCX_SQE_GROUP; a reference), or
+ *	NULL; a member never links: @link chains the group's pending members
  * @node: in ctx->inflight (L: ctx->inflight_lock)
  * @nop: NOP's state
  * @cancel_cmd: CANCEL's state
@@ -191,6 +210,7 @@ struct axq_rw_cmd {
  * @timeout: TIMEOUT's state
  * @poll: POLL's state
  * @rw: READ's and WRITE's state
+ * @group_cmd: GROUP's state
  */
 struct axq_req {
 	struct axq_future	fut;
@@ -201,9 +221,13 @@ struct axq_req {
 	bool			posted;
 	bool			cancel;
 	s32			res;
+	u32			cqe_flags;
 	struct axq_task		*task;
 	struct axq_req		*link;
 	struct mm_struct	*mm;
+	struct axq_deadline	*dl;
+	struct axq_retry	*retry;
+	struct axq_group	*group;
 	struct list_head	node;
 	union {
 		struct axq_nop_cmd	nop;
@@ -212,10 +236,13 @@ struct axq_req {
 		struct axq_timeout_cmd	timeout;
 		struct axq_poll_cmd	poll;
 		struct axq_rw_cmd	rw;
+		struct axq_group_cmd	group_cmd;
 	};
 };
 
 void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags);
+struct axq_req *axq_req_retire(struct axq_req *req, int res);
+void axq_link_start(struct axq_req *req, gfp_t gfp);
 int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg);
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg);
 int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma);

@@ -62,6 +62,7 @@ static int axq_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&ctx->cq_wait);
 	spin_lock_init(&ctx->inflight_lock);
 	INIT_LIST_HEAD(&ctx->inflight);
+	xa_init(&ctx->groups);
 	file->private_data = ctx;
 	atomic_inc(&axq_nr_contexts);
 	trace_asyncx_ctx_create(ctx->id, ctx->owner_tgid);

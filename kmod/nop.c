@@ -16,12 +16,13 @@
  */
 int axq_nop_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 {
-	if (sqe->fd || sqe->off || sqe->addr)
+	if (sqe->fd || sqe->addr || sqe->off > U32_MAX)
 		return -EINVAL;
-	if (!(sqe->op_flags & ASYNCX_NOP_RESULT) && sqe->len)
+	if (!(sqe->op_flags & ASYNCX_NOP_RESULT) && (sqe->len || sqe->off))
 		return -EINVAL;
 	req->nop.has_result = sqe->op_flags & ASYNCX_NOP_RESULT;
 	req->nop.res = (s32)sqe->len;
+	req->nop.attempts = sqe->off;
 	return 0;
 }
 
@@ -30,9 +31,15 @@ int axq_nop_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
  * @req: the request
  *
  * Context: submission.
- * Return: 0, or the result the SQE asked for.
+ * Return: 0, or the result the SQE asked for: by every attempt, or with
+ * off = n by the first n attempts only (ASYNCX_SQE_RETRY).
  */
 int axq_nop_issue(struct axq_req *req)
 {
-	return req->nop.has_result ? req->nop.res : 0;
+	unsigned int attempt = req->retry ? req->retry->attempt : 1;
+
+	if (!req->nop.has_result ||
+	    (req->nop.attempts && attempt > req->nop.attempts))
+		return 0;
+	return req->nop.res;
 }

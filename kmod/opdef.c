@@ -43,6 +43,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.prep		= axq_poll_prep,
 		.poll		= axq_poll_poll,
 		.try_inline	= axq_poll_try_inline,
+		.reset		= axq_poll_reset,
 		.cleanup	= axq_poll_cleanup,
 	},
 	[ASYNCX_OP_READ] = {
@@ -50,6 +51,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.prep		= axq_rw_prep,
 		.poll		= axq_rw_poll,
 		.try_inline	= axq_rw_try_inline,
+		.reset		= axq_rw_reset,
 		.cleanup	= axq_rw_cleanup,
 	},
 	[ASYNCX_OP_WRITE] = {
@@ -57,6 +59,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.prep		= axq_rw_prep,
 		.poll		= axq_rw_poll,
 		.try_inline	= axq_rw_try_inline,
+		.reset		= axq_rw_reset,
 		.cleanup	= axq_rw_cleanup,
 	},
 	[ASYNCX_OP_GROUP] = {
@@ -83,7 +86,7 @@ int axq_opdefs_check(void)
 		const struct axq_opdef *d = &axq_opdefs[op];
 
 		if (WARN(!d->name || !d->prep || !d->issue == !d->poll ||
-			 ((d->cleanup || d->try_inline) && !d->poll),
+			 ((d->cleanup || d->try_inline || d->reset) && !d->poll),
 			 "asyncx: opcode %u is malformed\n", op))
 			return -EINVAL;
 	}

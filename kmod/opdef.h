@@ -5,6 +5,7 @@
 #ifndef _ASYNCX_OPDEF_H
 #define _ASYNCX_OPDEF_H
 
+#include "compose.h"
 #include "ctx.h"
 #include "event.h"
 
@@ -28,6 +29,9 @@
  *	without the executor; false to start the request as usual
  * @link: optional: a chain reached the request and is about to start it
  *	(it was prepared earlier, at submission); process context
+ * @reset: optional, async ops: return the request to where @prep left it,
+ *	keeping what @prep took, so that @poll runs the op again (a retry,
+ *	ASYNCX_SQE_RETRY); without it, only inline ops can be retried
  * @cleanup: async ops: release what @prep took (files, mm) and what @poll
  *	set up (timers, wakers); runs once, when the request is dropped or
  *	could not be started (then @poll never ran), in process context
@@ -44,6 +48,7 @@ struct axq_opdef {
 			      int *res);
 	bool (*try_inline)(struct axq_req *req, int *res);
 	void (*link)(struct axq_req *req);
+	void (*reset)(struct axq_req *req);
 	void (*cleanup)(struct axq_req *req);
 };
 
@@ -65,11 +70,13 @@ int axq_poll_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_poll_poll(struct axq_req *req, struct axq_context *cx,
 			    int *res);
 void axq_poll_cleanup(struct axq_req *req);
+void axq_poll_reset(struct axq_req *req);
 bool axq_poll_try_inline(struct axq_req *req, int *res);
 int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 			  int *res);
 void axq_rw_cleanup(struct axq_req *req);
+void axq_rw_reset(struct axq_req *req);
 bool axq_rw_try_inline(struct axq_req *req, int *res);
 int axq_group_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_group_poll(struct axq_req *req, struct axq_context *cx,

@@ -207,6 +207,10 @@ int axq_poll_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 		return -EINVAL;
 	if (sqe->off || sqe->addr || sqe->len > U16_MAX)
 		return -EINVAL;
+	/* A multishot POLL's CQEs are posted as they come: no attempts. */
+	if (sqe->op_flags & ASYNCX_POLL_MULTISHOT &&
+	    sqe->flags & ASYNCX_SQE_RETRY)
+		return -EINVAL;
 	events = demangle_poll((u16)sqe->len);
 	if (events & ~AXQ_POLL_EVENTS)
 		return -EINVAL;
@@ -291,6 +295,20 @@ bool axq_poll_try_inline(struct axq_req *req, int *res)
 		return false;
 	*res = mangle_poll(mask);
 	return true;
+}
+
+/**
+ * axq_poll_reset() - make a one-shot POLL look again, for another attempt
+ * @req: the request, between polls
+ *
+ * Context: executor worker.
+ */
+void axq_poll_reset(struct axq_req *req)
+{
+	struct axq_poll_cmd *pc = &req->poll;
+
+	axq_poller_disarm(&pc->poller);
+	axq_poller_init(&pc->poller, pc->poller.file, pc->poller.events);
 }
 
 /**

@@ -268,6 +268,23 @@ bool axq_rw_try_inline(struct axq_req *req, int *res)
 }
 
 /**
+ * axq_rw_reset() - make a READ/WRITE start over, for another attempt
+ * @req: the request, between polls; its last stage has finished
+ *
+ * Context: executor worker.
+ */
+void axq_rw_reset(struct axq_req *req)
+{
+	struct axq_rw_cmd *rw = &req->rw;
+
+	if (rw->stage == AXQ_RW_POLL)
+		axq_poller_disarm(&rw->poller);
+	else if (rw->stage == AXQ_RW_BLOCKING)
+		axq_blocking_drop(&rw->blocking);
+	rw->stage = AXQ_RW_START;
+}
+
+/**
  * axq_rw_cleanup() - stop a READ/WRITE and drop its file and mm
  * @req: the request
  *

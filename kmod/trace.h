@@ -288,6 +288,67 @@ TRACE_EVENT(asyncx_link,
 		      __entry->user_data, __entry->started)
 );
 
+/* What happened to a group (asyncx_group's event). */
+#define AXQ_GROUP_OPEN	0	/* a GROUP opened the id; value: members */
+#define AXQ_GROUP_JOIN	1	/* a member joined */
+#define AXQ_GROUP_START	2	/* the GROUP started its members */
+#define AXQ_GROUP_STOP	3	/* the rest are cancelled (winner, or cancel) */
+#define AXQ_GROUP_DONE	4	/* the group's CQE; value: members succeeded */
+
+TRACE_EVENT(asyncx_group,
+	    TP_PROTO(u64 ctx_id, u64 user_data, u16 id, int event, u32 value),
+	    TP_ARGS(ctx_id, user_data, id, event, value),
+	    TP_STRUCT__entry(__field(u64, ctx_id)
+			     __field(u64, user_data)
+			     __field(u16, id)
+			     __field(int, event)
+			     __field(u32, value)),
+	    TP_fast_assign(__entry->ctx_id = ctx_id;
+			   __entry->user_data = user_data;
+			   __entry->id = id;
+			   __entry->event = event;
+			   __entry->value = value;),
+	    TP_printk("ctx=%llu user_data=%#llx group=%u event=%s value=%u",
+		      __entry->ctx_id, __entry->user_data, __entry->id,
+		      __print_symbolic(__entry->event,
+				       { AXQ_GROUP_OPEN, "open" },
+				       { AXQ_GROUP_JOIN, "join" },
+				       { AXQ_GROUP_START, "start" },
+				       { AXQ_GROUP_STOP, "stop" },
+				       { AXQ_GROUP_DONE, "done" }),
+		      __entry->value)
+);
+
+TRACE_EVENT(asyncx_deadline,
+	    TP_PROTO(u64 ctx_id, u64 user_data),
+	    TP_ARGS(ctx_id, user_data),
+	    TP_STRUCT__entry(__field(u64, ctx_id)
+			     __field(u64, user_data)),
+	    TP_fast_assign(__entry->ctx_id = ctx_id;
+			   __entry->user_data = user_data;),
+	    TP_printk("ctx=%llu user_data=%#llx", __entry->ctx_id,
+		      __entry->user_data)
+);
+
+TRACE_EVENT(asyncx_retry,
+	    TP_PROTO(u64 ctx_id, u64 user_data, unsigned int attempt, int res,
+		     u64 delay_ns),
+	    TP_ARGS(ctx_id, user_data, attempt, res, delay_ns),
+	    TP_STRUCT__entry(__field(u64, ctx_id)
+			     __field(u64, user_data)
+			     __field(unsigned int, attempt)
+			     __field(int, res)
+			     __field(u64, delay_ns)),
+	    TP_fast_assign(__entry->ctx_id = ctx_id;
+			   __entry->user_data = user_data;
+			   __entry->attempt = attempt;
+			   __entry->res = res;
+			   __entry->delay_ns = delay_ns;),
+	    TP_printk("ctx=%llu user_data=%#llx attempt=%u res=%d delay_ns=%llu",
+		      __entry->ctx_id, __entry->user_data, __entry->attempt,
+		      __entry->res, __entry->delay_ns)
+);
+
 #endif /* _ASYNCX_TRACE_H */
 
 /* Out of tree: define_trace.h finds this header by path (see Kbuild). */

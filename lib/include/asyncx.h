@@ -819,6 +819,172 @@ static inline void asyncx_prep_write(struct asyncx_sqe *sqe, int fd,
 	asyncx_prep_rw(ASYNCX_OP_WRITE, sqe, fd, buf, len, off);
 }
 
+/*
+ * Composition in the ring: groups, deadlines, retry policies. The setters
+ * add to what a prep helper filled in (they may come before or after it);
+ * see the uapi header and Documentation/composition.rst.
+ */
+
+/**
+ * asyncx_prep_group() - prepare a GROUP, which opens a group of members
+ * @sqe: the SQE
+ * @id: the group id, 1..65535, not open on this ring
+ * @nr: the number of members (1..ASYNCX_GROUP_MAX): the next @nr SQEs
+ *	marked with asyncx_sqe_set_group(@id)
+ * @flags: 0 for a JOIN group, ASYNCX_GROUP_SELECT for a SELECT group
+ *
+ * The group's CQE comes after its members': for a JOIN group res is 0 or
+ * the first member error and ASYNCX_CQE_GROUP_COUNT(flags) the members
+ * that succeeded; for a SELECT group user_data and res are the winner's.
+ */
+static inline void asyncx_prep_group(struct asyncx_sqe *sqe, unsigned int id,
+				     unsigned int nr, unsigned int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_GROUP, sqe, 0, NULL, nr, 0);
+	sqe->op_flags = flags;
+	sqe->group = (__u16)id;
+}
+
+/**
+ * asyncx_prep_join_group() - prepare a JOIN group of @nr members
+ * @sqe: the SQE
+ * @id: the group id
+ * @nr: the number of members
+ */
+static inline void asyncx_prep_join_group(struct asyncx_sqe *sqe,
+					  unsigned int id, unsigned int nr)
+{
+	asyncx_prep_group(sqe, id, nr, 0);
+}
+
+/**
+ * asyncx_prep_select_group() - prepare a SELECT (race) group of @nr members
+ * @sqe: the SQE
+ * @id: the group id
+ * @nr: the number of members
+ */
+static inline void asyncx_prep_select_group(struct asyncx_sqe *sqe,
+					    unsigned int id, unsigned int nr)
+{
+	asyncx_prep_group(sqe, id, nr, ASYNCX_GROUP_SELECT);
+}
+
+/**
+ * asyncx_sqe_set_group() - make the SQE a member of group @id
+ * @sqe: the SQE (not linked, not a GROUP)
+ * @id: the id its GROUP opened
+ */
+static inline void asyncx_sqe_set_group(struct asyncx_sqe *sqe,
+					unsigned int id)
+{
+	sqe->flags |= ASYNCX_SQE_GROUP;
+	sqe->group = (__u16)id;
+}
+
+/**
+ * asyncx_sqe_set_deadline() - complete with -ETIME if not done in time
+ * @sqe: the SQE
+ * @ns: nanoseconds after the submission (more than 0)
+ */
+static inline void asyncx_sqe_set_deadline(struct asyncx_sqe *sqe, __u64 ns)
+{
+	sqe->flags |= ASYNCX_SQE_DEADLINE;
+	sqe->cflags &= (__u8)~ASYNCX_CF_DEADLINE_ABS;
+	sqe->deadline = ns;
+}
+
+/**
+ * asyncx_sqe_set_deadline_abs() - complete with -ETIME if not done by @ns
+ * @sqe: the SQE
+ * @ns: a CLOCK_MONOTONIC time in nanoseconds; one already passed completes
+ *	the operation at once with -ETIME
+ */
+static inline void asyncx_sqe_set_deadline_abs(struct asyncx_sqe *sqe,
+					       __u64 ns)
+{
+	sqe->flags |= ASYNCX_SQE_DEADLINE;
+	sqe->cflags |= ASYNCX_CF_DEADLINE_ABS;
+	sqe->deadline = ns;
+}
+
+/**
+ * asyncx_sqe_set_chain_deadline() - a deadline for the whole chain
+ * @sqe: the first SQE of a chain (ASYNCX_SQE_LINK)
+ * @ns: nanoseconds after the submission
+ *
+ * The member running when it passes completes with -ETIME, the rest with
+ * -ECANCELED.
+ */
+static inline void asyncx_sqe_set_chain_deadline(struct asyncx_sqe *sqe,
+						 __u64 ns)
+{
+	asyncx_sqe_set_deadline(sqe, ns);
+	sqe->cflags |= ASYNCX_CF_DEADLINE_CHAIN;
+}
+
+/**
+ * asyncx_sqe_set_retry() - retry the operation with exponential backoff
+ * @sqe: the SQE
+ * @attempts: attempts in all (1..255)
+ * @base_us: the delay before the second attempt, in microseconds
+ * @cap_us: the longest delay (at least @base_us)
+ * @errs: ASYNCX_RETRY_E* bits: the results that are retried (0: the
+ *	default, ASYNCX_RETRY_DEFAULT)
+ * @jitter: draw each delay between half of it and all of it
+ *
+ * Only the last attempt posts a CQE; asyncx_cqe_attempts() tells how many
+ * ran.
+ */
+static inline void asyncx_sqe_set_retry(struct asyncx_sqe *sqe,
+					unsigned int attempts,
+					unsigned int base_us,
+					unsigned int cap_us, unsigned int errs,
+					int jitter)
+{
+	sqe->flags |= ASYNCX_SQE_RETRY;
+	sqe->retry_max = (__u8)attempts;
+	sqe->retry_base_us = base_us;
+	sqe->retry_cap_us = cap_us;
+	sqe->retry_errs = (__u16)errs;
+	if (jitter)
+		sqe->cflags |= ASYNCX_CF_RETRY_JITTER;
+	else
+		sqe->cflags &= (__u8)~ASYNCX_CF_RETRY_JITTER;
+}
+
+/**
+ * asyncx_cqe_attempts() - attempts made by a retried operation
+ * @cqe: the CQE of an SQE with asyncx_sqe_set_retry()
+ *
+ * Return: 1..255.
+ */
+static inline unsigned int asyncx_cqe_attempts(const struct asyncx_cqe *cqe)
+{
+	return ASYNCX_CQE_ATTEMPTS(cqe->flags);
+}
+
+/**
+ * asyncx_cqe_is_group() - is this the CQE of a GROUP?
+ * @cqe: the CQE
+ *
+ * Return: non-zero for a group's CQE.
+ */
+static inline int asyncx_cqe_is_group(const struct asyncx_cqe *cqe)
+{
+	return !!(cqe->flags & ASYNCX_CQE_F_GROUP);
+}
+
+/**
+ * asyncx_cqe_group_count() - a group CQE's count
+ * @cqe: the CQE of a GROUP
+ *
+ * Return: JOIN: the members that succeeded; SELECT: the group id.
+ */
+static inline unsigned int asyncx_cqe_group_count(const struct asyncx_cqe *cqe)
+{
+	return ASYNCX_CQE_GROUP_COUNT(cqe->flags);
+}
+
 #ifdef __cplusplus
 }
 #endif

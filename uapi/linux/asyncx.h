@@ -57,7 +57,7 @@
  *	otherwise zero
  * @buf_index: READ and WRITE with ASYNCX_RW_FIXED: the index of a
  *	registered buffer (ASYNCX_IOC_REGISTER_BUFFERS); otherwise zero
- * @retry_max: with ASYNCX_SQE_RETRY: attempts in all, at least 2;
+ * @retry_max: with ASYNCX_SQE_RETRY: attempts in all, 1..255;
  *	otherwise zero
  * @cflags: ASYNCX_CF_* flags qualifying the deadline and the retry policy
  * @retry_errs: with ASYNCX_SQE_RETRY: the results that are retried, a mask
@@ -99,8 +99,10 @@ struct asyncx_cqe {
 /**
  * enum asyncx_op - operation codes (only ever appended)
  * @ASYNCX_OP_NOP: do nothing and complete with 0, or with (__s32)len when
- *	op_flags has ASYNCX_NOP_RESULT (for tests); fd, off, addr (and len
- *	without ASYNCX_NOP_RESULT) must be zero
+ *	op_flags has ASYNCX_NOP_RESULT (for tests); with ASYNCX_NOP_RESULT,
+ *	off = n > 0 gives that result to the first n attempts only, later
+ *	attempts complete with 0 (tests of ASYNCX_SQE_RETRY); fd, addr (and
+ *	len and off without ASYNCX_NOP_RESULT) must be zero
  * @ASYNCX_OP_TIMEOUT: complete with -ETIME when the time in the struct
  *	__kernel_timespec at addr has passed: relative to the submission (in
  *	a chain: to when the chain reaches it), or absolute with
@@ -151,9 +153,10 @@ struct asyncx_cqe {
  *	the group id (ASYNCX_CQE_GROUP_COUNT()). Either way the group's CQE
  *	comes after its members'. A group cancelled (ASYNCX_OP_CANCEL of its
  *	user_data, a deadline, a failed chain) completes at once with
- *	-ECANCELED (-ETIME) and cancels its members; the id is free again
- *	when the group's CQE is out. fd, off, addr zero; a GROUP cannot be a
- *	member (no ASYNCX_SQE_GROUP) nor be retried.
+ *	-ECANCELED (-ETIME) and cancels its members; members submitted after
+ *	that complete with -ECANCELED. The id is free again once the group's
+ *	CQE is out and all len members were submitted. fd, off, addr zero; a
+ *	GROUP cannot be a member (no ASYNCX_SQE_GROUP) nor be retried.
  * @ASYNCX_OP_LAST: number of opcodes; not an opcode
  */
 enum asyncx_op {

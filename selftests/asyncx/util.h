@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the libasyncx-based kselftests.
+ */
+#ifndef ASYNCX_SELFTEST_UTIL_H
+#define ASYNCX_SELFTEST_UTIL_H
+
+#include <errno.h>
+#include <time.h>
+
+#include <asyncx.h>
+
+/* Wait at most @ms for a CQE; copy it out and free it. 0 or -ETIME. */
+static inline int wait_one(struct asyncx_ring *ring, struct asyncx_cqe *out,
+			   long ms)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (ms % 1000) * 1000000L,
+	};
+	struct asyncx_cqe *cqe;
+	int ret;
+
+	ret = asyncx_wait_cqe_timeout(ring, &cqe, &ts);
+	if (ret)
+		return ret;
+	*out = *cqe;
+	asyncx_cqe_seen(ring, cqe);
+	return 0;
+}
+
+/* CLOCK_MONOTONIC now, in ns. */
+static inline unsigned long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+#endif /* ASYNCX_SELFTEST_UTIL_H */
