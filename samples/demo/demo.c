@@ -13,7 +13,12 @@
  *      and writes then reads of a regular file at offsets;
  *   4. chains: a timeout, then a NOP, then a write, in order; a chain whose
  *      second member fails cancels the rest;
- *   5. a cancel of a long timeout.
+ *   5. a cancel of a long timeout;
+ *   6. a JOIN group: three timeouts and a NOP, one group CQE after all;
+ *   7. a race (SELECT group): a read of a pipe a thread writes to after
+ *      20 ms against a 1 s timeout; the read wins, the timeout is
+ *      cancelled; then a read with a 30 ms deadline, and a NOP that fails
+ *      twice and is retried with backoff.
  *
  * Every result is checked; the exit status is 0 only if all are as
  * expected. Run it under scripts/bpftrace/oplat.bt to see the latency of
@@ -309,6 +314,109 @@ static void cancel(struct asyncx_ring *ring)
 	printf("   the timeout completed with -ECANCELED, the CANCEL with 0\n");
 }
 
+static void join_group(struct asyncx_ring *ring)
+{
+	static const int ms[] = { 30, 10, 20 };
+	struct __kernel_timespec ts[ARRAY_SIZE(ms)];
+	struct asyncx_cqe c;
+	int i;
+
+	printf("6. a JOIN group of %zu timeouts (30, 10, 20 ms) and a NOP\n",
+	       ARRAY_SIZE(ms));
+	asyncx_prep_join_group(sqe_of(ring, 600, 0), 1, ARRAY_SIZE(ms) + 1);
+	for (i = 0; i < (int)ARRAY_SIZE(ms); i++) {
+		ts[i] = (struct __kernel_timespec){ .tv_nsec = ms[i] * MS };
+		asyncx_prep_timeout(sqe_of(ring, 610 + i, 0), &ts[i], 0);
+		asyncx_sqe_set_group(&ring->sq.sqes[(ring->sq.sqe_tail - 1) &
+						    ring->sq.ring_mask], 1);
+	}
+	asyncx_prep_nop(sqe_of(ring, 620, 0));
+	asyncx_sqe_set_group(&ring->sq.sqes[(ring->sq.sqe_tail - 1) &
+					    ring->sq.ring_mask], 1);
+	submit(ring, ARRAY_SIZE(ms) + 2);
+	printf("   completions:");
+	for (i = 0; i < (int)ARRAY_SIZE(ms) + 2; i++) {
+		c = next_cqe(ring);
+		printf(" %llu(%d)", (unsigned long long)c.user_data, c.res);
+	}
+	printf("\n");
+	/* The group's CQE is last: 1 of 4 succeeded (the NOP; a TIMEOUT's
+	 * -ETIME counts as a failure), the first error -ETIME.
+	 */
+	CHECK(c.user_data == 600 && asyncx_cqe_is_group(&c) &&
+	      c.res == -ETIME && asyncx_cqe_group_count(&c) == 1,
+	      "group CQE %llu res %d count %u", (unsigned long long)c.user_data,
+	      c.res, asyncx_cqe_group_count(&c));
+	printf("   the group's CQE came last: res %d, %u of %zu succeeded\n",
+	       c.res, asyncx_cqe_group_count(&c), ARRAY_SIZE(ms) + 1);
+}
+
+static void *late_writer_fn(void *arg)
+{
+	int fd = *(int *)arg;
+
+	usleep(20000);
+	if (write(fd, "win", 3) != 3)
+		failures++;
+	return NULL;
+}
+
+static void race(struct asyncx_ring *ring)
+{
+	struct __kernel_timespec ts = { .tv_sec = 1 };
+	struct asyncx_cqe c;
+	pthread_t writer;
+	char buf[8];
+	int p[2], i;
+
+	printf("7. a race: a read of a pipe written after 20 ms vs a 1 s timeout\n");
+	if (pipe(p)) {
+		failures++;
+		return;
+	}
+	asyncx_prep_select_group(sqe_of(ring, 700, 0), 2, 2);
+	asyncx_prep_read(sqe_of(ring, 701, 0), p[0], buf, sizeof(buf), (__u64)-1);
+	asyncx_sqe_set_group(&ring->sq.sqes[(ring->sq.sqe_tail - 1) &
+					    ring->sq.ring_mask], 2);
+	asyncx_prep_timeout(sqe_of(ring, 702, 0), &ts, 0);
+	asyncx_sqe_set_group(&ring->sq.sqes[(ring->sq.sqe_tail - 1) &
+					    ring->sq.ring_mask], 2);
+	submit(ring, 3);
+	pthread_create(&writer, NULL, late_writer_fn, &p[1]);
+	for (i = 0; i < 3; i++) {
+		c = next_cqe(ring);
+		if (!asyncx_cqe_is_group(&c))
+			printf("   member %llu: %d\n", (unsigned long long)c.user_data,
+			       c.res);
+	}
+	pthread_join(writer, NULL);
+	CHECK(asyncx_cqe_is_group(&c) && c.user_data == 701 && c.res == 3,
+	      "race winner %llu res %d", (unsigned long long)c.user_data, c.res);
+	printf("   winner: %llu with %d bytes\n", (unsigned long long)c.user_data,
+	       c.res);
+
+	asyncx_prep_read(sqe_of(ring, 710, 0), p[0], buf, sizeof(buf), (__u64)-1);
+	asyncx_sqe_set_deadline(&ring->sq.sqes[(ring->sq.sqe_tail - 1) &
+					       ring->sq.ring_mask], 30 * MS);
+	submit(ring, 1);
+	c = next_cqe(ring);
+	CHECK(c.res == -ETIME, "deadline res %d", c.res);
+	printf("   a read with a 30 ms deadline: %d\n", c.res);
+
+	asyncx_prep_nop_result(sqe_of(ring, 720, 0), -EAGAIN);
+	ring->sq.sqes[(ring->sq.sqe_tail - 1) & ring->sq.ring_mask].off = 2;
+	asyncx_sqe_set_retry(&ring->sq.sqes[(ring->sq.sqe_tail - 1) &
+					    ring->sq.ring_mask], 5, 1000, 8000, 0, 0);
+	submit(ring, 1);
+	c = next_cqe(ring);
+	CHECK(c.res == 0 && asyncx_cqe_attempts(&c) == 3, "retry res %d attempts %u",
+	      c.res, asyncx_cqe_attempts(&c));
+	printf("   a NOP failing twice with -EAGAIN, retried: %d after %u attempts\n",
+	       c.res, asyncx_cqe_attempts(&c));
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	struct asyncx_ring ring;
@@ -328,6 +436,8 @@ int main(void)
 	reads_writes(&ring);
 	chains(&ring);
 	cancel(&ring);
+	join_group(&ring);
+	race(&ring);
 	asyncx_queue_exit(&ring);
 	printf("asyncx-demo: %lu operations submitted, %lu completions, %d unexpected, %.1f ms\n",
 	       submitted, completed, failures, (now_ns() - start) / 1e6);

@@ -22,6 +22,8 @@ tests=(
 	"file_copy"		"$EX/file_copy"
 	"file_copy_1mib"	"$EX/file_copy $tmp/1mib $tmp/1mib.copy"
 	"file_copy_empty"	"$EX/file_copy $tmp/empty $tmp/empty.copy"
+	"groups"		"$EX/groups"
+	"deadline_retry"	"$EX/deadline_retry"
 )
 
 echo "TAP version 13"
