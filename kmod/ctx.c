@@ -175,7 +175,7 @@ static void __axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res,
 				  .flags = flags };
 	struct axq_overflow_cqe *o;
 
-	trace_asyncx_cqe_post(ctx->id, user_data, res, flags);
+	/* (Traced by the callers.) */
 	spin_lock(&ctx->cq_lock);
 	if (likely(list_empty(&ctx->overflow)) && axq_cq_free_slots(ctx)) {
 		axq_cq_write(ctx, &cqe);
@@ -210,6 +210,53 @@ static void __axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res,
 		axq_cq_wake(ctx);
 }
 
+/*
+ * The CQEs of ops completed inline during one enter, posted together: one
+ * CQ lock and one tail publication per batch instead of per CQE. Only the
+ * submitting thread adds to it; anything else the submission posts (chain
+ * failures, group members) flushes it first, so the CQEs of one submission
+ * keep their order.
+ */
+#define AXQ_CQE_BATCH	16
+
+struct axq_cqe_batch {
+	unsigned int		nr;
+	struct asyncx_cqe	cqes[AXQ_CQE_BATCH];
+};
+
+static void axq_cqe_batch_flush(struct axq_ctx *ctx, struct axq_cqe_batch *b)
+{
+	unsigned int i = 0, room;
+
+	if (!b->nr)
+		return;
+	spin_lock(&ctx->cq_lock);
+	room = list_empty(&ctx->overflow) ? axq_cq_free_slots(ctx) : 0;
+	for (; i < b->nr && i < room; i++) {
+		axq_cq_write(ctx, &b->cqes[i]);
+		if (ctx->evfd)
+			axq_eventfd_signal(ctx->evfd);
+	}
+	if (i)
+		axq_cq_publish(ctx);
+	spin_unlock(&ctx->cq_lock);
+	/* No room for the rest: the overflow list, in order. */
+	for (; i < b->nr; i++)
+		__axq_post_cqe(ctx, b->cqes[i].user_data, b->cqes[i].res,
+			       b->cqes[i].flags, false);
+	b->nr = 0;
+}
+
+static void axq_cqe_batch_add(struct axq_ctx *ctx, struct axq_cqe_batch *b,
+			      u64 user_data, s32 res)
+{
+	trace_asyncx_cqe_post(ctx->id, user_data, res, 0);
+	b->cqes[b->nr++] = (struct asyncx_cqe){ .user_data = user_data,
+						.res = res };
+	if (b->nr == AXQ_CQE_BATCH)
+		axq_cqe_batch_flush(ctx, b);
+}
+
 /**
  * axq_post_cqe() - post a completion
  * @ctx: the context (rings set up)
@@ -224,6 +271,7 @@ static void __axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res,
  */
 void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags)
 {
+	trace_asyncx_cqe_post(ctx->id, user_data, res, flags);
 	__axq_post_cqe(ctx, user_data, res, flags, true);
 }
 
@@ -759,7 +807,7 @@ post:
 
 /* Validate and run one SQE (a private copy); every outcome is a CQE. */
 static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
-			   struct axq_chain *ch)
+			   struct axq_chain *ch, struct axq_cqe_batch *b)
 {
 	const struct axq_opdef *def;
 	struct axq_req req;
@@ -768,11 +816,14 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	trace_asyncx_sqe_submit(ctx->id, sqe->opcode, sqe->flags,
 				sqe->user_data);
 	if (!ch->open && sqe->flags & ASYNCX_SQE_GROUP) {
+		axq_cqe_batch_flush(ctx, b);
 		axq_member_add(ctx, sqe);
 		return;
 	}
 	if (ch->open || sqe->flags & (ASYNCX_SQE_LINK | AXQ_SQE_TASK_FLAGS) ||
 	    sqe->opcode == ASYNCX_OP_GROUP) {
+		/* These post CQEs at submission directly: keep the order. */
+		axq_cqe_batch_flush(ctx, b);
 		axq_chain_add(ctx, sqe, ch);
 		return;
 	}
@@ -788,13 +839,18 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		def->cleanup(&req);
 		goto post;
 	}
+	/* (Should its spawn fail, its CQE goes out directly, before the
+	 * batch: the CQEs of different SQEs have no order to keep.)
+	 */
 	ret = axq_req_start(ctx, &req);
 	if (!ret)
 		return;
 	/* (axq_req_start() released what prep took.) */
 post:
-	/* Inline: axq_ctx_enter() wakes the waiters once, after the batch. */
-	__axq_post_cqe(ctx, req.user_data, ret, 0, false);
+	/* Inline: axq_ctx_enter() flushes the batch and wakes the waiters
+	 * once, at the end.
+	 */
+	axq_cqe_batch_add(ctx, b, req.user_data, ret);
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -956,6 +1012,7 @@ static bool axq_cq_enough(struct axq_ctx *ctx, u32 min_complete)
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 {
 	struct axq_chain chain = {};
+	struct axq_cqe_batch batch;
 	struct asyncx_sqe sqe;
 	struct asyncx_enter e;
 	u32 tail, head, n, i;
@@ -984,12 +1041,14 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 		 */
 		tail = smp_load_acquire(&ctx->sq->tail);
 		n = min3(e.to_submit, tail - head, ctx->sq_entries);
+		batch.nr = 0;
 		for (i = 0; i < n; i++) {
 			/* One copy: the application may change it under us. */
 			memcpy(&sqe, &ctx->sqes[(head + i) & (ctx->sq_entries - 1)],
 			       sizeof(sqe));
-			axq_submit_sqe(ctx, &sqe, &chain);
+			axq_submit_sqe(ctx, &sqe, &chain, &batch);
 		}
+		axq_cqe_batch_flush(ctx, &batch);
 		/* A chain still open at the end of the submission ends here. */
 		axq_chain_end(&chain);
 		/* For the CQEs of inline ops, posted without a wake. */
