@@ -8,6 +8,7 @@
 #   ring,SYS,OP,BATCH,THREADS,OPS,SECONDS,OPS_PER_S   (bench/ring_bench)
 #   spawn N: ...        wake N: ...       fanout N: ...
 #   prio N: ...         mem: ...          (debugfs bench, kmod/bench.c)
+#   ringprio,N,...                           (bench/ring_prio)
 #
 # ASYNCX_BENCH_SECONDS: length of each ring run (default 1).
 set -euo pipefail
@@ -60,6 +61,12 @@ for c in /sys/devices/system/cpu/cpu[1-9]*/online; do echo 1 >"$c"; done
 for i in 1 2 3; do
 	echo "prio 5000" >$B
 	cat $B
+done
+
+# Priorities through the ring: HIGH and LOW timeouts due together while
+# LOW retries saturate the workers.
+for i in 1 2 3; do
+	"$root/bench/ring_prio" 512
 done
 
 echo mem >$B

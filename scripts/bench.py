@@ -67,7 +67,7 @@ def measure(args):
 
 def parse(raw):
     r = {'header': '', 'ring': [], 'spawn': [], 'wake': [], 'fanout': [], 'prio': [],
-         'mem': None}
+         'ringprio': [], 'mem': None}
     for line in raw.splitlines():
         line = line.strip()
         if line.startswith('# kernel'):
@@ -77,6 +77,10 @@ def parse(raw):
             r['ring'].append({'sys': f[1], 'op': f[2], 'batch': int(f[3]),
                               'threads': int(f[4]), 'ops': int(f[5]),
                               'seconds': float(f[6]), 'rate': float(f[7])})
+        elif line.startswith('ringprio,'):
+            v = [int(x) for x in line.split(',')[1:]]
+            r['ringprio'].append({'n': v[0], 'high': v[1:3], 'low': v[3:5],
+                                  'high_pos': v[5], 'low_pos': v[6]})
         elif m := SPAWN.search(line):
             r['spawn'].append({'n': int(m[1]), 'asyncx_rate': int(m[3]),
                                'wq_rate': int(m[5])})
@@ -138,6 +142,16 @@ def table(r):
             lo = med([x['low'][i] for x in r['prio']])
             rows.append((f'HIGH vs LOW wake->poll {p}, LOW saturating (ns)', h, lo,
                          lo / h if h else 0, 'HIGH < LOW', h < lo))
+    if r['ringprio']:
+        for i, p in enumerate(('p50', 'p99')):
+            h = med([x['high'][i] for x in r['ringprio']])
+            lo = med([x['low'][i] for x in r['ringprio']])
+            rows.append((f'ring: HIGH vs LOW timeout->CQE {p}, LOW saturating (us)', h, lo,
+                         lo / h if h else 0, 'HIGH < LOW', h < lo))
+        h = med([x['high_pos'] for x in r['ringprio']])
+        lo = med([x['low_pos'] for x in r['ringprio']])
+        rows.append(('ring: mean CQE position HIGH vs LOW', h, lo, lo / h if h else 0,
+                     'HIGH < LOW', h < lo))
     if r['mem']:
         m = r['mem']
         rows.append(('bytes per idle task', m['task'], 128, m['task'] / 128, '<= 128 B',
