@@ -14,7 +14,7 @@
 #   make kerneldoc       kernel-doc comments of our sources, warnings only
 #   make htmldocs        Documentation/ with Sphinx, warnings as errors
 #   make debug-kernel    build (once, cached) the 6.1 debug kernel
-#   make vm CMD='...'    run one command in the VM (KERNEL=6.1|6.12|debug)
+#   make vm CMD='...'    run one command in the VM (KERNEL=6.1|6.12|debug|rt)
 #   make deps            install the Debian packages everything needs
 #   make install         install libasyncx, its headers and asyncx.pc under
 #                        $(DESTDIR)$(PREFIX) (default /usr/local); the module

@@ -10,12 +10,13 @@ Builds everything, then runs every suite and counts every test:
   static   sparse (C=2), checkpatch --strict, kernel-doc, the Sphinx docs (-W)
   host     unit tests of the runner's own parsers and of libasyncx; make
            install and a program built against the installed copy with
-           pkg-config; dkms add/build for the 6.1 and 6.12 headers
+           pkg-config; dkms add/build for the 6.1, 6.12 and rt headers
   runner   the runner reports a failing test, a WARNING in dmesg, a hang
   6.1      kselftests on Debian's stock 6.1
   6.12     kselftests on Debian's stock 6.12
   debug    KUnit suites, then kselftests, on the 6.1 debug kernel (KASAN,
            lockdep, kmemleak), each in a boot of its own
+  rt       kselftests on Debian's 6.1 PREEMPT_RT kernel (spinlock_t sleeps)
   run      `make run` (the demo under bpftrace, stock 6.1) ends with exit 0
            and a clean guest kernel log
 
@@ -28,7 +29,8 @@ is "N passed, N failed" alone; the exit status is 1 if anything failed.
 
 Usage: scripts/check.py [--quick] [--kernel NAME]... [--suite NAME]...
   --quick         stock 6.1 only: build, host, kselftests (make check-quick)
-  --kernel NAME   run the VM suites on these kernels only (6.1, 6.12, debug)
+  --kernel NAME   run the VM suites on these kernels only (6.1, 6.12, debug,
+                  rt)
   --suite NAME    run only these suites (build static host runner kselftests
                   kunit run); the builds they need always run
 """
@@ -47,7 +49,7 @@ import dmesgcheck  # noqa: E402
 import ktap  # noqa: E402
 
 RESULTS = os.path.join(ROOT, 'results', 'check')
-KERNELS = ['6.1', '6.12', 'debug']
+KERNELS = ['6.1', '6.12', 'debug', 'rt']
 SUITES = ['build', 'static', 'host', 'runner', 'kselftests', 'kunit', 'run']
 VM_TIMEOUT = 1800
 
