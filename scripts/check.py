@@ -7,7 +7,8 @@ Builds everything, then runs every suite and counts every test:
   build    asyncx.ko and the echo sample for each kernel with W=1 (a warning
            fails it), the KUnit
            module against the debug kernel, libasyncx, the kselftests
-  static   sparse (C=2), checkpatch --strict, kernel-doc, the Sphinx docs (-W)
+  static   sparse (C=2), checkpatch --strict, kernel-doc, cppcheck and
+           clang-analyzer on libasyncx (make analyze), the Sphinx docs (-W)
   host     unit tests of the runner's own parsers and of libasyncx; make
            install and a program built against the installed copy with
            pkg-config; dkms add/build for the 6.1, 6.12 and rt headers
@@ -158,9 +159,14 @@ def suite_static():
     if out.strip():
         r.failed[-1] += ': ' + out.strip().splitlines()[0]
     res.add(r)
+    rc, out = sh(['make', '-s', 'analyze'], log_path('analyze.log'))
+    r = one('cppcheck and clang-analyzer on libasyncx (make analyze)', rc == 0)
+    if rc:
+        r.failed[-1] += ': see results/check/analyze.log'
+    res.add(r)
     rc, out = sh(['make', '-s', 'htmldocs'], log_path('htmldocs.log'))
     res.add(one('Sphinx docs build with -W', rc == 0))
-    report('static', 'sparse, checkpatch, docs', res, time.time() - t0)
+    report('static', 'sparse, checkpatch, analyze, docs', res, time.time() - t0)
     return res
 
 

@@ -14,7 +14,7 @@ PKGS=(
 	linux-source-6.1
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	sparse bpftrace liburing-dev python3 python3-sphinx
-	valgrind python3-matplotlib dkms pkg-config
+	valgrind python3-matplotlib dkms pkg-config cppcheck clang-tidy
 )
 
 missing=()

@@ -112,7 +112,7 @@ struct thread {
 	uint32_t	serial;		/* contexts this thread opened */
 };
 
-static void fail(struct thread *t, const char *fmt, ...)
+static void __attribute__((noreturn)) fail(struct thread *t, const char *fmt, ...)
 {
 	va_list ap;
 
