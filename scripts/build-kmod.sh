@@ -16,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-name=${1:?usage: build-kmod.sh 6.1|6.12|debug [MAKE-ARGS...]}
+name=${1:?usage: build-kmod.sh 6.1|6.12|debug|rt [MAKE-ARGS...]}
 shift
 kdir=$("$here/kernels.sh" "$name" kdir)
 

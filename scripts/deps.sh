@@ -10,10 +10,11 @@ PKGS=(
 	build-essential gcc make bc flex bison libelf-dev libssl-dev dwarves
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-source-6.1
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	sparse bpftrace liburing-dev python3 python3-sphinx
-	valgrind python3-matplotlib dkms pkg-config
+	valgrind python3-matplotlib dkms pkg-config cppcheck clang-tidy
 )
 
 missing=()

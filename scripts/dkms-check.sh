@@ -2,19 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Check dkms.conf: "dkms add" and "dkms build" asyncx for each installed
-# test kernel with headers (Debian's 6.1 and 6.12), from a copy of the tree,
+# test kernel with headers (Debian's 6.1, 6.12 and 6.1 rt), from a copy of the tree,
 # in a dkms tree of its own under a temporary directory, so nothing global
 # is touched (no /usr/src, /var/lib/dkms or /lib/modules write; no module
 # signing key is generated). Prints TAP, one test per kernel; exit status 0 if
 # every build produced asyncx.ko.
 #
-#   scripts/dkms-check.sh [KERNEL...]     (default: 6.1 6.12)
+#   scripts/dkms-check.sh [KERNEL...]     (default: 6.1 6.12 rt)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 kernels=("$@")
-[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
+[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 rt)
 
 command -v dkms >/dev/null || { echo "dkms-check: dkms is not installed (scripts/deps.sh)" >&2; exit 1; }
 

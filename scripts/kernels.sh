@@ -8,6 +8,9 @@
 # NAME:  6.1    Debian's stock 6.1 (linux-image-amd64), newest installed ABI
 #        6.12   Debian's stock 6.12 (linux-image-6.12-amd64)
 #        debug  the 6.1 debug kernel built by scripts/debug-kernel.sh
+#        rt     Debian's 6.1 PREEMPT_RT flavour (linux-image-rt-amd64):
+#               spinlock_t sleeps there, softirqs and most hrtimer
+#               callbacks run in threads
 # FIELD: kver   the kernel release (uname -r in the guest)
 #        kdir   the tree to build modules against (make -C KDIR M=...)
 #        image  the bootable image (bzImage)
@@ -15,21 +18,28 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-name=${1:?usage: kernels.sh 6.1|6.12|debug kver|kdir|image}
-field=${2:?usage: kernels.sh 6.1|6.12|debug kver|kdir|image}
+name=${1:?usage: kernels.sh 6.1|6.12|debug|rt kver|kdir|image}
+field=${2:?usage: kernels.sh 6.1|6.12|debug|rt kver|kdir|image}
 
 stock_kver() {
 	# The ABI number moves with Debian point releases: discover it.
-	local k
-	k=$(find /lib/modules -mindepth 1 -maxdepth 1 -name "$1.*-amd64" -printf '%f\n' 2>/dev/null |
-		sort -V | while read -r v; do [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | tail -n 1)
-	[ -n "$k" ] || { echo "kernels: no Debian $1 kernel installed (run scripts/deps.sh)" >&2; return 1; }
+	# $1: the version (6.1, 6.12); $2: the flavour (amd64, rt-amd64). The
+	# plain flavour must not match the rt one (6.1.0-56-rt-amd64).
+	local k not=()
+	[ "$2" = amd64 ] && not=(! -name '*-rt-amd64')
+	k=$(find /lib/modules -mindepth 1 -maxdepth 1 -name "$1.*-$2" "${not[@]}" \
+		-printf '%f\n' 2>/dev/null | sort -V |
+		while read -r v; do [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | tail -n 1)
+	[ -n "$k" ] || { echo "kernels: no Debian $1 $2 kernel installed (run scripts/deps.sh)" >&2; return 1; }
 	echo "$k"
 }
 
 case $name in
-6.1 | 6.12)
-	kver=$(stock_kver "$name")
+6.1 | 6.12 | rt)
+	case $name in
+	rt) kver=$(stock_kver 6.1 rt-amd64) ;;
+	*) kver=$(stock_kver "$name" amd64) ;;
+	esac
 	kdir=/lib/modules/$kver/build
 	image=/boot/vmlinuz-$kver
 	;;
@@ -40,7 +50,7 @@ debug)
 	image=$kdir/arch/x86/boot/bzImage
 	;;
 *)
-	echo "kernels: unknown kernel '$name' (6.1, 6.12 or debug)" >&2
+	echo "kernels: unknown kernel '$name' (6.1, 6.12, debug or rt)" >&2
 	exit 1
 	;;
 esac

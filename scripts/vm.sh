@@ -5,7 +5,7 @@
 #
 #   scripts/vm.sh [options] [--] COMMAND [ARG...]
 #
-#   -k, --kernel NAME   6.1 (default), 6.12 or debug (see scripts/kernels.sh)
+#   -k, --kernel NAME   6.1 (default), 6.12, debug or rt (see scripts/kernels.sh)
 #   -s, --smp N         virtual CPUs (default 4: real concurrency)
 #   -m, --mem MB        guest memory (default 2048)
 #   -t, --timeout S     limit for COMMAND in seconds (default 600); the

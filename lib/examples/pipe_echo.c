@@ -204,7 +204,7 @@ static long long echo(struct asyncx_ring *ring, int in, int out)
 		case OP_READ:
 			reads++;
 			if (res == 0) {	/* the writer closed pipe A */
-				printf("echo: %llu bytes in %lu polls, %lu reads, %lu writes\n",
+				printf("echo: %lld bytes in %lu polls, %lu reads, %lu writes\n",
 				       total, polls, reads, writes);
 				return total;
 			}

@@ -24,8 +24,15 @@ if [ ${#tests[@]} -eq 0 ]; then
 	echo "kselftests: no tests in $dir" >&2
 	exit 1
 fi
+# settings: "timeout=N" for every program (kselftest's own key), and
+# "timeout.PROG=N" for a program that needs another limit (fuzz.sh).
 limit=$(sed -n 's/^timeout=//p' "$dir/settings" 2>/dev/null)
 limit=${limit:-45}
+limit_of() {
+	local l
+	l=$(awk -F= -v k="timeout.$1" '$1 == k { print $2 }' "$dir/settings" 2>/dev/null)
+	echo "${l:-$limit}"
+}
 ko=${ASYNCX_KO:+$(realpath "$ASYNCX_KO")}
 echo_ko=${ASYNCX_ECHO_KO:+$(realpath "$ASYNCX_ECHO_KO")}
 
@@ -46,13 +53,14 @@ for t in "${tests[@]}"; do
 	n=$((n + 1))
 	echo "    # Subtest: $t"
 	case $t in /*) prog=$t ;; *) prog=./$t ;; esac
-	(cd "$dir" && ASYNCX_KO=$ko ASYNCX_ECHO_KO=$echo_ko timeout -k 5 "$limit" "$prog") 2>&1 |
+	lim=$(limit_of "$(basename "$t")")
+	(cd "$dir" && ASYNCX_KO=$ko ASYNCX_ECHO_KO=$echo_ko timeout -k 5 "$lim" "$prog") 2>&1 |
 		sed 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	case $rc in
 	0) echo "ok $n $t" ;;
 	4) echo "ok $n $t # SKIP" ;;
-	124) echo "not ok $n $t # TIMEOUT after ${limit}s" ;;
+	124) echo "not ok $n $t # TIMEOUT after ${lim}s" ;;
 	*) echo "not ok $n $t # exit=$rc" ;;
 	esac
 done
