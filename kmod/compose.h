@@ -85,9 +85,10 @@ struct axq_retry {
  * @finished: members whose CQE is out (L)
  * @succeeded: members that completed with res >= 0 (L)
  * @first_err: the first negative result of a member, or 0 (L)
- * @won: SELECT: a member finished first; @winner_ud and @winner_res are
- *	its user_data and result (L)
- * @winner_ud: see @won
+ * @won: SELECT: a member finished first; @winner_idx and @winner_res are
+ *	its index among the members (in the order they joined) and its
+ *	result (L)
+ * @winner_idx: see @won
  * @winner_res: see @won
  * @started: the GROUP request was polled: members start when they join (L)
  * @stopped: the members still running are being cancelled: a SELECT was
@@ -114,7 +115,7 @@ struct axq_group {
 	u32			succeeded;
 	s32			first_err;
 	bool			won;
-	u64			winner_ud;
+	u16			winner_idx;
 	s32			winner_res;
 	bool			started;
 	bool			stopped;
@@ -142,6 +143,7 @@ bool axq_retry_wait(struct axq_req *req);
 void axq_retry_free(struct axq_req *req);
 
 int axq_group_join(struct axq_req *req, u16 id, bool *start);
+bool axq_group_win(struct axq_req *req, int res);
 void axq_group_member_done(struct axq_req *req, int res);
 void axq_groups_destroy(struct axq_ctx *ctx);
 

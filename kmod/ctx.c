@@ -304,13 +304,15 @@ static u32 axq_cq_ready(struct axq_ctx *ctx)
 
 static void axq_req_drop(struct axq_future *fut);
 
-/* The flags of a request's last CQE. */
-static u32 axq_req_cqe_flags(const struct axq_req *req)
+/* The flags of a request's last CQE, whose result is @res. */
+static u32 axq_req_cqe_flags(struct axq_req *req, int res)
 {
 	u32 flags = req->cqe_flags;
 
 	if (req->retry)
 		flags |= (u32)req->retry->attempt << 8;
+	if (req->group && axq_group_win(req, res))
+		flags |= ASYNCX_CQE_F_WINNER;
 	return flags;
 }
 
@@ -373,7 +375,7 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 	if (unlikely(req->retry) && axq_retry_again(req, res))
 		return AXQ_PENDING;
 post:
-	axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req));
+	axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req, res));
 	req->res = res;
 	req->posted = true;
 	*out = res;
@@ -442,7 +444,7 @@ struct axq_req *axq_req_retire(struct axq_req *req, int res)
 	if (task)
 		axq_waker_put(task);
 	if (!req->posted)
-		axq_post_cqe(ctx, req->user_data, res, req->cqe_flags);
+		axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req, res));
 	/* After the member's CQE: the group's comes last. */
 	if (req->group)
 		axq_group_member_done(req, req->posted ? req->res : res);

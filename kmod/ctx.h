@@ -203,6 +203,7 @@ struct axq_group_cmd {
  * @retry: its retry policy (ASYNCX_SQE_RETRY), or NULL
  * @group: the group it is a member of (ASYNCX_SQE_GROUP; a reference), or
  *	NULL; a member never links: @link chains the group's pending members
+ * @group_idx: a member's index in its group, in the order members joined
  * @node: in ctx->inflight (L: ctx->inflight_lock)
  * @nop: NOP's state
  * @cancel_cmd: CANCEL's state
@@ -220,6 +221,7 @@ struct axq_req {
 	u8			prio;
 	bool			posted;
 	bool			cancel;
+	u16			group_idx;
 	s32			res;
 	u32			cqe_flags;
 	struct axq_task		*task;

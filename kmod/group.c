@@ -9,7 +9,8 @@
  * they join if it already has. Each member, when retired, reports its
  * result to the group (axq_group_member_done()); the last one wakes the
  * GROUP request, whose poll then posts the group's CQE. In a SELECT group
- * the first member to report wins and the others are cancelled. A GROUP
+ * the first member to post its CQE wins (axq_group_win(): that CQE gets
+ * ASYNCX_CQE_F_WINNER) and the others are cancelled. A GROUP
  * request dropped before its members finished (cancelled, deadline, failed
  * chain, close) closes the group: members that never started are retired
  * with -ECANCELED, running ones are cancelled, and members submitted later
@@ -66,8 +67,6 @@ int axq_group_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	}
 	req->group_cmd.g = g;
 	req->cqe_flags = ASYNCX_CQE_F_GROUP;
-	if (g->select)
-		req->cqe_flags |= (u32)g->id << 16;
 	trace_asyncx_group(ctx->id, req->user_data, g->id, AXQ_GROUP_OPEN,
 			   g->expected);
 	return 0;
@@ -187,7 +186,7 @@ enum axq_poll axq_group_poll(struct axq_req *req, struct axq_context *cx,
 		return AXQ_PENDING;
 	/* Every member has reported: the counters are final. */
 	if (g->select) {
-		req->user_data = g->winner_ud;
+		req->cqe_flags |= (u32)g->winner_idx << 16;
 		*res = g->winner_res;
 	} else {
 		req->cqe_flags |= g->succeeded << 16;
@@ -287,7 +286,7 @@ int axq_group_join(struct axq_req *req, u16 id, bool *start)
 		axq_group_put(g);
 		return ret;
 	}
-	g->joined++;
+	req->group_idx = g->joined++;
 	req->group = g;
 	/* Not in flight yet: nobody else sees ->cancel. */
 	if (g->stopped)
@@ -303,11 +302,36 @@ int axq_group_join(struct axq_req *req, u16 id, bool *start)
 }
 
 /**
+ * axq_group_win() - a member is about to post its final CQE: did it win?
+ * @req: the member
+ * @res: its result
+ *
+ * Context: process context.
+ * Return: true if it is the first member of a SELECT group to complete:
+ * its CQE then carries ASYNCX_CQE_F_WINNER.
+ */
+bool axq_group_win(struct axq_req *req, int res)
+{
+	struct axq_group *g = req->group;
+	bool won = false;
+
+	spin_lock(&g->lock);
+	if (g->select && !g->won && !g->stopped) {
+		g->won = true;
+		g->winner_idx = req->group_idx;
+		g->winner_res = res;
+		won = true;
+	}
+	spin_unlock(&g->lock);
+	return won;
+}
+
+/**
  * axq_group_member_done() - a member's CQE is out: count it
  * @req: the member, being retired (off the in-flight list)
  * @res: its result
  *
- * The first member of a SELECT group to report wins: the others are
+ * Once a SELECT group has a winner, the members still running are
  * cancelled. The last member to report wakes the GROUP request. Drops the
  * member's group reference.
  *
@@ -325,10 +349,7 @@ void axq_group_member_done(struct axq_req *req, int res)
 		g->succeeded++;
 	else if (!g->first_err)
 		g->first_err = res;
-	if (g->select && !g->won && !g->stopped) {
-		g->won = true;
-		g->winner_ud = req->user_data;
-		g->winner_res = res;
+	if (g->won && !g->stopped) {
 		g->stopped = true;
 		stop = g->finished < g->joined;
 	}

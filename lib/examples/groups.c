@@ -7,8 +7,9 @@
  * JOIN: read three pipes at once and hear about it once all three have
  * answered: one CQE per read, then the group's, with the number that
  * succeeded. SELECT (a race): read a pipe, or give up after 50 ms, which
- * comes first; the loser is cancelled, and the group's CQE names the
- * winner. Exits 0 when every result is the one expected.
+ * comes first; the loser is cancelled, the winner's CQE says it won
+ * (ASYNCX_CQE_F_WINNER), and the group's CQE has the winner's result and
+ * index. Exits 0 when every result is the one expected.
  */
 #include <errno.h>
 #include <poll.h>
@@ -110,12 +111,15 @@ static int race_read_timeout(struct asyncx_ring *ring, int answer)
 		if (reap(ring, &c))
 			return -ETIME;
 		if (asyncx_cqe_is_group(&c)) {
-			printf("select: winner %llu with res %d\n",
-			       (unsigned long long)c.user_data, c.res);
-			bad |= i != 2 || c.user_data != (answer ? 1U : 2U);
+			printf("select: group done, member %u won with res %d\n",
+			       asyncx_cqe_group_count(&c), c.res);
+			bad |= i != 2 || asyncx_cqe_group_count(&c) != (answer ? 0U : 1U);
 		} else {
-			printf("select: member %llu -> %d\n",
-			       (unsigned long long)c.user_data, c.res);
+			printf("select: member %llu -> %d%s\n",
+			       (unsigned long long)c.user_data, c.res,
+			       c.flags & ASYNCX_CQE_F_WINNER ? " (the winner)" : "");
+			bad |= !(c.flags & ASYNCX_CQE_F_WINNER) !=
+			       (c.user_data != (answer ? 1U : 2U));
 		}
 	}
 	close(p[0]);

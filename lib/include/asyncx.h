@@ -835,7 +835,9 @@ static inline void asyncx_prep_write(struct asyncx_sqe *sqe, int fd,
  *
  * The group's CQE comes after its members': for a JOIN group res is 0 or
  * the first member error and ASYNCX_CQE_GROUP_COUNT(flags) the members
- * that succeeded; for a SELECT group user_data and res are the winner's.
+ * that succeeded; for a SELECT group res is the winner's and
+ * ASYNCX_CQE_GROUP_COUNT(flags) its index among the members (the winner's
+ * own CQE has ASYNCX_CQE_F_WINNER).
  */
 static inline void asyncx_prep_group(struct asyncx_sqe *sqe, unsigned int id,
 				     unsigned int nr, unsigned int flags)
@@ -978,7 +980,8 @@ static inline int asyncx_cqe_is_group(const struct asyncx_cqe *cqe)
  * asyncx_cqe_group_count() - a group CQE's count
  * @cqe: the CQE of a GROUP
  *
- * Return: JOIN: the members that succeeded; SELECT: the group id.
+ * Return: JOIN: the members that succeeded; SELECT: the winner's index
+ * among the members, from 0 in the order they were submitted.
  */
 static inline unsigned int asyncx_cqe_group_count(const struct asyncx_cqe *cqe)
 {

@@ -386,14 +386,16 @@ static void race(struct asyncx_ring *ring)
 	for (i = 0; i < 3; i++) {
 		c = next_cqe(ring);
 		if (!asyncx_cqe_is_group(&c))
-			printf("   member %llu: %d\n", (unsigned long long)c.user_data,
-			       c.res);
+			printf("   member %llu: %d%s\n", (unsigned long long)c.user_data,
+			       c.res, c.flags & ASYNCX_CQE_F_WINNER ? " (won)" : "");
 	}
 	pthread_join(writer, NULL);
-	CHECK(asyncx_cqe_is_group(&c) && c.user_data == 701 && c.res == 3,
-	      "race winner %llu res %d", (unsigned long long)c.user_data, c.res);
-	printf("   winner: %llu with %d bytes\n", (unsigned long long)c.user_data,
-	       c.res);
+	CHECK(asyncx_cqe_is_group(&c) && c.user_data == 700 && c.res == 3 &&
+	      asyncx_cqe_group_count(&c) == 0,
+	      "race group %llu res %d winner %u", (unsigned long long)c.user_data,
+	      c.res, asyncx_cqe_group_count(&c));
+	printf("   the group's CQE: member %u won, with %d bytes\n",
+	       asyncx_cqe_group_count(&c), c.res);
 
 	asyncx_prep_read(sqe_of(ring, 710, 0), p[0], buf, sizeof(buf), (__u64)-1);
 	asyncx_sqe_set_deadline(&ring->sq.sqes[(ring->sq.sqe_tail - 1) &

@@ -223,8 +223,8 @@ TEST_F(comp, join_waits_for_all)
 	EXPECT_EQ(0U, ASYNCX_CQE_GROUP_COUNT(c[3].flags));
 }
 
-/* SELECT: the first to finish wins; the rest are cancelled; the group's
- * CQE names the winner.
+/* SELECT: the first to finish wins (ASYNCX_CQE_F_WINNER on its CQE); the
+ * rest are cancelled; the group's CQE has the winner's result and index.
  */
 TEST_F(comp, select_first_wins)
 {
@@ -240,13 +240,16 @@ TEST_F(comp, select_first_wins)
 	ASSERT_EQ(0, reap(&self->ring, c, 4, 3000));
 	EXPECT_LT(now_ns() - t0, 3000 * MS);
 	EXPECT_EQ(-ETIME, c[find(c, 4, 2)].res);
+	EXPECT_EQ(ASYNCX_CQE_F_WINNER, c[find(c, 4, 2)].flags);
 	EXPECT_EQ(-ECANCELED, c[find(c, 4, 1)].res);
+	EXPECT_EQ(0U, c[find(c, 4, 1)].flags);
 	EXPECT_EQ(-ECANCELED, c[find(c, 4, 3)].res);
-	/* Last: the winner's user_data and result, the group id. */
-	EXPECT_EQ(2ULL, c[3].user_data);
+	EXPECT_EQ(0U, c[find(c, 4, 3)].flags);
+	/* Last: the group's, with the winner's result and index (the 2nd). */
+	EXPECT_EQ(77ULL, c[3].user_data);
 	EXPECT_EQ(-ETIME, c[3].res);
 	EXPECT_TRUE(c[3].flags & ASYNCX_CQE_F_GROUP);
-	EXPECT_EQ(9U, ASYNCX_CQE_GROUP_COUNT(c[3].flags));
+	EXPECT_EQ(1U, ASYNCX_CQE_GROUP_COUNT(c[3].flags));
 	EXPECT_TRUE(quiet(&self->ring, 50));
 }
 
@@ -269,9 +272,11 @@ TEST_F(comp, select_read_wins)
 	ASSERT_EQ(3, write(self->pipe[1], "abc", 3));
 	ASSERT_EQ(0, reap(&self->ring, c, 3, 3000));
 	EXPECT_EQ(3, c[find(c, 3, 1)].res);
+	EXPECT_TRUE(c[find(c, 3, 1)].flags & ASYNCX_CQE_F_WINNER);
 	EXPECT_EQ(-ECANCELED, c[find(c, 3, 2)].res);
-	EXPECT_EQ(1ULL, c[2].user_data);
+	EXPECT_EQ(70ULL, c[2].user_data);
 	EXPECT_EQ(3, c[2].res);
+	EXPECT_EQ(0U, ASYNCX_CQE_GROUP_COUNT(c[2].flags));
 	EXPECT_EQ(0, memcmp(buf, "abc", 3));
 }
 

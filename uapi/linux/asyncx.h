@@ -147,11 +147,13 @@ struct asyncx_cqe {
  *	if every member succeeded (res >= 0), else the first error of a
  *	member; flags has ASYNCX_CQE_F_GROUP and the number that succeeded
  *	(ASYNCX_CQE_GROUP_COUNT()). A SELECT group (ASYNCX_GROUP_SELECT): the
- *	first member to complete wins and the others are cancelled
- *	(-ECANCELED); once every member has completed, the group's CQE has
- *	the winner's user_data and res, and flags ASYNCX_CQE_F_GROUP with
- *	the group id (ASYNCX_CQE_GROUP_COUNT()). Either way the group's CQE
- *	comes after its members'. A group cancelled (ASYNCX_OP_CANCEL of its
+ *	first member to complete wins, its CQE carries ASYNCX_CQE_F_WINNER,
+ *	and the others are cancelled (-ECANCELED); once every member has
+ *	completed, the group's CQE has the winner's res, and flags
+ *	ASYNCX_CQE_F_GROUP with the winner's index among the members, from 0
+ *	in the order they were submitted (ASYNCX_CQE_GROUP_COUNT()). Either
+ *	way the group's CQE comes after its members', and every SQE, member
+ *	or GROUP, has exactly one final CQE with its own user_data. A group cancelled (ASYNCX_OP_CANCEL of its
  *	user_data, a deadline, a failed chain) completes at once with
  *	-ECANCELED (-ETIME) and cancels its members; members submitted after
  *	that complete with -ECANCELED. The id is free again once the group's
@@ -261,9 +263,10 @@ enum asyncx_op {
 /* asyncx_cqe.flags */
 #define ASYNCX_CQE_F_MORE	(1U << 0)	/* more CQEs of this SQE will come */
 #define ASYNCX_CQE_F_GROUP	(1U << 1)	/* a group's CQE (ASYNCX_OP_GROUP) */
+#define ASYNCX_CQE_F_WINNER	(1U << 2)	/* the winner of a SELECT group */
 /* An ASYNCX_SQE_RETRY operation's CQE: the attempts made (1..255). */
 #define ASYNCX_CQE_ATTEMPTS(flags)	(((flags) >> 8) & 0xffU)
-/* A group's CQE: JOIN, the members that succeeded; SELECT, the group id. */
+/* A group's CQE: JOIN, the members that succeeded; SELECT, the winner's index. */
 #define ASYNCX_CQE_GROUP_COUNT(flags)	((flags) >> 16)
 
 /* asyncx_probe_op.flags */
