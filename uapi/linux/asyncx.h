@@ -153,8 +153,9 @@ struct asyncx_cqe {
  *	ASYNCX_CQE_F_GROUP with the winner's index among the members, from 0
  *	in the order they were submitted (ASYNCX_CQE_GROUP_COUNT()). Either
  *	way the group's CQE comes after its members', and every SQE, member
- *	or GROUP, has exactly one final CQE with its own user_data. A group cancelled (ASYNCX_OP_CANCEL of its
- *	user_data, a deadline, a failed chain) completes at once with
+ *	or GROUP, has exactly one final CQE with its own user_data. A group
+ *	cancelled (ASYNCX_OP_CANCEL of its user_data, a deadline, a failed
+ *	chain) completes at once with
  *	-ECANCELED (-ETIME) and cancels its members; members submitted after
  *	that complete with -ECANCELED. The id is free again once the group's
  *	CQE is out and all len members were submitted. fd, off, addr zero; a
