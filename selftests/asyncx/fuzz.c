@@ -172,6 +172,9 @@ struct ctx {
 /* ctx->state[seq] */
 #define ST_MULTI	0x1	/* a multishot POLL or TIMEOUT: may post CQE_F_MORE */
 #define ST_FINAL	0x2	/* its final CQE came */
+#define ST_GROUP	0x4	/* a GROUP: its CQE has CQE_F_GROUP and a count */
+#define ST_MEMBER	0x8	/* a group member: may win (CQE_F_WINNER) */
+#define ST_RETRY	0x10	/* a retry policy: its CQE counts attempts */
 
 static uint64_t ud_of(struct ctx *c, uint32_t seq)
 {
@@ -286,11 +289,41 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 		s->flags = ASYNCX_SQE_LINK;
 	if (chance(t, 20))
 		s->prio = below(t, 4);
+	/* Composition: small groups, short deadlines, quick retries. */
+	if (chance(t, 8)) {
+		s->flags |= ASYNCX_SQE_GROUP;
+		s->group = 1 + below(t, 4);
+	}
+	if (chance(t, 10)) {
+		s->flags |= ASYNCX_SQE_DEADLINE;
+		s->deadline = chance(t, 90) ? 1000 * (1 + below(t, 20000)) : rnd(t);
+		if (chance(t, 10))
+			s->cflags |= ASYNCX_CF_DEADLINE_ABS;
+		if (chance(t, 10))
+			s->cflags |= ASYNCX_CF_DEADLINE_CHAIN;
+	}
+	if (chance(t, 8)) {
+		s->flags |= ASYNCX_SQE_RETRY;
+		s->retry_max = below(t, 5);
+		s->retry_base_us = below(t, 2000);
+		s->retry_cap_us = s->retry_base_us + below(t, 4000);
+		s->retry_errs = chance(t, 80) ? 0 : rnd(t);
+		if (chance(t, 30))
+			s->cflags |= ASYNCX_CF_RETRY_JITTER;
+	}
 	switch (s->opcode) {
+	case ASYNCX_OP_GROUP:
+		s->group = below(t, 5);
+		s->len = chance(t, 90) ? below(t, 6) : rnd(t);
+		if (chance(t, 40))
+			s->op_flags = ASYNCX_GROUP_SELECT;
+		break;
 	case ASYNCX_OP_NOP:
 		if (chance(t, 50)) {
 			s->op_flags = ASYNCX_NOP_RESULT;
 			s->len = chance(t, 50) ? (uint32_t)-(int)below(t, 140) : (uint32_t)rnd(t);
+			if (chance(t, 20))
+				s->off = below(t, 4);
 		}
 		break;
 	case ASYNCX_OP_TIMEOUT:
@@ -355,6 +388,12 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 	if ((s->opcode == ASYNCX_OP_POLL && s->op_flags & ASYNCX_POLL_MULTISHOT) ||
 	    (s->opcode == ASYNCX_OP_TIMEOUT && s->op_flags & ASYNCX_TIMEOUT_MULTISHOT))
 		c->state[seq] |= ST_MULTI;
+	if (s->opcode == ASYNCX_OP_GROUP)
+		c->state[seq] |= ST_GROUP;
+	if (s->flags & ASYNCX_SQE_GROUP)
+		c->state[seq] |= ST_MEMBER;
+	if (s->flags & ASYNCX_SQE_RETRY)
+		c->state[seq] |= ST_RETRY;
 }
 
 /* ------------------------------------------------------------ rings */
@@ -406,8 +445,15 @@ static void check_cqe(struct thread *t, struct ctx *c, const struct asyncx_cqe *
 	    seq >= c->seq)
 		fail(t, "CQE for user_data %#" PRIx64 " never submitted on this context (res %d, flags %#x, %u SQEs written)",
 		     ud, cqe->res, cqe->flags, c->seq);
-	if (cqe->flags & ~ASYNCX_CQE_F_MORE)
-		fail(t, "CQE with unknown flags %#x (user_data %#" PRIx64 ")", cqe->flags, ud);
+	/* Each flag only from the kind of SQE that may post it. */
+	if (cqe->flags & ~(ASYNCX_CQE_F_MORE | ASYNCX_CQE_F_GROUP | ASYNCX_CQE_F_WINNER |
+			   0xffffff00U) ||
+	    (cqe->flags & (ASYNCX_CQE_F_GROUP | 0xffff0000U) &&
+	     !(c->state[seq] & ST_GROUP)) ||
+	    (cqe->flags & ASYNCX_CQE_F_WINNER && !(c->state[seq] & ST_MEMBER)) ||
+	    (cqe->flags & 0xff00U && !(c->state[seq] & ST_RETRY)))
+		fail(t, "CQE with unexpected flags %#x (user_data %#" PRIx64 ", state %#x)",
+		     cqe->flags, ud, c->state[seq]);
 	if (cqe->flags & ASYNCX_CQE_F_MORE) {
 		if (!(c->state[seq] & ST_MULTI))
 			fail(t, "CQE_F_MORE for an SQE that is not a multishot POLL or TIMEOUT (user_data %#" PRIx64 ", res %d)",
