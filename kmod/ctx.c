@@ -24,6 +24,7 @@
 #include "ctx.h"
 #include "limits.h"
 #include "opdef.h"
+#include "rsrc.h"
 #include "trace.h"
 
 /**
@@ -482,15 +483,17 @@ static int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	unsigned int op = sqe->opcode;
 
 	req->user_data = sqe->user_data;
-	if (op >= ASYNCX_OP_LAST || sqe->flags & ~ASYNCX_SQE_LINK ||
+	if (op >= ASYNCX_OP_LAST ||
+	    sqe->flags & ~(ASYNCX_SQE_LINK | ASYNCX_SQE_FIXED_FILE) ||
 	    sqe->resv0 || sqe->prio >= ARRAY_SIZE(axq_prio_map) ||
 	    sqe->deadline || sqe->retry_base_us || sqe->retry_cap_us ||
-	    sqe->group || sqe->buf_index || sqe->retry_max || sqe->cflags ||
+	    sqe->group || sqe->retry_max || sqe->cflags ||
 	    sqe->retry_errs)
 		return -EINVAL;
 	op = array_index_nospec(op, ASYNCX_OP_LAST);
 	def = &axq_opdefs[op];
-	if (sqe->op_flags & ~def->op_flags)
+	if (sqe->op_flags & ~def->op_flags ||
+	    axq_rsrc_check_sqe(sqe, op))
 		return -EINVAL;
 	BUILD_BUG_ON(ARRAY_SIZE(axq_req_fut_ops) != ASYNCX_OP_LAST);
 	req->fut.ops = &axq_req_fut_ops[op];
@@ -980,6 +983,7 @@ void axq_ctx_release(struct axq_ctx *ctx)
 			req->cancel = true;
 	}
 	spin_unlock(&ctx->inflight_lock);
+	axq_rsrc_release(ctx);
 	axq_ctx_put(ctx);
 }
 
