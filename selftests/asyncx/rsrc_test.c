@@ -727,4 +727,50 @@ TEST_F(rsrc, close_releases)
 	close(p[1]);
 }
 
+/*
+ * Unregister racing fixed READs from /dev/zero (the blocking pool) and
+ * re-register, many rounds: each READ either read zeroes into the buffer or
+ * failed with -ENXIO; none is lost, none reads after unpinning (KASAN).
+ */
+TEST_F(rsrc, unregister_race)
+{
+	struct iovec iov = { self->mem, 16 * PAGE };
+	int zero = open("/dev/zero", O_RDONLY);
+	unsigned int round, i, ok = 0, gone = 0;
+	struct asyncx_sqe *sqe;
+	struct asyncx_cqe cqe;
+
+	ASSERT_LE(0, zero);
+	for (round = 0; round < 50; round++) {
+		memset(self->mem, 0xff, 16 * PAGE);
+		ASSERT_EQ(0, asyncx_register_buffers(&self->ring, &iov, 1));
+		for (i = 0; i < 16; i++) {
+			sqe = asyncx_get_sqe(&self->ring);
+			asyncx_prep_read_fixed(sqe, zero, self->mem + i * PAGE,
+					       PAGE, 0, 0);
+			asyncx_sqe_set_data64(sqe, i);
+			ASSERT_EQ(1, asyncx_submit(&self->ring));
+			if (i == round % 16)
+				ASSERT_EQ(0, asyncx_unregister_buffers(&self->ring));
+		}
+		for (i = 0; i < 16; i++) {
+			ASSERT_EQ(0, wait_one(&self->ring, &cqe, 10000));
+			if (cqe.res == -ENXIO) {
+				gone++;
+				continue;
+			}
+			ASSERT_EQ((int)PAGE, cqe.res);
+			EXPECT_EQ(0, self->mem[cqe.user_data * PAGE]);
+			EXPECT_EQ(0, self->mem[cqe.user_data * PAGE + PAGE - 1]);
+			ok++;
+		}
+	}
+	/* Every round unregistered after its (round % 16 + 1)th READ. */
+	EXPECT_EQ(50U * 16, ok + gone);
+	EXPECT_LT(0U, ok);
+	EXPECT_LT(0U, gone);
+	EXPECT_EQ(-ENXIO, asyncx_unregister_buffers(&self->ring));
+	close(zero);
+}
+
 TEST_HARNESS_MAIN
