@@ -170,7 +170,7 @@ struct ctx {
 };
 
 /* ctx->state[seq] */
-#define ST_MULTI	0x1	/* a POLL with ASYNCX_POLL_MULTISHOT */
+#define ST_MULTI	0x1	/* a multishot POLL or TIMEOUT */
 #define ST_FINAL	0x2	/* its final CQE came */
 
 static uint64_t ud_of(struct ctx *c, uint32_t seq)
@@ -348,7 +348,9 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 	    s->addr < 1ULL << 47)
 		s->addr = (uintptr_t)buf;
 	s->user_data = ud_of(c, seq);
-	if (s->opcode == ASYNCX_OP_POLL && s->op_flags & ASYNCX_POLL_MULTISHOT)
+	/* (A mutation can make a TIMEOUT multishot too.) */
+	if ((s->opcode == ASYNCX_OP_POLL && s->op_flags & ASYNCX_POLL_MULTISHOT) ||
+	    (s->opcode == ASYNCX_OP_TIMEOUT && s->op_flags & ASYNCX_TIMEOUT_MULTISHOT))
 		c->state[seq] |= ST_MULTI;
 }
 
@@ -405,7 +407,7 @@ static void check_cqe(struct thread *t, struct ctx *c, const struct asyncx_cqe *
 		fail(t, "CQE with unknown flags %#x (user_data %#" PRIx64 ")", cqe->flags, ud);
 	if (cqe->flags & ASYNCX_CQE_F_MORE) {
 		if (!(c->state[seq] & ST_MULTI))
-			fail(t, "CQE_F_MORE for an SQE that is not a multishot POLL (user_data %#" PRIx64 ", res %d)",
+			fail(t, "CQE_F_MORE for an SQE that is not multishot (user_data %#" PRIx64 ", res %d)",
 			     ud, cqe->res);
 		if (c->state[seq] & ST_FINAL)
 			fail(t, "CQE after the final one (user_data %#" PRIx64 ")", ud);
