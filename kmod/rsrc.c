@@ -40,6 +40,7 @@
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
@@ -55,7 +56,10 @@
 
 /* ---------------------------------------------------------------- buffers */
 
-/* Unpin, uncharge and free a buffer table (built in part or whole). */
+/*
+ * Unpin, uncharge and free a buffer table (built in part or whole).
+ * Process context: may sleep.
+ */
 static void axq_rsrc_bufs_free(struct axq_rsrc_bufs *t)
 {
 	unsigned int i, j;
@@ -63,8 +67,12 @@ static void axq_rsrc_bufs_free(struct axq_rsrc_bufs *t)
 	for (i = 0; i < t->nr; i++) {
 		struct axq_rsrc_buf *b = &t->bufs[i];
 
-		for (j = 0; j < b->nr_bvecs; j++)
+		for (j = 0; j < b->nr_bvecs; j++) {
 			unpin_user_page(b->bvec[j].bv_page);
+			/* A 1 GiB buffer is 262144 pages. */
+			if (!(j % 4096))
+				cond_resched();
+		}
 		kvfree(b->bvec);
 	}
 	if (t->user) {
