@@ -24,6 +24,7 @@
 #include "ctx.h"
 #include "limits.h"
 #include "opdef.h"
+#include "rsrc.h"
 #include "trace.h"
 
 /**
@@ -551,8 +552,9 @@ static const u8 axq_prio_map[] = {
 	[ASYNCX_PRIO_LOW]	= AXQ_PRIO_LOW,
 };
 
-#define AXQ_SQE_FLAGS	(ASYNCX_SQE_LINK | ASYNCX_SQE_DEADLINE | \
-			 ASYNCX_SQE_RETRY | ASYNCX_SQE_GROUP)
+#define AXQ_SQE_FLAGS	(ASYNCX_SQE_LINK | ASYNCX_SQE_FIXED_FILE | \
+			 ASYNCX_SQE_DEADLINE | ASYNCX_SQE_RETRY | \
+			 ASYNCX_SQE_GROUP)
 #define AXQ_CF_DEADLINE	(ASYNCX_CF_DEADLINE_ABS | ASYNCX_CF_DEADLINE_CHAIN)
 
 /* SQE flags that make a request run on the executor, never inline. */
@@ -607,11 +609,12 @@ static int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	req->user_data = sqe->user_data;
 	if (op >= ASYNCX_OP_LAST || sqe->flags & ~AXQ_SQE_FLAGS ||
 	    sqe->resv0 || sqe->prio >= ARRAY_SIZE(axq_prio_map) ||
-	    sqe->buf_index || !axq_sqe_compose_ok(sqe))
+	    !axq_sqe_compose_ok(sqe))
 		return -EINVAL;
 	op = array_index_nospec(op, ASYNCX_OP_LAST);
 	def = &axq_opdefs[op];
-	if (sqe->op_flags & ~def->op_flags)
+	if (sqe->op_flags & ~def->op_flags ||
+	    axq_rsrc_check_sqe(sqe, op))
 		return -EINVAL;
 	BUILD_BUG_ON(ARRAY_SIZE(axq_req_fut_ops) != ASYNCX_OP_LAST);
 	req->fut.ops = &axq_req_fut_ops[op];
@@ -1218,6 +1221,7 @@ void axq_ctx_release(struct axq_ctx *ctx)
 			req->cancel = true;
 	}
 	spin_unlock(&ctx->inflight_lock);
+	axq_rsrc_release(ctx);
 	axq_ctx_put(ctx);
 }
 

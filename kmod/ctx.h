@@ -28,6 +28,9 @@ struct eventfd_ctx;
 struct file;
 struct mm_struct;
 struct poll_table_struct;
+struct axq_rsrc_buf;
+struct axq_rsrc_bufs;
+struct axq_rsrc_files;
 struct seq_file;
 struct vm_area_struct;
 
@@ -86,6 +89,10 @@ struct axq_cq_ring {
  * @groups: the open groups (struct axq_group) by id; inserted at
  *	submission, erased when the GROUP request is retired (the xarray's
  *	own lock; looked up under RCU)
+ * @rsrc_bufs: the registered buffers, or NULL (L: @lock; rsrc.c)
+ * @rsrc_files: the registered files, or NULL (L: @lock; rsrc.c)
+ * @rsrc_dying: buffer tables unregistered and not yet freed; unregister
+ *	waits (wait_var_event) for it to reach zero (rsrc.c)
  */
 struct axq_ctx {
 	u64			id;
@@ -117,6 +124,9 @@ struct axq_ctx {
 	unsigned int		nr_inflight;
 
 	struct xarray		groups;
+	struct axq_rsrc_bufs	*rsrc_bufs;	/* see above */
+	struct axq_rsrc_files	*rsrc_files;
+	atomic_t		rsrc_dying;
 };
 
 /* NOP's state (nop.c). */
@@ -163,12 +173,16 @@ struct axq_poll_cmd {
 /* READ's and WRITE's state (rw.c); the stages are in rw.c. */
 struct axq_rw_cmd {
 	struct file		*file;		/* a reference */
-	struct mm_struct	*mm;		/* the submitter's, mmgrab()bed */
-	u64			addr;
+	union {
+		struct mm_struct	*mm;	/* the submitter's, mmgrab()bed */
+		struct axq_rsrc_buf	*buf;	/* @fixed: a reference */
+	};
+	u64			addr;		/* @fixed: offset in @buf */
 	u32			len;
 	loff_t			pos;
 	bool			use_fpos;	/* off was (__u64)-1 */
 	bool			write;
+	bool			fixed;		/* ASYNCX_RW_FIXED */
 	u8			mode;
 	u8			stage;
 	struct axq_poller	poller;		/* stage AXQ_RW_POLL */

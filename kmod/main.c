@@ -23,6 +23,7 @@
 #include "executor.h"
 #include "limits.h"
 #include "opdef.h"
+#include "rsrc.h"
 #include "stats.h"
 #include "task.h"
 #include "trace.h"
@@ -94,6 +95,14 @@ static long axq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return axq_ctx_register_eventfd(ctx, (s32 __user *)arg);
 	case ASYNCX_IOC_UNREGISTER_EVENTFD:
 		return axq_ctx_unregister_eventfd(ctx);
+	case ASYNCX_IOC_REGISTER_BUFFERS:
+		return axq_rsrc_register_buffers(ctx, (void __user *)arg);
+	case ASYNCX_IOC_UNREGISTER_BUFFERS:
+		return axq_rsrc_unregister_buffers(ctx);
+	case ASYNCX_IOC_REGISTER_FILES:
+		return axq_rsrc_register_files(ctx, (void __user *)arg);
+	case ASYNCX_IOC_UNREGISTER_FILES:
+		return axq_rsrc_unregister_files(ctx);
 	default:
 		return -ENOTTY;
 	}

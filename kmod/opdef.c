@@ -48,6 +48,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 	},
 	[ASYNCX_OP_READ] = {
 		.name		= "READ",
+		.op_flags	= ASYNCX_RW_FIXED,
 		.prep		= axq_rw_prep,
 		.poll		= axq_rw_poll,
 		.try_inline	= axq_rw_try_inline,
@@ -56,6 +57,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 	},
 	[ASYNCX_OP_WRITE] = {
 		.name		= "WRITE",
+		.op_flags	= ASYNCX_RW_FIXED,
 		.prep		= axq_rw_prep,
 		.poll		= axq_rw_poll,
 		.try_inline	= axq_rw_try_inline,

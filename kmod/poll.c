@@ -25,6 +25,7 @@
  * with an acquire load under rcu_read_lock() and unhooks only what is
  * still hooked. The op then completes with -ECANCELED.
  */
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -36,6 +37,7 @@
 #include "asyncx.h"
 #include "event.h"
 #include "opdef.h"
+#include "rsrc.h"
 
 /* The events an ASYNCX_OP_POLL may ask for. */
 #define AXQ_POLL_EVENTS	(EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLERR | \
@@ -214,9 +216,9 @@ int axq_poll_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	events = demangle_poll((u16)sqe->len);
 	if (events & ~AXQ_POLL_EVENTS)
 		return -EINVAL;
-	file = fget(sqe->fd);
-	if (!file)
-		return -EBADF;
+	file = axq_rsrc_fget(req->ctx, sqe);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	/*
 	 * Not an asyncx context: the request's file reference would keep
 	 * that context open, and a context waiting on itself (or two on each

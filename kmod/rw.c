@@ -20,12 +20,15 @@
  * the offset, or at f_pos (under f_pos_lock for FMODE_ATOMIC_POS files,
  * advanced by what was done) when the offset is -1; stream files have no
  * position. The user buffer is reached from the worker or pool thread
- * through the submitter's mm, with kthread_use_mm(). The request pins only
+ * through the submitter's mm, with kthread_use_mm(); a registered buffer
+ * (ASYNCX_RW_FIXED, see rsrc.c) through an ITER_BVEC iterator over its
+ * pinned pages instead, in any thread and without the mm. The request pins only
  * the mm_struct (mmgrab()), not the address space: the ring's own mappings
  * hold the ring's file, so pinning the address space would keep a process
  * that exits with I/O in flight from ever closing its ring. When the
  * address space is gone, the I/O fails with -EFAULT.
  */
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -37,6 +40,7 @@
 #include <linux/uio.h>
 
 #include "opdef.h"
+#include "rsrc.h"
 
 /* Where the I/O of a request runs (axq_rw_cmd.mode). */
 enum {
@@ -62,26 +66,30 @@ enum {
  *
  * Context: submission, in the submitter's mm.
  * Return: 0, -EINVAL for bad fields or flags, or a file without
- * read_iter/write_iter, -EBADF for a bad fd or a file not open for the
- * access, -ESPIPE for an offset on a file without one, -EFAULT for a
- * buffer outside the user address space.
+ * read_iter/write_iter, -EBADF for a bad fd (or registered file index) or
+ * a file not open for the access, -ESPIPE for an offset on a file without
+ * one, -EFAULT for a buffer outside the user address space (or outside
+ * the registered buffer), -ENXIO for ASYNCX_RW_FIXED without registered
+ * buffers.
  */
 int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 {
 	struct axq_rw_cmd *rw = &req->rw;
 	bool write = req->opcode == ASYNCX_OP_WRITE;
+	bool fixed = sqe->op_flags & ASYNCX_RW_FIXED;
+	struct axq_rsrc_buf *buf = NULL;
 	struct file *file;
 	int ret;
 
-	if (sqe->op_flags)
+	if (sqe->op_flags & ~ASYNCX_RW_FIXED)
 		return -EINVAL;
 	if (sqe->off != (u64)-1 && (s64)sqe->off < 0)
 		return -EINVAL;
-	if (!access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
+	if (!fixed && !access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
 		return -EFAULT;
-	file = fget(sqe->fd);
-	if (!file)
-		return -EBADF;
+	file = axq_rsrc_fget(req->ctx, sqe);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	ret = -EBADF;
 	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
 		goto err;
@@ -92,9 +100,17 @@ int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	if (sqe->off != (u64)-1 &&
 	    !(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
 		goto err;
+	if (fixed) {
+		buf = axq_rsrc_buf_get(req->ctx, sqe->buf_index, sqe->addr,
+				       sqe->len);
+		ret = PTR_ERR(buf);
+		if (IS_ERR(buf))
+			goto err;
+	}
 
 	rw->file = file;
-	rw->addr = sqe->addr;
+	rw->fixed = fixed;
+	rw->addr = fixed ? sqe->addr - buf->ubase : sqe->addr;
 	rw->len = min_t(u32, sqe->len, MAX_RW_COUNT);
 	rw->use_fpos = sqe->off == (u64)-1;
 	rw->pos = rw->use_fpos ? 0 : (loff_t)sqe->off;
@@ -106,8 +122,12 @@ int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	else
 		rw->mode = AXQ_RW_POLL_BLOCK;
 	rw->stage = AXQ_RW_START;
-	rw->mm = current->mm;
-	mmgrab(rw->mm);
+	if (fixed) {
+		rw->buf = buf;
+	} else {
+		rw->mm = current->mm;
+		mmgrab(rw->mm);
+	}
 	return 0;
 err:
 	fput(file);
@@ -121,9 +141,11 @@ err:
 static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 {
 	/* A worker or the pool reaches the buffer through the mm; the
-	 * submitter (axq_rw_try_inline()) is in it already.
+	 * submitter (axq_rw_try_inline()) is in it already. A registered
+	 * buffer needs no mm.
 	 */
-	bool use_mm = current->mm != rw->mm;
+	bool use_mm = !rw->fixed && current->mm != rw->mm;
+	unsigned int dir = rw->write ? ITER_SOURCE : ITER_DEST;
 	struct file *file = rw->file;
 	bool fpos = rw->use_fpos && !(file->f_mode & FMODE_STREAM);
 	bool fpos_lock = fpos && (file->f_mode & FMODE_ATOMIC_POS);
@@ -139,8 +161,10 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	if (fpos_lock)
 		mutex_lock(&file->f_pos_lock);
 	kiocb.ki_pos = fpos ? file->f_pos : rw->pos;
-	iov_iter_ubuf(&iter, rw->write ? ITER_SOURCE : ITER_DEST,
-		      u64_to_user_ptr(rw->addr), rw->len);
+	if (rw->fixed)
+		axq_rsrc_buf_iter(rw->buf, &iter, dir, rw->addr, rw->len);
+	else
+		iov_iter_ubuf(&iter, dir, u64_to_user_ptr(rw->addr), rw->len);
 
 	if (use_mm)
 		kthread_use_mm(rw->mm);
@@ -285,7 +309,8 @@ void axq_rw_reset(struct axq_req *req)
 }
 
 /**
- * axq_rw_cleanup() - stop a READ/WRITE and drop its file and mm
+ * axq_rw_cleanup() - stop a READ/WRITE and drop its file and its mm or
+ *	registered buffer
  * @req: the request
  *
  * Waits for I/O running in the blocking pool to return.
@@ -300,6 +325,9 @@ void axq_rw_cleanup(struct axq_req *req)
 		axq_poller_disarm(&rw->poller);
 	else if (rw->stage == AXQ_RW_BLOCKING)
 		axq_blocking_drop(&rw->blocking);
-	mmdrop(rw->mm);
+	if (rw->fixed)
+		axq_rsrc_buf_put(rw->buf);
+	else
+		mmdrop(rw->mm);
 	fput(rw->file);
 }

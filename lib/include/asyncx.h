@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <linux/asyncx.h>
 #include <linux/time_types.h>
@@ -986,6 +987,124 @@ static inline int asyncx_cqe_is_group(const struct asyncx_cqe *cqe)
 static inline unsigned int asyncx_cqe_group_count(const struct asyncx_cqe *cqe)
 {
 	return ASYNCX_CQE_GROUP_COUNT(cqe->flags);
+}
+
+/*
+ * Registered buffers and files (ASYNCX_0.3). As io_uring's
+ * io_uring_register_buffers() and IOSQE_FIXED_FILE: buffers pinned once and
+ * files looked up once, then named by index in SQEs.
+ */
+
+/**
+ * asyncx_register_buffers() - pin buffers once for fixed READs and WRITEs
+ * @ring: the ring
+ * @iovecs: the buffers; buffer i is the one asyncx_prep_read_fixed() and
+ *	asyncx_prep_write_fixed() name by buf_index i
+ * @nr_iovecs: 1..ASYNCX_RSRC_MAX_BUFFERS; each buffer 1 byte to
+ *	ASYNCX_RSRC_MAX_BUF_LEN, in anonymous or shmem memory
+ *
+ * The pages are pinned until asyncx_unregister_buffers() or the ring's
+ * close, and count against RLIMIT_MEMLOCK (unless CAP_IPC_LOCK).
+ *
+ * Return: 0, or -EBUSY if buffers are registered already, -EINVAL for a bad
+ * count or length, -EFAULT for memory that cannot be pinned, -ENOMEM over
+ * RLIMIT_MEMLOCK.
+ */
+int asyncx_register_buffers(struct asyncx_ring *ring,
+			    const struct iovec *iovecs, unsigned int nr_iovecs);
+
+/**
+ * asyncx_unregister_buffers() - unregister and unpin the buffers
+ * @ring: the ring
+ *
+ * Blocks until the fixed READs and WRITEs in flight have completed: call it
+ * from a thread that is not needed for them to complete. New fixed
+ * operations fail with -ENXIO from the moment it starts.
+ *
+ * Return: 0, or -ENXIO if none are registered, -EINTR if a fatal signal
+ * ended the wait.
+ */
+int asyncx_unregister_buffers(struct asyncx_ring *ring);
+
+/**
+ * asyncx_register_files() - register files to be named by index
+ * @ring: the ring
+ * @fds: the files' descriptors; index i names fds[i]; -1 leaves a slot
+ *	empty
+ * @nr_fds: 1..ASYNCX_RSRC_MAX_FILES, and at most RLIMIT_NOFILE
+ *
+ * The ring holds a reference to each file: the descriptors may be closed
+ * afterwards.
+ *
+ * Return: 0, or -EBUSY if files are registered already, -EINVAL for a bad
+ * count, -EMFILE over RLIMIT_NOFILE, -EBADF for a bad descriptor or an
+ * asyncx ring.
+ */
+int asyncx_register_files(struct asyncx_ring *ring, const int *fds,
+			  unsigned int nr_fds);
+
+/**
+ * asyncx_unregister_files() - drop the registered files
+ * @ring: the ring
+ *
+ * Operations in flight keep the files they use.
+ *
+ * Return: 0, or -ENXIO if none are registered.
+ */
+int asyncx_unregister_files(struct asyncx_ring *ring);
+
+/**
+ * asyncx_prep_read_fixed() - prepare a read into a registered buffer
+ * @sqe: the SQE
+ * @fd: the file (or, with asyncx_sqe_set_fixed_file(), its index)
+ * @buf: where to read to: [buf, buf + len) lies inside buffer @buf_index
+ *	(else the CQE has -EFAULT)
+ * @len: bytes
+ * @off: the file offset, or (__u64)-1 for the file position
+ * @buf_index: the registered buffer
+ *
+ * As asyncx_prep_read(), without pinning or mapping the memory per
+ * operation. -ENXIO in the CQE when no buffers are registered.
+ */
+static inline void asyncx_prep_read_fixed(struct asyncx_sqe *sqe, int fd,
+					  void *buf, unsigned int len,
+					  __u64 off, int buf_index)
+{
+	asyncx_prep_rw(ASYNCX_OP_READ, sqe, fd, buf, len, off);
+	sqe->op_flags = ASYNCX_RW_FIXED;
+	sqe->buf_index = (__u16)buf_index;
+}
+
+/**
+ * asyncx_prep_write_fixed() - prepare a write from a registered buffer
+ * @sqe: the SQE
+ * @fd: the file (or, with asyncx_sqe_set_fixed_file(), its index)
+ * @buf: the data: [buf, buf + len) lies inside buffer @buf_index
+ * @len: bytes
+ * @off: the file offset, or (__u64)-1 for the file position
+ * @buf_index: the registered buffer
+ *
+ * As asyncx_prep_write(), from a registered buffer.
+ */
+static inline void asyncx_prep_write_fixed(struct asyncx_sqe *sqe, int fd,
+					   const void *buf, unsigned int len,
+					   __u64 off, int buf_index)
+{
+	asyncx_prep_rw(ASYNCX_OP_WRITE, sqe, fd, buf, len, off);
+	sqe->op_flags = ASYNCX_RW_FIXED;
+	sqe->buf_index = (__u16)buf_index;
+}
+
+/**
+ * asyncx_sqe_set_fixed_file() - the SQE's fd is a registered file index
+ * @sqe: a READ, WRITE or POLL SQE (others complete with -EINVAL)
+ *
+ * Sets ASYNCX_SQE_FIXED_FILE, keeping the other flags: call it after
+ * asyncx_sqe_set_flags(). A bad index completes with -EBADF.
+ */
+static inline void asyncx_sqe_set_fixed_file(struct asyncx_sqe *sqe)
+{
+	sqe->flags |= ASYNCX_SQE_FIXED_FILE;
 }
 
 #ifdef __cplusplus

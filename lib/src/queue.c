@@ -406,3 +406,37 @@ int asyncx_unregister_eventfd(struct asyncx_ring *ring)
 {
 	return ioctl(ring->fd, ASYNCX_IOC_UNREGISTER_EVENTFD) < 0 ? -errno : 0;
 }
+
+int asyncx_register_buffers(struct asyncx_ring *ring,
+			    const struct iovec *iovecs, unsigned int nr_iovecs)
+{
+	struct asyncx_rsrc_register r = {
+		.addr = (__u64)(uintptr_t)iovecs,
+		.nr = nr_iovecs,
+	};
+
+	return ioctl(ring->fd, ASYNCX_IOC_REGISTER_BUFFERS, &r) < 0 ? -errno : 0;
+}
+
+int asyncx_unregister_buffers(struct asyncx_ring *ring)
+{
+	return ioctl(ring->fd, ASYNCX_IOC_UNREGISTER_BUFFERS) < 0 ? -errno : 0;
+}
+
+int asyncx_register_files(struct asyncx_ring *ring, const int *fds,
+			  unsigned int nr_fds)
+{
+	/* int and __s32 are the same on every Linux ABI. */
+	struct asyncx_rsrc_register r = {
+		.addr = (__u64)(uintptr_t)fds,
+		.nr = nr_fds,
+	};
+
+	_Static_assert(sizeof(int) == sizeof(__s32), "int is not 32 bits");
+	return ioctl(ring->fd, ASYNCX_IOC_REGISTER_FILES, &r) < 0 ? -errno : 0;
+}
+
+int asyncx_unregister_files(struct asyncx_ring *ring)
+{
+	return ioctl(ring->fd, ASYNCX_IOC_UNREGISTER_FILES) < 0 ? -errno : 0;
+}

@@ -6,8 +6,9 @@
 # Prints TAP. Needs the module loaded and `make -C lib examples` built.
 #
 # Each entry is a test name and the command line that runs it (EX is the
-# examples' directory); file_copy also runs on a given file whose size is
-# a multiple of its block size (no short read) and on an empty one.
+# examples' directory); file_copy and fixed_copy also run on a given file
+# whose size is a multiple of their block size (no short read) and on an
+# empty one.
 
 EX=../../lib/build/examples
 tmp=$(mktemp -d) || exit 1
@@ -24,6 +25,9 @@ tests=(
 	"file_copy_empty"	"$EX/file_copy $tmp/empty $tmp/empty.copy"
 	"groups"		"$EX/groups"
 	"deadline_retry"	"$EX/deadline_retry"
+	"fixed_copy"		"$EX/fixed_copy"
+	"fixed_copy_1mib"	"$EX/fixed_copy $tmp/1mib $tmp/1mib.fixed"
+	"fixed_copy_empty"	"$EX/fixed_copy $tmp/empty $tmp/empty.fixed"
 )
 
 echo "TAP version 13"

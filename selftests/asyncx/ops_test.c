@@ -420,7 +420,7 @@ TEST_F(ops, rw_errors)
 			 4, 0);
 	asyncx_prep_read(sqe[3], fd, (void *)(uintptr_t)16, 4, 0);
 	asyncx_prep_read(sqe[4], fd, buf, 1, 0);
-	sqe[4]->op_flags = 1;
+	sqe[4]->op_flags = 1U << 1;	/* (bit 0 is ASYNCX_RW_FIXED) */
 	for (i = 0; i < 5; i++)
 		asyncx_sqe_set_data64(sqe[i], i);
 	ASSERT_TRUE(submit_all(&self->ring, 5));

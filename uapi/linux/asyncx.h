@@ -56,7 +56,9 @@
  *	this SQE is a member of; for ASYNCX_OP_GROUP the id it opens;
  *	otherwise zero
  * @buf_index: READ and WRITE with ASYNCX_RW_FIXED: the index of a
- *	registered buffer (ASYNCX_IOC_REGISTER_BUFFERS); otherwise zero
+ *	registered buffer (ASYNCX_IOC_REGISTER_BUFFERS), in the order of
+ *	the registered iovec array (out of range: -EFAULT); otherwise zero
+ *	(else -EINVAL)
  * @retry_max: with ASYNCX_SQE_RETRY: attempts in all, 1..255;
  *	otherwise zero
  * @cflags: ASYNCX_CF_* flags qualifying the deadline and the retry policy
@@ -128,16 +130,23 @@ struct asyncx_cqe {
  *	readiness it sees and stays armed until cancelled or the context is closed, which
  *	posts the final CQE (-ECANCELED, without ASYNCX_CQE_F_MORE). A wait
  *	queue of the file that goes away (POLLFREE, e.g. signalfd) completes
- *	it with -ECANCELED. off and addr must be zero
+ *	it with -ECANCELED. off and addr must be zero. With
+ *	ASYNCX_SQE_FIXED_FILE, fd is an index into the registered files
  * @ASYNCX_OP_READ: read up to len bytes from fd into the buffer at addr,
  *	at file offset off, or at the file position (which it advances)
  *	when off is (__u64)-1. Completes with the bytes read or a negative
  *	errno: -EBADF for a bad fd or one not open for reading, -EFAULT for
  *	a bad buffer, -ESPIPE for an offset on a file without one. Pollable
  *	files are waited for without holding a thread; others are read in
- *	the blocking pool. op_flags must be zero
+ *	the blocking pool. op_flags: ASYNCX_RW_FIXED: addr and len lie
+ *	inside the registered buffer buf_index (else -EFAULT; -ENXIO when
+ *	no buffers are registered), whose pinned pages the I/O reaches
+ *	directly. With ASYNCX_SQE_FIXED_FILE, fd is an index into the
+ *	registered files (-EBADF when out of range, empty, or none are
+ *	registered)
  * @ASYNCX_OP_WRITE: write len bytes from the buffer at addr to fd, as
- *	ASYNCX_OP_READ reads (-EBADF for a file not open for writing)
+ *	ASYNCX_OP_READ reads (-EBADF for a file not open for writing;
+ *	ASYNCX_RW_FIXED and ASYNCX_SQE_FIXED_FILE as for READ)
  * @ASYNCX_OP_GROUP: open the group whose id is the SQE's group (1..65535,
  *	not open already on this context: else -EEXIST) of len members
  *	(1..ASYNCX_GROUP_MAX). The members are the next len SQEs, in this
@@ -187,7 +196,10 @@ enum asyncx_op {
  * CQE decides), in chain order.
  */
 #define ASYNCX_SQE_LINK		(1U << 0)
-/* fd is an index into the registered files (ASYNCX_IOC_REGISTER_FILES) */
+/*
+ * fd is an index into the registered files (ASYNCX_IOC_REGISTER_FILES);
+ * READ, WRITE and POLL only (others: -EINVAL)
+ */
 #define ASYNCX_SQE_FIXED_FILE	(1U << 1)
 /*
  * ASYNCX_SQE_DEADLINE: the operation completes with -ETIME, and is
@@ -452,7 +464,75 @@ struct asyncx_enter {
 /*
  * Registered buffers and files (rsrc.c): ioctl numbers 0x04 to 0x07,
  * ASYNCX_RW_FIXED (op_flags of READ and WRITE, bit 0).
+ *
+ * Buffers registered once are pinned once: a READ or WRITE with
+ * ASYNCX_RW_FIXED names one by the SQE's buf_index, and its addr and len
+ * must lie inside it; the I/O then goes straight to the pinned pages. Files
+ * registered once are looked up by index: an SQE with ASYNCX_SQE_FIXED_FILE
+ * (READ, WRITE, POLL) has in fd an index into the registered files.
  */
+
+/* op_flags of ASYNCX_OP_READ and ASYNCX_OP_WRITE */
+#define ASYNCX_RW_FIXED		(1U << 0)	/* addr, len in buffer buf_index */
+
+#define ASYNCX_RSRC_MAX_BUFFERS	1024		/* buffers registered at once */
+#define ASYNCX_RSRC_MAX_BUF_LEN	(1U << 30)	/* bytes of one buffer */
+/* files registered at once (and at most RLIMIT_NOFILE) */
+#define ASYNCX_RSRC_MAX_FILES	65536
+
+/**
+ * struct asyncx_rsrc_register - argument of ASYNCX_IOC_REGISTER_BUFFERS
+ *	and ASYNCX_IOC_REGISTER_FILES
+ * @addr: user address of the array to register: nr struct iovec (buffers;
+ *	struct compat_iovec for a 32-bit process) or nr __s32 file
+ *	descriptors (files; -1 leaves a slot empty)
+ * @nr: entries in the array: 1..ASYNCX_RSRC_MAX_BUFFERS buffers,
+ *	1..ASYNCX_RSRC_MAX_FILES files
+ * @flags: reserved, must be zero
+ * @resv: reserved, must be zero
+ */
+struct asyncx_rsrc_register {
+	__u64	addr;
+	__u32	nr;
+	__u32	flags;
+	__u64	resv[2];
+};
+
+/*
+ * Register buffers: pin the pages of each iovec (1..ASYNCX_RSRC_MAX_BUF_LEN
+ * bytes, private anonymous or shmem memory) for as long as they stay
+ * registered. The pages are charged to the user's RLIMIT_MEMLOCK (unless
+ * CAP_IPC_LOCK) and to the process's pinned memory (VmPin), as io_uring
+ * does. -EBUSY if buffers are registered already, -EINVAL for a bad count,
+ * flags or iovec length, -EFAULT for an unreadable array or memory that
+ * cannot be pinned, -ENOMEM over RLIMIT_MEMLOCK. Needs the rings
+ * (-EBADFD before ASYNCX_IOC_SETUP) and the owning process (-EPERM).
+ */
+#define ASYNCX_IOC_REGISTER_BUFFERS	_IOW(ASYNCX_IOC_MAGIC, 0x04, \
+					     struct asyncx_rsrc_register)
+/*
+ * Unregister the buffers: new fixed READs and WRITEs fail with -ENXIO at
+ * once; the ioctl then waits until those in flight have completed (a fatal
+ * signal ends the wait with -EINTR: the buffers are unregistered all the
+ * same, and unpinned when the last user is done), unpins the pages and
+ * releases the charge. -ENXIO if none are registered.
+ */
+#define ASYNCX_IOC_UNREGISTER_BUFFERS	_IO(ASYNCX_IOC_MAGIC, 0x05)
+/*
+ * Register files: take a reference to the file of each descriptor (the
+ * application may close its descriptor afterwards). -EBUSY if files are
+ * registered already, -EINVAL for a bad count or flags, -EMFILE for more
+ * than RLIMIT_NOFILE, -EFAULT for an unreadable array, -EBADF for a bad
+ * descriptor or an asyncx context.
+ */
+#define ASYNCX_IOC_REGISTER_FILES	_IOW(ASYNCX_IOC_MAGIC, 0x06, \
+					     struct asyncx_rsrc_register)
+/*
+ * Unregister the files and drop their references. Does not wait: each
+ * request in flight took its own reference at submission. -ENXIO if none
+ * are registered.
+ */
+#define ASYNCX_IOC_UNREGISTER_FILES	_IO(ASYNCX_IOC_MAGIC, 0x07)
 
 /*
  * Channels (chan.c): ioctl numbers 0x08 to 0x0b, ASYNCX_OP_SEND (8) and

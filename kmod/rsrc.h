@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx: registered buffers and files (internal to the module).
+ */
+#ifndef _ASYNCX_RSRC_H
+#define _ASYNCX_RSRC_H
+
+#include <linux/bvec.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/uio.h>
+
+#include <linux/asyncx.h>
+
+struct axq_ctx;
+struct file;
+struct mm_struct;
+struct user_struct;
+
+/**
+ * struct axq_rsrc_buf - one registered buffer (I once registered)
+ * @ubase: its user address
+ * @len: its length in bytes
+ * @nr_bvecs: entries of @bvec, one per page
+ * @tab: the table it is in
+ * @bvec: the pinned pages; all but the first start at offset 0 and all but
+ *	the last end at PAGE_SIZE
+ */
+struct axq_rsrc_buf {
+	u64			ubase;
+	size_t			len;
+	unsigned int		nr_bvecs;
+	struct axq_rsrc_bufs	*tab;
+	struct bio_vec		*bvec;
+};
+
+/**
+ * struct axq_rsrc_bufs - the registered buffers of a context
+ * @refs: one for the registration, one per request using a buffer; the
+ *	last put unpins and frees
+ * @ctx: the context (not a reference: every holder of @refs holds one)
+ * @user: the user charged for the pages (a reference), or NULL when it had
+ *	CAP_IPC_LOCK
+ * @mm: the mm charged for the pages in pinned_vm (mmgrab()bed)
+ * @nr_pages: pages charged
+ * @nr: entries of @bufs
+ * @bufs: the buffers
+ */
+struct axq_rsrc_bufs {
+	refcount_t		refs;
+	struct axq_ctx		*ctx;
+	struct user_struct	*user;
+	struct mm_struct	*mm;
+	unsigned long		nr_pages;
+	unsigned int		nr;
+	struct axq_rsrc_buf	bufs[];
+};
+
+/**
+ * struct axq_rsrc_files - the registered files of a context (I)
+ * @nr: entries of @files
+ * @files: a reference to each file, or NULL for an empty slot
+ */
+struct axq_rsrc_files {
+	unsigned int	nr;
+	struct file	*files[];
+};
+
+int axq_rsrc_register_buffers(struct axq_ctx *ctx,
+			      struct asyncx_rsrc_register __user *arg);
+int axq_rsrc_unregister_buffers(struct axq_ctx *ctx);
+int axq_rsrc_register_files(struct axq_ctx *ctx,
+			    struct asyncx_rsrc_register __user *arg);
+int axq_rsrc_unregister_files(struct axq_ctx *ctx);
+void axq_rsrc_release(struct axq_ctx *ctx);
+int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe, unsigned int op);
+struct file *axq_rsrc_fget(struct axq_ctx *ctx, const struct asyncx_sqe *sqe);
+struct axq_rsrc_buf *axq_rsrc_buf_get(struct axq_ctx *ctx, u16 index,
+				      u64 addr, u32 len);
+void axq_rsrc_buf_put(struct axq_rsrc_buf *buf);
+void axq_rsrc_buf_iter(const struct axq_rsrc_buf *buf, struct iov_iter *iter,
+		       unsigned int dir, u64 off, size_t len);
+
+#endif /* _ASYNCX_RSRC_H */
