@@ -16,6 +16,7 @@
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 
 #include <linux/asyncx.h>
 
@@ -81,6 +82,11 @@ struct axq_cq_ring {
  * @inflight_lock: protects @inflight and the requests' task/cancel
  * @inflight: requests handed to the executor (L: @inflight_lock)
  * @nr_inflight: entries on @inflight (L: @inflight_lock)
+ * @chans: the channels (chan.c): id -> struct axq_rchan, each holding the
+ *	array's reference (the xarray's own lock)
+ * @chans_nr: entries in @chans (L: @chans's xa_lock)
+ * @chans_next: where the cyclic search for a new id starts (L: @chans's
+ *	xa_lock)
  */
 struct axq_ctx {
 	u64			id;
@@ -110,6 +116,10 @@ struct axq_ctx {
 	spinlock_t		inflight_lock;	/* see above */
 	struct list_head	inflight;
 	unsigned int		nr_inflight;
+
+	struct xarray		chans;
+	unsigned int		chans_nr;
+	u32			chans_next;
 };
 
 /* NOP's state (nop.c). */
@@ -167,6 +177,23 @@ struct axq_rw_cmd {
 	struct axq_blocking	blocking;	/* stage AXQ_RW_BLOCK */
 };
 
+struct axq_rchan;
+struct axq_rchan_msg;
+
+/* SEND's and RECV's state (chan.c). */
+struct axq_chan_cmd {
+	struct axq_rchan	*chan;		/* a reference */
+	struct axq_rchan_msg	*msg;		/* SEND: the message */
+	u64			addr;		/* RECV: the buffer */
+	u32			len;		/* SEND: bytes; RECV: buffer */
+	u32			slots;		/* RECV: 1, or multishot's */
+	u32			next_slot;	/* RECV multishot: the next */
+	bool			multishot;
+	bool			sent;		/* SEND: queued (chan lock) */
+	bool			reported;	/* SEND: the result is out */
+	struct axq_wq_waker	w;		/* RECV: on the recv queue */
+};
+
 /**
  * struct axq_req - one operation in flight on the executor
  * @fut: the future the executor polls
@@ -191,6 +218,7 @@ struct axq_rw_cmd {
  * @timeout: TIMEOUT's state
  * @poll: POLL's state
  * @rw: READ's and WRITE's state
+ * @chan: SEND's and RECV's state
  */
 struct axq_req {
 	struct axq_future	fut;
@@ -212,6 +240,7 @@ struct axq_req {
 		struct axq_timeout_cmd	timeout;
 		struct axq_poll_cmd	poll;
 		struct axq_rw_cmd	rw;
+		struct axq_chan_cmd	chan;
 	};
 };
 
