@@ -246,6 +246,7 @@ int axq_send_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	INIT_LIST_HEAD(&m->node);
 	cc->msg = m;
 	cc->len = sqe->len;
+	cc->offered = false;
 	cc->sent = false;
 	cc->reported = false;
 	return 0;
@@ -263,6 +264,7 @@ static bool axq_send_offer(struct axq_chan_cmd *cc, int *res)
 	struct axq_rchan *chan = cc->chan;
 	struct axq_rchan_msg *m = cc->msg;
 
+	cc->offered = true;
 	spin_lock(&chan->lock);
 	if (chan->dead) {
 		m->state = AXQ_MSG_DEAD;
@@ -323,8 +325,11 @@ enum axq_poll axq_send_poll(struct axq_req *req, struct axq_context *cx,
 	struct axq_rchan_msg *m = cc->msg;
 	bool moved = false, dead = false;
 
-	/* A chained SEND is offered when the chain reaches it. */
-	if (m->state == AXQ_MSG_NEW && axq_send_offer(cc, res)) {
+	/*
+	 * A chained SEND is offered when the chain reaches it. (Once the
+	 * message is queued a RECV may free it: it is not read again then.)
+	 */
+	if (!cc->offered && axq_send_offer(cc, res)) {
 		cc->reported = true;
 		return AXQ_READY;
 	}

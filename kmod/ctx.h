@@ -189,6 +189,7 @@ struct axq_chan_cmd {
 	u32			slots;		/* RECV: 1, or multishot's */
 	u32			next_slot;	/* RECV multishot: the next */
 	bool			multishot;
+	bool			offered;	/* SEND: given to the channel */
 	bool			sent;		/* SEND: queued (chan lock) */
 	bool			reported;	/* SEND: the result is out */
 	struct axq_wq_waker	w;		/* RECV: on the recv queue */
