@@ -22,6 +22,7 @@ tests=(
 	"file_copy"		"$EX/file_copy"
 	"file_copy_1mib"	"$EX/file_copy $tmp/1mib $tmp/1mib.copy"
 	"file_copy_empty"	"$EX/file_copy $tmp/empty $tmp/empty.copy"
+	"chan_producers"	"$EX/chan_producers 4 5000"
 )
 
 echo "TAP version 13"
