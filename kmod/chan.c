@@ -685,13 +685,18 @@ int axq_rchan_create(struct axq_ctx *ctx,
 	if (ctx->chans_nr >= ASYNCX_CHAN_MAX) {
 		ret = -ENOSPC;
 	} else {
-		/* Cyclic: a stale SQE does not reach a new channel soon. */
+		/*
+		 * Counted first: the allocation may drop the lock to sleep.
+		 * Cyclic: a stale SQE does not reach a new channel soon.
+		 */
+		ctx->chans_nr++;
 		ret = __xa_alloc_cyclic(&ctx->chans, &id, chan,
 					XA_LIMIT(1, INT_MAX), &ctx->chans_next,
 					GFP_KERNEL_ACCOUNT);
-		if (ret >= 0) {
+		if (ret < 0) {
+			ctx->chans_nr--;
+		} else {
 			chan->id = id;
-			ctx->chans_nr++;
 			ret = 0;
 		}
 	}

@@ -473,7 +473,7 @@ static int arm_stream(struct mp *mp, unsigned int s, struct pmsg *buf)
 	return ret;
 }
 
-TEST_F(chan, producers_exactly_once_in_order)
+TEST_F_TIMEOUT(chan, producers_exactly_once_in_order, 400)
 {
 	static struct pmsg bufs[NSTREAM][SLOTS];
 	static unsigned char seen[NPROD][NMSG];
