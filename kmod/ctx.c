@@ -397,6 +397,8 @@ static const struct axq_future_ops axq_req_fut_ops[] = {
 	AXQ_REQ_OPS(ASYNCX_OP_READ, "READ"),
 	AXQ_REQ_OPS(ASYNCX_OP_WRITE, "WRITE"),
 	AXQ_REQ_OPS(ASYNCX_OP_GROUP, "GROUP"),
+	AXQ_REQ_OPS(ASYNCX_OP_SEND, "SEND"),
+	AXQ_REQ_OPS(ASYNCX_OP_RECV, "RECV"),
 };
 
 /* Does the chain go on after @req? */

@@ -93,6 +93,11 @@ struct axq_cq_ring {
  * @rsrc_files: the registered files, or NULL (L: @lock; rsrc.c)
  * @rsrc_dying: buffer tables unregistered and not yet freed; unregister
  *	waits (wait_var_event) for it to reach zero (rsrc.c)
+ * @chans: the channels (chan.c): id -> struct axq_rchan, each holding the
+ *	array's reference (the xarray's own lock)
+ * @chans_nr: entries in @chans (L: @chans's xa_lock)
+ * @chans_next: where the cyclic search for a new id starts (L: @chans's
+ *	xa_lock)
  */
 struct axq_ctx {
 	u64			id;
@@ -127,6 +132,9 @@ struct axq_ctx {
 	struct axq_rsrc_bufs	*rsrc_bufs;	/* see above */
 	struct axq_rsrc_files	*rsrc_files;
 	atomic_t		rsrc_dying;
+	struct xarray		chans;
+	unsigned int		chans_nr;
+	u32			chans_next;
 };
 
 /* NOP's state (nop.c). */
@@ -194,6 +202,24 @@ struct axq_group_cmd {
 	struct axq_group	*g;
 };
 
+struct axq_rchan;
+struct axq_rchan_msg;
+
+/* SEND's and RECV's state (chan.c). */
+struct axq_chan_cmd {
+	struct axq_rchan	*chan;		/* a reference */
+	struct axq_rchan_msg	*msg;		/* SEND: the message */
+	u64			addr;		/* RECV: the buffer */
+	u32			len;		/* SEND: bytes; RECV: buffer */
+	u32			slots;		/* RECV: 1, or multishot's */
+	u32			next_slot;	/* RECV multishot: the next */
+	bool			multishot;
+	bool			offered;	/* SEND: given to the channel */
+	bool			sent;		/* SEND: queued (chan lock) */
+	bool			reported;	/* SEND: the result is out */
+	struct axq_wq_waker	w;		/* RECV: on the recv queue */
+};
+
 /**
  * struct axq_req - one operation in flight on the executor
  * @fut: the future the executor polls
@@ -226,6 +252,7 @@ struct axq_group_cmd {
  * @poll: POLL's state
  * @rw: READ's and WRITE's state
  * @group_cmd: GROUP's state
+ * @chan: SEND's and RECV's state
  */
 struct axq_req {
 	struct axq_future	fut;
@@ -253,6 +280,7 @@ struct axq_req {
 		struct axq_poll_cmd	poll;
 		struct axq_rw_cmd	rw;
 		struct axq_group_cmd	group_cmd;
+		struct axq_chan_cmd	chan;
 	};
 };
 

@@ -64,6 +64,7 @@ static int axq_open(struct inode *inode, struct file *file)
 	spin_lock_init(&ctx->inflight_lock);
 	INIT_LIST_HEAD(&ctx->inflight);
 	xa_init(&ctx->groups);
+	axq_rchan_ctx_init(ctx);
 	file->private_data = ctx;
 	atomic_inc(&axq_nr_contexts);
 	trace_asyncx_ctx_create(ctx->id, ctx->owner_tgid);
@@ -78,6 +79,7 @@ static int axq_release(struct inode *inode, struct file *file)
 
 	trace_asyncx_ctx_free(ctx->id, ctx->owner_tgid);
 	atomic_dec(&axq_nr_contexts);
+	axq_rchan_ctx_release(ctx);
 	axq_ctx_release(ctx);
 	return 0;
 }
@@ -103,6 +105,11 @@ static long axq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return axq_rsrc_register_files(ctx, (void __user *)arg);
 	case ASYNCX_IOC_UNREGISTER_FILES:
 		return axq_rsrc_unregister_files(ctx);
+	case ASYNCX_IOC_CHAN_CREATE:
+		return axq_rchan_create(ctx,
+					(struct asyncx_chan_params __user *)arg);
+	case ASYNCX_IOC_CHAN_DESTROY:
+		return axq_rchan_destroy(ctx, (u32 __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -121,6 +128,7 @@ static __poll_t axq_poll(struct file *file, struct poll_table_struct *pt)
 static void axq_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	axq_ctx_show_fdinfo(file->private_data, m);
+	axq_rchan_show_fdinfo(file->private_data, m);
 }
 
 static const struct file_operations axq_fops = {

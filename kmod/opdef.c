@@ -71,6 +71,20 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.poll		= axq_group_poll,
 		.cleanup	= axq_group_cleanup,
 	},
+	[ASYNCX_OP_SEND] = {
+		.name		= "SEND",
+		.prep		= axq_send_prep,
+		.poll		= axq_send_poll,
+		.try_inline	= axq_send_try_inline,
+		.cleanup	= axq_send_cleanup,
+	},
+	[ASYNCX_OP_RECV] = {
+		.name		= "RECV",
+		.op_flags	= ASYNCX_RECV_MULTISHOT,
+		.prep		= axq_recv_prep,
+		.poll		= axq_recv_poll,
+		.cleanup	= axq_recv_cleanup,
+	},
 };
 
 /**

@@ -82,6 +82,23 @@ int axq_group_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_group_poll(struct axq_req *req, struct axq_context *cx,
 			     int *res);
 void axq_group_cleanup(struct axq_req *req);
+int axq_send_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+enum axq_poll axq_send_poll(struct axq_req *req, struct axq_context *cx,
+			    int *res);
+bool axq_send_try_inline(struct axq_req *req, int *res);
+void axq_send_cleanup(struct axq_req *req);
+int axq_recv_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
+enum axq_poll axq_recv_poll(struct axq_req *req, struct axq_context *cx,
+			    int *res);
+void axq_recv_cleanup(struct axq_req *req);
+
+/* Channels on a context (chan.c): the ioctls and the context's life. */
+void axq_rchan_ctx_init(struct axq_ctx *ctx);
+void axq_rchan_ctx_release(struct axq_ctx *ctx);
+int axq_rchan_create(struct axq_ctx *ctx,
+		     struct asyncx_chan_params __user *arg);
+int axq_rchan_destroy(struct axq_ctx *ctx, u32 __user *arg);
+void axq_rchan_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m);
 
 int axq_opdefs_check(void);
 

@@ -1107,6 +1107,98 @@ static inline void asyncx_sqe_set_fixed_file(struct asyncx_sqe *sqe)
 	sqe->flags |= ASYNCX_SQE_FIXED_FILE;
 }
 
+/**
+ * DOC: channels
+ *
+ * A channel is a bounded FIFO queue of messages on a ring's context
+ * (Documentation/channels.rst, "Channels on a context"): the threads of the
+ * process pass messages through it with SEND and RECV SQEs. Create one
+ * with asyncx_chan_create(); its id goes in the SQEs. The ring is shared
+ * by the threads, so its SQ and CQ need the caller's own locking, as with
+ * every other operation.
+ */
+
+/**
+ * asyncx_chan_create() - create a channel on the ring's context
+ * @ring: the ring
+ * @capacity: messages it holds at most (1..ASYNCX_CHAN_MAX_CAPACITY); a
+ *	SEND to a full channel waits until a RECV makes room
+ * @msg_size: bytes of one message at most (1..ASYNCX_CHAN_MAX_MSG)
+ *
+ * Return: the channel's id (>= 1), or -EINVAL for a bad size, -ENOSPC
+ * when the context has ASYNCX_CHAN_MAX channels, -ENOTTY for a module
+ * without channels, -ENOMEM.
+ */
+int asyncx_chan_create(struct asyncx_ring *ring, unsigned int capacity,
+		       unsigned int msg_size);
+
+/**
+ * asyncx_chan_destroy() - destroy a channel
+ * @ring: the ring
+ * @id: the channel's id
+ *
+ * Waiting SENDs and RECVs of the channel complete with -EPIPE.
+ *
+ * Return: the number of queued messages that were discarded (>= 0), or
+ * -ENOENT for an unknown id.
+ */
+int asyncx_chan_destroy(struct asyncx_ring *ring, int id);
+
+/**
+ * asyncx_prep_send() - prepare a send of one message
+ * @sqe: the SQE
+ * @chan: the channel's id
+ * @msg: the message; copied when the module consumes the SQE, so it may
+ *	be reused as soon as asyncx_submit() returns
+ * @len: its size in bytes, at most the channel's msg_size
+ *
+ * The CQE's res is @len once the message is in the channel (a full
+ * channel delays it: backpressure), or -EPIPE (destroyed), -EMSGSIZE,
+ * -ENOENT (unknown id), -EFAULT.
+ */
+static inline void asyncx_prep_send(struct asyncx_sqe *sqe, int chan,
+				    const void *msg, unsigned int len)
+{
+	asyncx_prep_rw(ASYNCX_OP_SEND, sqe, chan, msg, len, 0);
+}
+
+/**
+ * asyncx_prep_recv() - prepare a receive of one message
+ * @sqe: the SQE
+ * @chan: the channel's id
+ * @buf: the buffer; it must stay valid until the CQE comes
+ * @len: its size, at least the channel's msg_size
+ *
+ * The CQE comes when a message has been copied to @buf: res is its
+ * length, or -EPIPE (destroyed), -EINVAL (@len too small), -ENOENT.
+ */
+static inline void asyncx_prep_recv(struct asyncx_sqe *sqe, int chan,
+				    void *buf, unsigned int len)
+{
+	asyncx_prep_rw(ASYNCX_OP_RECV, sqe, chan, buf, len, 0);
+}
+
+/**
+ * asyncx_prep_recv_multishot() - prepare a stream of receives into slots
+ * @sqe: the SQE
+ * @chan: the channel's id
+ * @buf: @len / msg_size slots of msg_size bytes; valid until the last CQE
+ * @len: its size
+ *
+ * Message k goes to slot k (at @buf + k * msg_size) and posts a CQE with
+ * its length and ASYNCX_CQE_F_MORE; ASYNCX_CQE_SLOT(cqe->flags) is k. The
+ * last CQE, without ASYNCX_CQE_F_MORE, has res the number of slots once
+ * all are filled, or -EPIPE / -ECANCELED when destroy or a cancellation
+ * ends the stream early.
+ */
+static inline void asyncx_prep_recv_multishot(struct asyncx_sqe *sqe,
+					      int chan, void *buf,
+					      unsigned int len)
+{
+	asyncx_prep_recv(sqe, chan, buf, len);
+	sqe->op_flags = ASYNCX_RECV_MULTISHOT;
+}
+
 #ifdef __cplusplus
 }
 #endif

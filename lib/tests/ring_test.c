@@ -383,6 +383,36 @@ static int test_prep_helpers(void)
 	return 0;
 }
 
+static int test_chan_helpers(void)
+{
+	char buf[64];
+	struct asyncx_ring ring;
+	struct asyncx_sqe *sqe;
+
+	CHECK(fake_ring_init(&ring) == 0);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_send(sqe, 3, buf, 5);
+	CHECK(sqe->opcode == ASYNCX_OP_SEND && sqe->fd == 3 && sqe->len == 5);
+	CHECK(sqe->addr == (__u64)(uintptr_t)buf);
+	CHECK(sqe->off == 0 && sqe->op_flags == 0);
+
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_recv_multishot(sqe, 7, buf, sizeof(buf));
+	CHECK(sqe->opcode == ASYNCX_OP_RECV && sqe->fd == 7);
+	CHECK(sqe->len == sizeof(buf) && sqe->op_flags == ASYNCX_RECV_MULTISHOT);
+
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_recv(sqe, 7, buf, 16);
+	CHECK(sqe->opcode == ASYNCX_OP_RECV && sqe->op_flags == 0);
+	CHECK(ASYNCX_CQE_SLOT(ASYNCX_CQE_F_MORE | (9U << 16)) == 9);
+
+	/* The fake module has no channels: its ioctl answer comes back. */
+	CHECK(asyncx_chan_create(&ring, 4, 8) == -ENOTTY);
+	CHECK(asyncx_chan_destroy(&ring, 1) == -ENOTTY);
+	fake_ring_exit(&ring);
+	return 0;
+}
+
 static int test_submit_publishes(void)
 {
 	struct asyncx_ring ring;
@@ -717,6 +747,7 @@ static const struct {
 	{ "bind_checks_sizes", test_bind_checks_sizes },
 	{ "get_sqe_until_full", test_get_sqe_until_full },
 	{ "prep_helpers", test_prep_helpers },
+	{ "chan_helpers", test_chan_helpers },
 	{ "submit_publishes", test_submit_publishes },
 	{ "submit_leftovers", test_submit_leftovers },
 	{ "wraparound", test_wraparound },

@@ -175,6 +175,7 @@ struct ctx {
 #define ST_GROUP	0x4	/* a GROUP: its CQE has CQE_F_GROUP and a count */
 #define ST_MEMBER	0x8	/* a group member: may win (CQE_F_WINNER) */
 #define ST_RETRY	0x10	/* a retry policy: its CQE counts attempts */
+#define ST_SLOTS	0x20	/* a multishot RECV: its CQEs name slots */
 
 static uint64_t ud_of(struct ctx *c, uint32_t seq)
 {
@@ -388,6 +389,8 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 	if ((s->opcode == ASYNCX_OP_POLL && s->op_flags & ASYNCX_POLL_MULTISHOT) ||
 	    (s->opcode == ASYNCX_OP_TIMEOUT && s->op_flags & ASYNCX_TIMEOUT_MULTISHOT))
 		c->state[seq] |= ST_MULTI;
+	if (s->opcode == ASYNCX_OP_RECV && s->op_flags & ASYNCX_RECV_MULTISHOT)
+		c->state[seq] |= ST_MULTI | ST_SLOTS;
 	if (s->opcode == ASYNCX_OP_GROUP)
 		c->state[seq] |= ST_GROUP;
 	if (s->flags & ASYNCX_SQE_GROUP)
@@ -448,8 +451,8 @@ static void check_cqe(struct thread *t, struct ctx *c, const struct asyncx_cqe *
 	/* Each flag only from the kind of SQE that may post it. */
 	if (cqe->flags & ~(ASYNCX_CQE_F_MORE | ASYNCX_CQE_F_GROUP | ASYNCX_CQE_F_WINNER |
 			   0xffffff00U) ||
-	    (cqe->flags & (ASYNCX_CQE_F_GROUP | 0xffff0000U) &&
-	     !(c->state[seq] & ST_GROUP)) ||
+	    (cqe->flags & ASYNCX_CQE_F_GROUP && !(c->state[seq] & ST_GROUP)) ||
+	    (cqe->flags & 0xffff0000U && !(c->state[seq] & (ST_GROUP | ST_SLOTS))) ||
 	    (cqe->flags & ASYNCX_CQE_F_WINNER && !(c->state[seq] & ST_MEMBER)) ||
 	    (cqe->flags & 0xff00U && !(c->state[seq] & ST_RETRY)))
 		fail(t, "CQE with unexpected flags %#x (user_data %#" PRIx64 ", state %#x)",

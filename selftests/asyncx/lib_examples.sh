@@ -28,6 +28,7 @@ tests=(
 	"fixed_copy"		"$EX/fixed_copy"
 	"fixed_copy_1mib"	"$EX/fixed_copy $tmp/1mib $tmp/1mib.fixed"
 	"fixed_copy_empty"	"$EX/fixed_copy $tmp/empty $tmp/empty.fixed"
+	"chan_producers"	"$EX/chan_producers 4 5000"
 )
 
 echo "TAP version 13"

@@ -169,6 +169,28 @@ struct asyncx_cqe {
  *	that complete with -ECANCELED. The id is free again once the group's
  *	CQE is out and all len members were submitted. fd, off, addr zero; a
  *	GROUP cannot be a member (no ASYNCX_SQE_GROUP) nor be retried.
+ * @ASYNCX_OP_SEND: send the len bytes at addr (len at most the channel's
+ *	msg_size, else -EMSGSIZE) as one message on the channel of this
+ *	context whose id is fd (see ASYNCX_IOC_CHAN_CREATE; -ENOENT for an
+ *	unknown id). The bytes are copied at submission (-EFAULT). When the
+ *	channel is full the SEND waits, without a thread, until a RECV makes
+ *	room (backpressure); waiting SENDs enter the channel in submission
+ *	order. Completes with len once the message is in the channel, or
+ *	-EPIPE when the channel is destroyed first (the message was not
+ *	sent). off and op_flags must be zero
+ * @ASYNCX_OP_RECV: take the oldest message of the channel whose id is fd
+ *	and copy it to the buffer at addr of len bytes (at least the
+ *	channel's msg_size, else -EINVAL); waits, without a thread, while the
+ *	channel is empty. Completes with the message's length, -EPIPE when
+ *	the channel is destroyed, -EFAULT for a bad buffer (the message then
+ *	stays in the channel). With ASYNCX_RECV_MULTISHOT it is a stream:
+ *	the buffer holds len / msg_size slots (1..ASYNCX_CHAN_MAX_SLOTS) of
+ *	msg_size bytes; message k goes to slot k and posts a CQE with the
+ *	message's length and ASYNCX_CQE_F_MORE, slot k in
+ *	ASYNCX_CQE_SLOT(flags); once every slot is filled a last CQE without
+ *	ASYNCX_CQE_F_MORE has res the number of slots. Destroy (-EPIPE) or
+ *	a cancellation (-ECANCELED) ends the stream early with such a last
+ *	CQE. off must be zero
  * @ASYNCX_OP_LAST: number of opcodes; not an opcode
  */
 enum asyncx_op {
@@ -180,6 +202,8 @@ enum asyncx_op {
 	ASYNCX_OP_READ,
 	ASYNCX_OP_WRITE,
 	ASYNCX_OP_GROUP,
+	ASYNCX_OP_SEND,
+	ASYNCX_OP_RECV,
 	ASYNCX_OP_LAST,
 };
 
@@ -537,6 +561,56 @@ struct asyncx_rsrc_register {
 /*
  * Channels (chan.c): ioctl numbers 0x08 to 0x0b, ASYNCX_OP_SEND (8) and
  * ASYNCX_OP_RECV (9).
+ *
+ * A channel is a bounded FIFO queue of messages that lives on a context:
+ * the threads of the process that owns the context pass messages through
+ * it with SEND and RECV SQEs, without any other syscall (see
+ * Documentation/channels.rst, "Channels on a context").
  */
+
+/**
+ * struct asyncx_chan_params - argument of ASYNCX_IOC_CHAN_CREATE
+ * @capacity: in: messages the channel holds at most
+ *	(1..ASYNCX_CHAN_MAX_CAPACITY); a SEND to a full channel waits
+ * @msg_size: in: bytes of one message at most (1..ASYNCX_CHAN_MAX_MSG)
+ * @flags: in: must be zero (no flags are defined yet)
+ * @id: out: the channel's id, the fd of SEND and RECV SQEs (>= 1; ids
+ *	are not reused soon after a destroy)
+ * @resv: reserved, must be zero
+ */
+struct asyncx_chan_params {
+	__u32	capacity;
+	__u32	msg_size;
+	__u32	flags;
+	__u32	id;
+	__u64	resv[2];
+};
+
+#define ASYNCX_CHAN_MAX_CAPACITY	65536	/* messages of one channel */
+#define ASYNCX_CHAN_MAX_MSG		4096	/* bytes of one message */
+#define ASYNCX_CHAN_MAX		1024	/* channels of one context */
+#define ASYNCX_CHAN_MAX_SLOTS	65536	/* slots of a multishot RECV */
+
+/* op_flags of ASYNCX_OP_RECV */
+#define ASYNCX_RECV_MULTISHOT	(1U << 0)	/* a stream into len / msg_size slots */
+
+/* A multishot RECV's CQE with ASYNCX_CQE_F_MORE: the slot it filled. */
+#define ASYNCX_CQE_SLOT(flags)	((flags) >> 16)
+
+/*
+ * Create a channel on the context (after ASYNCX_IOC_SETUP: else -EBADFD;
+ * only from the process that set it up: else -EPERM); returns 0 and its
+ * id in the struct. -EINVAL for a bad capacity, msg_size, flags or
+ * reserved field, -ENOSPC when the context has ASYNCX_CHAN_MAX channels.
+ */
+#define ASYNCX_IOC_CHAN_CREATE	_IOWR(ASYNCX_IOC_MAGIC, 0x08, struct asyncx_chan_params)
+/*
+ * Destroy the channel whose id is the __u32 argument: waiting SENDs and
+ * RECVs complete with -EPIPE, later SQEs naming the id get -ENOENT. The
+ * messages still queued are discarded: the ioctl returns their number
+ * (>= 0), or -ENOENT for an unknown id. Closing the context destroys its
+ * channels.
+ */
+#define ASYNCX_IOC_CHAN_DESTROY	_IOW(ASYNCX_IOC_MAGIC, 0x09, __u32)
 
 #endif /* _UAPI_LINUX_ASYNCX_H */
