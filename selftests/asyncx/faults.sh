@@ -148,7 +148,7 @@ ko=$(mktemp /tmp/asyncx.XXXXXX.ko)
 cp "$KO" "$ko"
 mod_ok=1
 rmmod asyncx || mod_ok=0
-out=$(timeout 400 ./faults_client load "$ko" "${FAULTS_LOAD_STRIDE:-1}" "${FAULTS_LOAD_SECS:-150}" 2>&1) ||
+out=$(timeout 400 ./faults_client load "$ko" "${FAULTS_LOAD_STRIDE:-3}" "${FAULTS_LOAD_SECS:-150}" 2>&1) ||
 	mod_ok=0
 echo "$out" | comment
 rm -f "$ko"

@@ -492,8 +492,8 @@ static int mode_load(const char *path, unsigned int stride, int secs)
 	}
 	close(fd);
 	report_errnos();
-	printf("# counts: load injected=%u loaded=%u failed=%u allocations=1..%u%s\n",
-	       injected, loaded, failed, n, left ? " (all)" : " (time limit)");
+	printf("# counts: load injected=%u loaded=%u failed=%u allocations=1..%u every %u-th%s\n",
+	       injected, loaded, failed, n, stride, left ? ", all of them" : ", stopped at the time limit");
 	return !!bad;
 }
 
