@@ -21,7 +21,7 @@ field=${2:?usage: kernels.sh 6.1|6.12|debug kver|kdir|image}
 stock_kver() {
 	# The ABI number moves with Debian point releases: discover it.
 	local k
-	k=$(find /lib/modules -mindepth 1 -maxdepth 1 -name "$1.*-amd64" -printf '%f\n' 2>/dev/null |
+	k=$(find /lib/modules -mindepth 1 -maxdepth 1 -name "$1.*-amd64" ! -name '*-rt-*' -printf '%f\n' 2>/dev/null |
 		sort -V | while read -r v; do [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | tail -n 1)
 	[ -n "$k" ] || { echo "kernels: no Debian $1 kernel installed (run scripts/deps.sh)" >&2; return 1; }
 	echo "$k"
