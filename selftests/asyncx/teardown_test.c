@@ -212,7 +212,7 @@ TEST_F_TIMEOUT(teardown, sigkill_mid_submit_and_wait, 120)
 	int iters = 0, killed = 0;
 
 	ASSERT_LE(0, ctx0) TH_LOG("%s unreadable (root, debugfs?)", DEBUGFS_CONTEXTS);
-	while (iters < 1000 && (iters < 100 || now() < end)) {
+	while (iters < 1000 && (iters < 200 || now() < end)) {
 		int p[2], status;
 		pid_t pid;
 		char c;
