@@ -122,9 +122,9 @@ echo "# faults injected so far: failslab $((BUDGET - $(cat $FS/times))), fail_pa
 # on their own (an errno is fine, a hang or a signal is not).
 ex_ok=1
 for ex in nop_batch timeouts pipe_echo file_copy; do
-	timeout 60 ../../lib/build/examples/$ex >/dev/null 2>&1
+	out=$(timeout 60 ../../lib/build/examples/$ex 2>&1)
 	rc=$?
-	echo "# $ex: exit $rc"
+	echo "# $ex: exit $rc: $(echo "$out" | tail -n 1)"
 	[ "$rc" -lt 124 ] || ex_ok=0
 done
 check "lib examples end with a status under worker faults" test "$ex_ok" -eq 1
