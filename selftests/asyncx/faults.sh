@@ -144,6 +144,14 @@ check "every context released" test "$(cat $DBG/asyncx/contexts)" = 0
 # leaves nothing (no module, device or debugfs directory), or absorbs the
 # fault and unloads. From a copy in tmpfs, whose pages are resident: a
 # failed read of the 9p root's page cache is not what is tested here.
+#
+# Sleeping slab allocations are left alone here: the 6.1 kernel's
+# event_define_fields() (kernel/trace/trace_events.c) has a WARN_ON_ONCE
+# on a failed GFP_KERNEL allocation of a trace event field, which it makes
+# while registering the module's tracepoints: a WARNING of the core kernel,
+# not of asyncx (found by this test with every allocation failing). Page
+# allocations and non-sleeping slab ones still fail in turn.
+set_attr $FS ignore-gfp-wait Y
 ko=$(mktemp /tmp/asyncx.XXXXXX.ko)
 cp "$KO" "$ko"
 mod_ok=1
@@ -152,6 +160,7 @@ out=$(timeout 400 ./faults_client load "$ko" "${FAULTS_LOAD_STRIDE:-3}" "${FAULT
 	mod_ok=0
 echo "$out" | comment
 rm -f "$ko"
+set_attr $FS ignore-gfp-wait N
 [ -d /sys/module/asyncx ] && { rmmod asyncx || mod_ok=0; }
 insmod "$KO" || mod_ok=0
 for _ in $(seq 50); do [ -c /dev/asyncx ] && break; sleep 0.1; done
