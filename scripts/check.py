@@ -15,8 +15,10 @@ Builds everything, then runs every suite and counts every test:
   runner   the runner reports a failing test, a WARNING in dmesg, a hang
   6.1      kselftests on Debian's stock 6.1
   6.12     kselftests on Debian's stock 6.12
-  debug    KUnit suites, then kselftests, on the 6.1 debug kernel (KASAN,
-           lockdep, kmemleak), each in a boot of its own
+  debug    KUnit suites, then kselftests, then the fault-injection
+           kselftests (make list-debug: failslab, fail_page_alloc), on the
+           6.1 debug kernel (KASAN, lockdep, kmemleak), each in a boot of
+           its own
   rt       kselftests on Debian's 6.1 PREEMPT_RT kernel (spinlock_t sleeps)
   run      `make run` (the demo under bpftrace, stock 6.1) ends with exit 0
            and a clean guest kernel log
@@ -259,8 +261,8 @@ def judge(label, rc, res, dmesg_lines, expect_rc=0):
     return res
 
 
-def kselftest_list():
-    p = subprocess.run(['make', '-s', '--no-print-directory', '-C', 'selftests/asyncx', 'list'],
+def kselftest_list(target='list'):
+    p = subprocess.run(['make', '-s', '--no-print-directory', '-C', 'selftests/asyncx', target],
                        cwd=ROOT, stdout=subprocess.PIPE, check=True)
     return p.stdout.decode().split()
 
@@ -325,6 +327,8 @@ def suite_vm(kernel, what):
     ko = os.path.join('.build', kernel, 'kmod', 'asyncx.ko')
     if what == 'kunit':
         res = run_kunit(kernel)
+    elif what == 'faults':
+        res = run_kselftests(kernel, ko, kselftest_list('list-debug'), label='faults')
     else:
         res = run_kselftests(kernel, ko)
     note = 'dmesg clean' if not any('dmesg:' in f for f in res.failed) else 'dmesg NOT clean'
@@ -403,6 +407,9 @@ def main():
             total.add(suite_vm(k, 'kunit'))
         if 'kselftests' in suites:
             total.add(suite_vm(k, 'kselftests'))
+        # Fault injection needs the debug kernel's failslab/fail_page_alloc.
+        if k == 'debug' and 'kselftests' in suites:
+            total.add(suite_vm(k, 'faults'))
 
     r = total.res
     print(f'asyncx check: done in {time.time() - t0:.0f} s', flush=True)

@@ -145,6 +145,30 @@ class DmesgTest(unittest.TestCase):
         ]
         self.assertEqual(dmesgcheck.splats(clean), [])
 
+    def test_fault_injection_reports_are_not_splats(self):
+        # faults.sh (debug kernel) makes allocations fail on purpose; the
+        # kernel's notes about that are not bug reports, but a real report
+        # among them still is.
+        injected = [
+            '[  130.1] FAULT_INJECTION: forcing a failure.',
+            '[  130.1] name failslab, interval 1, probability 10, space 0, times 999',
+            '[  130.1] CPU: 1 PID: 300 Comm: faults_client Tainted: G           O       6.1.192 #1',
+            '[  130.1] Call Trace:',
+            '[  130.1]  <TASK>',
+            '[  130.1]  dump_stack_lvl+0x5b/0x77',
+            '[  130.1]  should_fail_ex.cold+0x5/0xa',
+            '[  130.1]  should_failslab+0x5/0x10',
+            '[  130.1]  axq_req_start+0x2a/0x1d0 [asyncx]',
+            '[  130.1]  </TASK>',
+            '[  130.2] asyncx/1: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL),'
+            ' nodemask=(null),cpuset=/,mems_allowed=0',
+            '[  130.2] Mem-Info:',
+            '[  130.3] asyncx: no memory for debugfs bench',
+        ]
+        self.assertEqual(dmesgcheck.splats(injected), [])
+        warn = '[  130.4] WARNING: CPU: 1 PID: 9 at kmod/main.c:154 axq_exit+0x1/0x2'
+        self.assertEqual(dmesgcheck.splats(injected + [warn]), [warn])
+
 
 if __name__ == '__main__':
     unittest.main()
