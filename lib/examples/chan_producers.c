@@ -129,8 +129,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	expect = calloc(nprod, sizeof(*expect));
-	if (!expect || arm_recv(slots))
+	if (!expect)
 		return 1;
+	if (arm_recv(slots)) {
+		free(expect);
+		return 1;
+	}
 
 	t0 = now_s();
 	for (i = 0; i < nprod; i++)
@@ -177,6 +181,7 @@ int main(int argc, char **argv)
 	__atomic_store_n(&failed, failed, __ATOMIC_RELAXED);
 	for (i = 0; i < nprod; i++)
 		pthread_join(th[i], NULL);
+	free(expect);
 	if (failed)
 		return 1;
 	printf("%u producers x %u messages: %llu received in order in %.2f s\n",
@@ -188,6 +193,5 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	asyncx_queue_exit(&ring);
-	free(expect);
 	return 0;
 }
