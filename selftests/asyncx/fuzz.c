@@ -704,13 +704,17 @@ static void race(struct thread *t)
 	t->budget = t->budget > n ? t->budget - n : 0;
 }
 
-/* Random ioctls in asyncx's range: all but the four must be -ENOTTY. */
+/* Random ioctls in asyncx's range: all but asyncx's must be -ENOTTY. */
 static void ioctls(struct thread *t)
 {
 	static const unsigned long valid[] = {
 		ASYNCX_IOC_SETUP, ASYNCX_IOC_ENTER, ASYNCX_IOC_REGISTER_EVENTFD,
-		ASYNCX_IOC_UNREGISTER_EVENTFD,
+		ASYNCX_IOC_UNREGISTER_EVENTFD, ASYNCX_IOC_REGISTER_BUFFERS,
+		ASYNCX_IOC_UNREGISTER_BUFFERS, ASYNCX_IOC_REGISTER_FILES,
+		ASYNCX_IOC_UNREGISTER_FILES, ASYNCX_IOC_CHAN_CREATE,
+		ASYNCX_IOC_CHAN_DESTROY,
 	};
+	const int nvalid = sizeof(valid) / sizeof(valid[0]);
 	char arg[256];
 	int fd, i, j;
 
@@ -723,11 +727,11 @@ static void ioctls(struct thread *t)
 		int ret;
 
 		if (chance(t, 50))
-			cmd = valid[below(t, 4)];
+			cmd = valid[below(t, nvalid)];
 		else
 			cmd = _IOC(below(t, 4), chance(t, 90) ? ASYNCX_IOC_MAGIC : below(t, 256),
 				   below(t, 16), below(t, 300));
-		for (j = 0; j < 4; j++)
+		for (j = 0; j < nvalid; j++)
 			known |= cmd == valid[j];
 		for (j = 0; j < (int)sizeof(arg); j++)
 			arg[j] = chance(t, 70) ? 0 : rnd(t);
