@@ -600,9 +600,12 @@ out:
 static void axq_bench_mem(void)
 {
 	snprintf(axq_bench_result, sizeof(axq_bench_result),
-		 "mem: task %u B (struct %zu), request %u B (struct %zu), context %zu B + rings\n",
-		 axq_task_obj_size(), sizeof(struct axq_task), axq_req_obj_size(),
-		 sizeof(struct axq_req), sizeof(struct axq_ctx));
+		 "mem: task %u B (struct %zu), request with its task: NOP %u B, TIMEOUT %u B, POLL %u B, READ %u B; context %zu B + rings\n",
+		 axq_task_obj_size(), sizeof(struct axq_task),
+		 axq_req_obj_size(ASYNCX_OP_NOP),
+		 axq_req_obj_size(ASYNCX_OP_TIMEOUT),
+		 axq_req_obj_size(ASYNCX_OP_POLL),
+		 axq_req_obj_size(ASYNCX_OP_READ), sizeof(struct axq_ctx));
 }
 
 /* -------------------------------------------------------------- debugfs */

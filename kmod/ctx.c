@@ -45,7 +45,54 @@ struct axq_overflow_cqe {
 	struct asyncx_cqe	cqe;
 };
 
-static struct kmem_cache *axq_req_cache;
+/*
+ * Requests come in four sizes, each with its task (struct axq_req.etask):
+ * a request is allocated up to the end of its op's member of the union,
+ * from the cache of its class. Small: NOP, CANCEL, PROBE, GROUP; medium:
+ * TIMEOUT (a timer), SEND and RECV (a wait-queue entry); POLL (a poller:
+ * its wait-queue entries); large: READ and WRITE (a poller and a
+ * blocking-pool work item).
+ */
+enum { AXQ_REQ_S, AXQ_REQ_M, AXQ_REQ_P, AXQ_REQ_L, AXQ_REQ_NR_CACHES };
+
+#define AXQ_REQ_SIZE(member)	offsetofend(struct axq_req, member)
+
+static const struct {
+	u16	size;
+	u8	cache;
+} axq_req_sizes[ASYNCX_OP_LAST] = {
+	[ASYNCX_OP_NOP]		= { AXQ_REQ_SIZE(nop), AXQ_REQ_S },
+	[ASYNCX_OP_TIMEOUT]	= { AXQ_REQ_SIZE(timeout), AXQ_REQ_M },
+	[ASYNCX_OP_CANCEL]	= { AXQ_REQ_SIZE(cancel_cmd), AXQ_REQ_S },
+	[ASYNCX_OP_PROBE]	= { AXQ_REQ_SIZE(probe), AXQ_REQ_S },
+	[ASYNCX_OP_POLL]	= { AXQ_REQ_SIZE(poll), AXQ_REQ_P },
+	[ASYNCX_OP_READ]	= { AXQ_REQ_SIZE(rw), AXQ_REQ_L },
+	[ASYNCX_OP_WRITE]	= { AXQ_REQ_SIZE(rw), AXQ_REQ_L },
+	[ASYNCX_OP_GROUP]	= { AXQ_REQ_SIZE(group_cmd), AXQ_REQ_S },
+	[ASYNCX_OP_SEND]	= { AXQ_REQ_SIZE(chan), AXQ_REQ_M },
+	[ASYNCX_OP_RECV]	= { AXQ_REQ_SIZE(chan), AXQ_REQ_M },
+};
+
+static struct kmem_cache *axq_req_caches[AXQ_REQ_NR_CACHES];
+
+/*
+ * A request for opcode @op, not yet prepared. An opcode out of range gets
+ * a small one: its prep fails before it writes past the header.
+ */
+static struct axq_req *axq_req_alloc(unsigned int op)
+{
+	unsigned int c = op < ASYNCX_OP_LAST ? axq_req_sizes[op].cache : AXQ_REQ_S;
+
+	return kmem_cache_alloc(axq_req_caches[c], GFP_KERNEL_ACCOUNT);
+}
+
+/* Free a request that was allocated for req->opcode (or never prepared). */
+static void axq_req_free(struct axq_req *req, unsigned int op)
+{
+	unsigned int c = op < ASYNCX_OP_LAST ? axq_req_sizes[op].cache : AXQ_REQ_S;
+
+	kmem_cache_free(axq_req_caches[c], req);
+}
 
 static unsigned int max_inflight = 65536;
 module_param(max_inflight, uint, 0644);
@@ -304,6 +351,7 @@ static u32 axq_cq_ready(struct axq_ctx *ctx)
  */
 
 static void axq_req_drop(struct axq_future *fut);
+static void axq_req_release(struct axq_future *fut);
 
 /* The flags of a request's last CQE, whose result is @res. */
 static u32 axq_req_cqe_flags(struct axq_req *req, int res)
@@ -386,7 +434,7 @@ post:
 /* One future type per opcode, so that the debugfs view names the op. */
 #define AXQ_REQ_OPS(op, opname)						\
 	[op] = { .name = "asyncx_req:" opname, .poll = axq_req_poll,	\
-		 .drop = axq_req_drop }
+		 .drop = axq_req_drop, .release = axq_req_release }
 
 static const struct axq_future_ops axq_req_fut_ops[] = {
 	AXQ_REQ_OPS(ASYNCX_OP_NOP, "NOP"),
@@ -451,7 +499,9 @@ struct axq_req *axq_req_retire(struct axq_req *req, int res)
 	/* After the member's CQE: the group's comes last. */
 	if (req->group)
 		axq_group_member_done(req, req->posted ? req->res : res);
-	kmem_cache_free(axq_req_cache, req);
+	/* A spawned request goes with its task's last reference. */
+	if (!req->spawned)
+		axq_req_free(req, req->opcode);
 	axq_ctx_put(ctx);
 	return next;
 }
@@ -466,13 +516,15 @@ static void axq_link_fail(struct axq_req *req)
 }
 
 /* Start a request on the executor; on failure it and its chain complete. */
-void axq_link_start(struct axq_req *req, gfp_t gfp)
+void axq_link_start(struct axq_req *req)
 {
 	u64 owner = req->ctx->id;
 	struct axq_task *task;
 
-	task = axq_spawn(&req->fut, req->prio, gfp);
+	req->spawned = true;
+	task = axq_spawn_in(&req->etask, &req->fut, req->prio);
 	if (IS_ERR(task)) {
+		req->spawned = false;
 		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
 		return;
 	}
@@ -501,7 +553,15 @@ static void axq_req_drop(struct axq_future *fut)
 	if (axq_opdefs[next->opcode].link)
 		axq_opdefs[next->opcode].link(next);
 	trace_asyncx_link(next->ctx->id, next->user_data, 1);
-	axq_link_start(next, GFP_KERNEL);
+	axq_link_start(next);
+}
+
+/* The task's last reference is gone: free the request. */
+static void axq_req_release(struct axq_future *fut)
+{
+	struct axq_req *req = container_of(fut, struct axq_req, fut);
+
+	axq_req_free(req, req->opcode);
 }
 
 /*
@@ -529,18 +589,18 @@ static int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto)
 	struct axq_req *req;
 	int ret;
 
-	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
+	req = axq_req_alloc(proto->opcode);
 	if (!req) {
 		ret = -ENOMEM;
 		goto err;
 	}
-	*req = *proto;
+	memcpy(req, proto, axq_req_sizes[proto->opcode].size);
 	ret = axq_req_add(ctx, req);
 	if (ret) {
-		kmem_cache_free(axq_req_cache, req);
+		axq_req_free(req, req->opcode);
 		goto err;
 	}
-	axq_link_start(req, GFP_KERNEL_ACCOUNT);
+	axq_link_start(req);
 	return 0;
 err:
 	if (def->cleanup)
@@ -626,6 +686,7 @@ static int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 						   ARRAY_SIZE(axq_prio_map))];
 	req->posted = false;
 	req->cancel = false;
+	req->spawned = false;
 	req->res = 0;
 	req->task = NULL;
 	req->link = NULL;
@@ -674,7 +735,7 @@ struct axq_chain {
 static void axq_chain_end(struct axq_chain *ch)
 {
 	if (ch->head)
-		axq_link_start(ch->head, GFP_KERNEL_ACCOUNT);
+		axq_link_start(ch->head);
 	*ch = (struct axq_chain){};
 }
 
@@ -723,7 +784,7 @@ static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		ret = -EINVAL;
 		goto fail;
 	}
-	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
+	req = axq_req_alloc(sqe->opcode);
 	if (!req) {
 		ret = -ENOMEM;
 		goto fail;
@@ -735,7 +796,7 @@ static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 			axq_req_unprep(req);
 	}
 	if (ret) {
-		kmem_cache_free(axq_req_cache, req);
+		axq_req_free(req, sqe->opcode);
 		goto fail;
 	}
 	if (axq_opdefs[req->opcode].needs_mm) {
@@ -747,7 +808,7 @@ static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		axq_req_unprep(req);
 		if (req->mm)
 			mmdrop(req->mm);
-		kmem_cache_free(axq_req_cache, req);
+		axq_req_free(req, req->opcode);
 		goto fail;
 	}
 	if (ch->head)
@@ -778,14 +839,14 @@ static void axq_member_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 	bool start = false;
 	int ret;
 
-	req = kmem_cache_alloc(axq_req_cache, GFP_KERNEL_ACCOUNT);
+	req = axq_req_alloc(sqe->opcode);
 	if (!req) {
 		ret = -ENOMEM;
 		goto post;
 	}
 	ret = axq_req_prep(ctx, sqe, req);
 	if (ret) {
-		kmem_cache_free(axq_req_cache, req);
+		axq_req_free(req, sqe->opcode);
 		goto post;
 	}
 	if (axq_opdefs[req->opcode].needs_mm) {
@@ -797,7 +858,7 @@ static void axq_member_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 		axq_req_unprep(req);
 		if (req->mm)
 			mmdrop(req->mm);
-		kmem_cache_free(axq_req_cache, req);
+		axq_req_free(req, req->opcode);
 		goto post;
 	}
 	ret = axq_group_join(req, sqe->group, &start);
@@ -806,7 +867,7 @@ static void axq_member_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 		return;
 	}
 	if (start)
-		axq_link_start(req, GFP_KERNEL_ACCOUNT);
+		axq_link_start(req);
 	return;
 post:
 	axq_post_cqe(ctx, sqe->user_data, ret, 0);
@@ -1301,35 +1362,63 @@ static void axq_abi_check(void)
 }
 
 /**
- * axq_reqs_init() - create the request cache
+ * axq_reqs_init() - create the request caches
  *
  * Context: module init.
  * Return: 0 or -ENOMEM.
  */
 int axq_reqs_init(void)
 {
+	static const char *const names[AXQ_REQ_NR_CACHES] = {
+		"asyncx_req_s", "asyncx_req_m", "asyncx_req_p", "asyncx_req_l",
+	};
+	unsigned int size[AXQ_REQ_NR_CACHES] = {}, op, c;
+
 	axq_abi_check();
-	axq_req_cache = KMEM_CACHE(axq_req, SLAB_HWCACHE_ALIGN);
-	return axq_req_cache ? 0 : -ENOMEM;
+	for (op = 0; op < ASYNCX_OP_LAST; op++) {
+		c = axq_req_sizes[op].cache;
+		size[c] = max_t(unsigned int, size[c], axq_req_sizes[op].size);
+	}
+	for (c = 0; c < AXQ_REQ_NR_CACHES; c++) {
+		axq_req_caches[c] = kmem_cache_create(names[c], size[c],
+						      __alignof__(struct axq_req),
+						      0, NULL);
+		if (!axq_req_caches[c]) {
+			axq_reqs_exit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 /**
  * axq_req_obj_size() - bytes of one request object in its slab cache
+ * @op: an ASYNCX_OP_* opcode
+ *
+ * A request holds its task: this is all an operation in flight allocates
+ * for itself, apart from what the op takes (a file reference, a deadline).
  *
  * Context: any context, after axq_reqs_init().
- * Return: the object size, alignment included.
+ * Return: the object size of @op's cache, alignment included.
  */
-unsigned int axq_req_obj_size(void)
+unsigned int axq_req_obj_size(unsigned int op)
 {
-	return kmem_cache_size(axq_req_cache);
+	return kmem_cache_size(axq_req_caches[op < ASYNCX_OP_LAST ?
+					      axq_req_sizes[op].cache : AXQ_REQ_S]);
 }
 
 /**
- * axq_reqs_exit() - destroy the request cache
+ * axq_reqs_exit() - destroy the request caches
  *
- * Context: module exit, after every task completed.
+ * Context: module exit, after every task completed and the workers
+ * stopped (the last reference of a task frees its request).
  */
 void axq_reqs_exit(void)
 {
-	kmem_cache_destroy(axq_req_cache);
+	unsigned int c;
+
+	for (c = 0; c < AXQ_REQ_NR_CACHES; c++) {
+		kmem_cache_destroy(axq_req_caches[c]);
+		axq_req_caches[c] = NULL;
+	}
 }

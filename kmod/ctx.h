@@ -23,6 +23,7 @@
 #include "compose.h"
 #include "event.h"
 #include "runtime.h"
+#include "task.h"
 
 struct eventfd_ctx;
 struct file;
@@ -245,6 +246,9 @@ struct axq_chan_cmd {
  *	NULL; a member never links: @link chains the group's pending members
  * @group_idx: a member's index in its group, in the order members joined
  * @node: in ctx->inflight (L: ctx->inflight_lock)
+ * @spawned: @etask runs @fut (axq_spawn_in()): the request's memory is
+ *	freed with the task's last reference, not when it retires
+ * @etask: the task that polls @fut, in the request's own allocation
  * @nop: NOP's state
  * @cancel_cmd: CANCEL's state
  * @probe: PROBE's state
@@ -263,6 +267,7 @@ struct axq_req {
 	bool			posted;
 	bool			cancel;
 	u16			group_idx;
+	bool			spawned;
 	s32			res;
 	u32			cqe_flags;
 	struct axq_task		*task;
@@ -272,7 +277,8 @@ struct axq_req {
 	struct axq_retry	*retry;
 	struct axq_group	*group;
 	struct list_head	node;
-	union {
+	struct axq_task		etask;
+	union {	/* last: a request is allocated up to its op's member */
 		struct axq_nop_cmd	nop;
 		struct axq_cancel_cmd	cancel_cmd;
 		struct axq_probe_cmd	probe;
@@ -286,7 +292,7 @@ struct axq_req {
 
 void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags);
 struct axq_req *axq_req_retire(struct axq_req *req, int res);
-void axq_link_start(struct axq_req *req, gfp_t gfp);
+void axq_link_start(struct axq_req *req);
 int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg);
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg);
 int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma);
@@ -299,6 +305,6 @@ void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m);
 void axq_ctx_put(struct axq_ctx *ctx);
 int axq_reqs_init(void);
 void axq_reqs_exit(void);
-unsigned int axq_req_obj_size(void);
+unsigned int axq_req_obj_size(unsigned int op);
 
 #endif /* _ASYNCX_CTX_H */

@@ -125,7 +125,7 @@ static void axq_group_start_list(struct axq_req *req)
 	for (; req; req = next) {
 		next = req->link;
 		req->link = NULL;
-		axq_link_start(req, GFP_KERNEL);
+		axq_link_start(req);
 	}
 }
 

@@ -170,9 +170,9 @@ static void axq_runtime_stop(void)
 {
 	WARN(axq_tasks_cancel_all(AXQ_UNLOAD_TIMEOUT),
 	     "asyncx: %d tasks still live at unload\n", axq_tasks_nr_live());
-	axq_reqs_exit();
 	axq_executor_exit();
 	axq_blocking_exit_pool();
+	axq_reqs_exit();
 	axq_tasks_exit();
 	axq_stats_exit();
 	axq_limits_exit();

@@ -63,12 +63,16 @@ struct axq_context {
  *	what it owns. Called exactly once, on a worker in process context,
  *	after the last poll — whether the future finished or was cancelled.
  *	May be NULL when there is nothing to release.
+ * @release: futures that hold their task's memory (axq_spawn_in()) only:
+ *	free the allocation of the future and its task, once the task's last
+ *	reference is gone (after @drop). Any context, hardirq included.
  */
 struct axq_future_ops {
 	const char *name;
 	enum axq_poll (*poll)(struct axq_future *fut, struct axq_context *cx,
 			      long *out);
 	void (*drop)(struct axq_future *fut);
+	void (*release)(struct axq_future *fut);
 };
 
 /**

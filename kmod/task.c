@@ -97,9 +97,54 @@ void axq_task_put(struct axq_task *task)
 	/* Pairs with the release above in every other put. */
 	smp_acquire__after_ctrl_dep();
 	WARN_ON_ONCE(!(s & AXQ_T_COMPLETE));
-	kmem_cache_free(axq_task_cache, task);
+	if (task->embedded)
+		task->ops->release(task->fut);
+	else
+		kmem_cache_free(axq_task_cache, task);
 }
 EXPORT_SYMBOL_GPL(axq_task_put);
+
+/*
+ * Set up @task for @fut, register it and queue it. Returns -ESHUTDOWN,
+ * with nothing done, while the module is unloading.
+ */
+static int axq_task_start(struct axq_task *task, struct axq_future *fut,
+			  enum axq_prio prio, bool embedded)
+{
+	struct axq_shard *shard;
+	unsigned long flags;
+	unsigned int cpu;
+
+	/* References: the registry, the join handle, the run queue. */
+	atomic_long_set(&task->state, 3 * AXQ_T_REF_ONE | AXQ_T_NOTIFIED);
+	task->fut = fut;
+	task->result = 0;
+	task->prio = prio;
+	task->embedded = embedded;
+	task->cpu = -1;
+	task->ops = fut->ops;
+	task->spawned = jiffies;
+	task->owner = 0;
+	init_waitqueue_head(&task->join_wq);
+
+	cpu = raw_smp_processor_id();
+	task->shard = cpu;
+	shard = &axq_shards[cpu];
+	spin_lock_irqsave(&shard->lock, flags);
+	if (unlikely(axq_shutting_down)) {
+		spin_unlock_irqrestore(&shard->lock, flags);
+		return -ESHUTDOWN;
+	}
+	list_add_tail(&task->entry, &shard->tasks);
+	shard->nr++;
+	task->id = (++shard->seq << AXQ_ID_CPU_BITS) | cpu;
+	spin_unlock_irqrestore(&shard->lock, flags);
+
+	this_cpu_inc(axq_stats->spawned);
+	trace_asyncx_spawn(task->id, prio, fut->ops);
+	axq_schedule(task);
+	return 0;
+}
 
 /**
  * axq_spawn() - start running a future as a new task
@@ -119,10 +164,8 @@ EXPORT_SYMBOL_GPL(axq_task_put);
 struct axq_task *axq_spawn(struct axq_future *fut, enum axq_prio prio,
 			   gfp_t gfp)
 {
-	struct axq_shard *shard;
 	struct axq_task *task;
-	unsigned long flags;
-	unsigned int cpu;
+	int ret;
 
 	if (!fut || !fut->ops || !fut->ops->poll || prio >= AXQ_NR_PRIO)
 		return ERR_PTR(-EINVAL);
@@ -130,38 +173,40 @@ struct axq_task *axq_spawn(struct axq_future *fut, enum axq_prio prio,
 	task = kmem_cache_alloc(axq_task_cache, gfp);
 	if (!task)
 		return ERR_PTR(-ENOMEM);
-
-	/* References: the registry, the join handle, the run queue. */
-	atomic_long_set(&task->state, 3 * AXQ_T_REF_ONE | AXQ_T_NOTIFIED);
-	task->fut = fut;
-	task->result = 0;
-	task->prio = prio;
-	task->cpu = -1;
-	task->ops = fut->ops;
-	task->spawned = jiffies;
-	task->owner = 0;
-	init_waitqueue_head(&task->join_wq);
-
-	cpu = raw_smp_processor_id();
-	task->shard = cpu;
-	shard = &axq_shards[cpu];
-	spin_lock_irqsave(&shard->lock, flags);
-	if (unlikely(axq_shutting_down)) {
-		spin_unlock_irqrestore(&shard->lock, flags);
+	ret = axq_task_start(task, fut, prio, false);
+	if (ret) {
 		kmem_cache_free(axq_task_cache, task);
-		return ERR_PTR(-ESHUTDOWN);
+		return ERR_PTR(ret);
 	}
-	list_add_tail(&task->entry, &shard->tasks);
-	shard->nr++;
-	task->id = (++shard->seq << AXQ_ID_CPU_BITS) | cpu;
-	spin_unlock_irqrestore(&shard->lock, flags);
-
-	this_cpu_inc(axq_stats->spawned);
-	trace_asyncx_spawn(task->id, prio, fut->ops);
-	axq_schedule(task);
 	return task;
 }
 EXPORT_SYMBOL_GPL(axq_spawn);
+
+/**
+ * axq_spawn_in() - axq_spawn() into memory the future provides
+ * @task: storage for the task, in the same allocation as @fut
+ * @fut: the future; its ops must have &axq_future_ops.release
+ * @prio: priority class
+ *
+ * One allocation for the future and its task, as the ring's requests are:
+ * nothing is allocated here. The allocation stays until the task's last
+ * reference is gone, after the future's drop; then @fut's release frees it.
+ *
+ * Context: any context.
+ * Return: a join handle, as axq_spawn(), or ERR_PTR(-EINVAL) or
+ * ERR_PTR(-ESHUTDOWN); on an error the caller still owns @fut.
+ */
+struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
+			      enum axq_prio prio)
+{
+	int ret;
+
+	if (!fut->ops || !fut->ops->poll || !fut->ops->release ||
+	    prio >= AXQ_NR_PRIO)
+		return ERR_PTR(-EINVAL);
+	ret = axq_task_start(task, fut, prio, true);
+	return ret ? ERR_PTR(ret) : task;
+}
 
 /*
  * A worker takes a NOTIFIED task off a queue: clear NOTIFIED, set RUNNING.

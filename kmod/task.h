@@ -45,6 +45,8 @@ struct seq_file;
  * @result: the future's output or -ECANCELED (valid once COMPLETE)
  * @id: unique id, for tracing and debugfs (I: set at spawn)
  * @prio: priority class (I: set at spawn)
+ * @embedded: the task lives in its future's allocation (axq_spawn_in()):
+ *	its last put calls @ops->release instead of freeing it (I)
  * @shard: registry shard holding @entry (I: set at spawn)
  * @cpu: CPU of the last poll, -1 before the first (written by the polling
  *	worker, read locklessly by the debugfs view)
@@ -66,6 +68,7 @@ struct axq_task {
 	long			result;
 	u64			id;
 	u8			prio;
+	u8			embedded;
 	u16			shard;
 	s16			cpu;
 	const struct axq_future_ops *ops;
@@ -73,6 +76,8 @@ struct axq_task {
 	u64			owner;
 };
 
+struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
+			      enum axq_prio prio);
 void axq_task_run(struct axq_task *task);
 int axq_tasks_cancel_all(unsigned long timeout);
 int axq_tasks_nr_live(void);

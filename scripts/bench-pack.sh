@@ -22,7 +22,7 @@ cd "$root"
 "$here/deps.sh"
 "$here/build-kmod.sh" 6.1 >/dev/null
 make -s lib
-make -s -C bench ring_bench.static ring_prio.static
+make -s -C bench ring_bench.static ring_prio.static ring_mem.static
 kver=$("$here/kernels.sh" 6.1 kver)
 image=$("$here/kernels.sh" 6.1 image)
 
@@ -49,6 +49,7 @@ mkdir -p "$tmp/bin" "$tmp/pack/bench" "$tmp/pack/scripts/guest"
 cp /bin/busybox "$tmp/bin/busybox"
 cp bench/ring_bench.static "$tmp/pack/bench/ring_bench"
 cp bench/ring_prio.static "$tmp/pack/bench/ring_prio"
+cp bench/ring_mem.static "$tmp/pack/bench/ring_mem"
 cp bench/guest.sh "$tmp/pack/bench/guest.sh"
 cp scripts/guest/lib.sh "$tmp/pack/scripts/guest/lib.sh"
 cp ".build/6.1/kmod/asyncx.ko" "$tmp/pack/asyncx.ko"
