@@ -9,6 +9,7 @@
 #   spawn N: ...        wake N: ...       fanout N: ...
 #   prio N: ...         mem: ...          (debugfs bench, kmod/bench.c)
 #   ringprio,N,...                           (bench/ring_prio)
+#   ringmem,SYS,OP,N,SLAB_BYTES,BYTES_PER_OP  (bench/ring_mem)
 #
 # ASYNCX_BENCH_SECONDS: length of each ring run (default 1).
 set -euo pipefail
@@ -31,6 +32,16 @@ for op in nop timeout0 poll; do
 				echo -n "ring,"
 				"$root/bench/ring_bench" "$sys" "$op" "$batch" "$threads" "$secs"
 			done
+		done
+	done
+done
+
+# Kernel memory per operation in flight (slab), while nothing else runs.
+for op in timeout poll read; do
+	for i in 1 2 3; do
+		for sys in io_uring asyncx; do
+			echo -n "ringmem,"
+			"$root/bench/ring_mem" "$sys" "$op" 8192
 		done
 	done
 done

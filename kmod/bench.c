@@ -3,9 +3,12 @@
  * asyncx: the executor's micro-benchmark and load generator, driven through
  * /sys/kernel/debug/asyncx/bench. Write a command, read the last result:
  *
- *   spawn N	spawn N trivial tasks and wait for all; then queue N work
- *		items doing the same work on a per-CPU workqueue; report
- *		both rates and their ratio
+ *   spawn N	spawn N trivial tasks, each allocated with its task in one
+ *		kmalloc (axq_spawn_in(), as the ring's requests are), and
+ *		wait for all; then queue N work items doing the same work
+ *		on a per-CPU workqueue; report both rates and their ratio;
+ *		then the same N through axq_spawn() (future and task
+ *		allocated apart)
  *   wake N	wake one pending task N times, one wake at a time, and
  *		measure wake->poll latency; the same for queue_work->run on
  *		the per-CPU workqueue; report p50/p99/p999 of both
@@ -58,6 +61,12 @@ struct axq_bench_fut {
 	struct axq_bench_run	*run;
 };
 
+/* The same future with its task in one allocation, as a ring request. */
+struct axq_bench_fut_in {
+	struct axq_bench_fut	f;
+	struct axq_task		task;
+};
+
 static enum axq_poll axq_bench_poll(struct axq_future *fut,
 				    struct axq_context *cx, long *out)
 {
@@ -80,6 +89,17 @@ static const struct axq_future_ops axq_bench_ops = {
 	.drop	= axq_bench_drop,
 };
 
+static void axq_bench_in_release(struct axq_future *fut)
+{
+	kfree(container_of(fut, struct axq_bench_fut_in, f.fut));
+}
+
+static const struct axq_future_ops axq_bench_in_ops = {
+	.name		= "bench",
+	.poll		= axq_bench_poll,
+	.release	= axq_bench_in_release,
+};
+
 struct axq_bench_work {
 	struct work_struct	work;
 	struct axq_bench_run	*run;
@@ -94,8 +114,13 @@ static void axq_bench_work_fn(struct work_struct *work)
 	kfree(w);
 }
 
-static u64 axq_bench_spawn_asyncx(unsigned int n)
+/*
+ * @in: the task in the future's allocation (axq_spawn_in(), one kmalloc
+ * per task like the workqueue's); else axq_spawn() (two allocations).
+ */
+static u64 axq_bench_spawn_asyncx(unsigned int n, bool in)
 {
+	struct axq_bench_fut_in *fi;
 	struct axq_bench_run run;
 	struct axq_bench_fut *f;
 	struct axq_task *task;
@@ -106,6 +131,21 @@ static u64 axq_bench_spawn_asyncx(unsigned int n)
 	init_completion(&run.done);
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
+		if (in) {
+			fi = kmalloc(sizeof(*fi), GFP_KERNEL);
+			if (!fi)
+				goto fail;
+			fi->f.fut.ops = &axq_bench_in_ops;
+			fi->f.run = &run;
+			task = axq_spawn_in(&fi->task, &fi->f.fut,
+					    AXQ_PRIO_NORMAL);
+			if (IS_ERR(task)) {
+				kfree(fi);
+				goto fail;
+			}
+			axq_task_put(task);
+			continue;
+		}
 		f = kmalloc(sizeof(*f), GFP_KERNEL);
 		if (!f)
 			goto fail;
@@ -157,19 +197,21 @@ fail:
 
 static void axq_bench_spawn(unsigned int n)
 {
-	u64 a = axq_bench_spawn_asyncx(n);
+	u64 a = axq_bench_spawn_asyncx(n, true);
 	u64 w = axq_bench_spawn_wq(n);
+	u64 a2 = axq_bench_spawn_asyncx(n, false);
 
-	if (!a || !w) {
+	if (!a || !w || !a2) {
 		snprintf(axq_bench_result, sizeof(axq_bench_result),
 			 "spawn %u: failed (-ENOMEM)\n", n);
 		return;
 	}
 	snprintf(axq_bench_result, sizeof(axq_bench_result),
-		 "spawn %u: asyncx %llu ns (%llu/s) workqueue %llu ns (%llu/s) ratio %llu.%02llu\n",
+		 "spawn %u: asyncx %llu ns (%llu/s) workqueue %llu ns (%llu/s) ratio %llu.%02llu; axq_spawn %llu ns (%llu/s)\n",
 		 n, a, div64_u64((u64)n * NSEC_PER_SEC, a), w,
 		 div64_u64((u64)n * NSEC_PER_SEC, w), div64_u64(w, a),
-		 div64_u64(w * 100, a) % 100);
+		 div64_u64(w * 100, a) % 100, a2,
+		 div64_u64((u64)n * NSEC_PER_SEC, a2));
 }
 
 /* ---------------------------------------------------------------- wake */

@@ -761,6 +761,45 @@ static int axq_chain_deadline(struct axq_chain *ch, struct axq_req *req,
 	return 0;
 }
 
+/*
+ * The request of @sqe, prepared and in flight (axq_req_add()), under its
+ * chain's deadline when @ch is given; or an ERR_PTR for the SQE's CQE, with
+ * nothing held.
+ */
+static struct axq_req *axq_req_new(struct axq_ctx *ctx,
+				   const struct asyncx_sqe *sqe,
+				   struct axq_chain *ch)
+{
+	struct axq_req *req;
+	int ret;
+
+	req = axq_req_alloc(sqe->opcode);
+	if (!req)
+		return ERR_PTR(-ENOMEM);
+	ret = axq_req_prep(ctx, sqe, req);
+	if (ret)
+		goto free;
+	if (ch) {
+		ret = axq_chain_deadline(ch, req, sqe);
+		if (ret)
+			goto unprep;
+	}
+	if (axq_opdefs[req->opcode].needs_mm) {
+		req->mm = current->mm;
+		mmgrab(req->mm);
+	}
+	ret = axq_req_add(ctx, req);
+	if (!ret)
+		return req;
+unprep:
+	axq_req_unprep(req);
+	if (req->mm)
+		mmdrop(req->mm);
+free:
+	axq_req_free(req, sqe->opcode);
+	return ERR_PTR(ret);
+}
+
 /* Add an SQE to the chain being built (or a one-member chain: an SQE that
  * must run on the executor, AXQ_SQE_TASK_FLAGS or a GROUP).
  */
@@ -784,31 +823,9 @@ static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		ret = -EINVAL;
 		goto fail;
 	}
-	req = axq_req_alloc(sqe->opcode);
-	if (!req) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	ret = axq_req_prep(ctx, sqe, req);
-	if (!ret) {
-		ret = axq_chain_deadline(ch, req, sqe);
-		if (ret)
-			axq_req_unprep(req);
-	}
-	if (ret) {
-		axq_req_free(req, sqe->opcode);
-		goto fail;
-	}
-	if (axq_opdefs[req->opcode].needs_mm) {
-		req->mm = current->mm;
-		mmgrab(req->mm);
-	}
-	ret = axq_req_add(ctx, req);
-	if (ret) {
-		axq_req_unprep(req);
-		if (req->mm)
-			mmdrop(req->mm);
-		axq_req_free(req, req->opcode);
+	req = axq_req_new(ctx, sqe, ch);
+	if (IS_ERR(req)) {
+		ret = PTR_ERR(req);
 		goto fail;
 	}
 	if (ch->head)
@@ -839,26 +856,9 @@ static void axq_member_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 	bool start = false;
 	int ret;
 
-	req = axq_req_alloc(sqe->opcode);
-	if (!req) {
-		ret = -ENOMEM;
-		goto post;
-	}
-	ret = axq_req_prep(ctx, sqe, req);
-	if (ret) {
-		axq_req_free(req, sqe->opcode);
-		goto post;
-	}
-	if (axq_opdefs[req->opcode].needs_mm) {
-		req->mm = current->mm;
-		mmgrab(req->mm);
-	}
-	ret = axq_req_add(ctx, req);
-	if (ret) {
-		axq_req_unprep(req);
-		if (req->mm)
-			mmdrop(req->mm);
-		axq_req_free(req, req->opcode);
+	req = axq_req_new(ctx, sqe, NULL);
+	if (IS_ERR(req)) {
+		ret = PTR_ERR(req);
 		goto post;
 	}
 	ret = axq_group_join(req, sqe->group, &start);

@@ -26,14 +26,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 OUT = os.path.join(ROOT, 'results', 'bench')
 
-SPAWN = re.compile(r'spawn (\d+): asyncx (\d+) ns \((\d+)/s\) workqueue (\d+) ns \((\d+)/s\)')
+SPAWN = re.compile(r'spawn (\d+): asyncx (\d+) ns \((\d+)/s\) workqueue (\d+) ns \((\d+)/s\)'
+                   r'.*; axq_spawn (\d+) ns \((\d+)/s\)')
 WAKE = re.compile(r'wake (\d+): asyncx wake->poll ns p50 (\d+) p99 (\d+) p999 (\d+); '
                   r'workqueue queue->run ns p50 (\d+) p99 (\d+) p999 (\d+)')
 FANOUT = re.compile(r'fanout (\d+): (\d+) ns \((\d+) tasks/s\) on (\d+) CPUs')
 PRIO = re.compile(r'prio (\d+): (\d+) LOW hogs on (\d+) CPUs; HIGH wake->poll ns p50 (\d+) '
                   r'p99 (\d+) p999 (\d+); LOW wake->poll ns p50 (\d+) p99 (\d+) p999 (\d+)')
-MEM = re.compile(r'mem: task (\d+) B \(struct (\d+)\), request (\d+) B \(struct (\d+)\), '
-                 r'context (\d+) B')
+MEM = re.compile(r'mem: task (\d+) B \(struct (\d+)\), request with its task: NOP (\d+) B, '
+                 r'TIMEOUT (\d+) B, POLL (\d+) B, READ (\d+) B; context (\d+) B')
 
 
 def run(cmd, **kw):
@@ -67,7 +68,7 @@ def measure(args):
 
 def parse(raw):
     r = {'header': '', 'ring': [], 'spawn': [], 'wake': [], 'fanout': [], 'prio': [],
-         'ringprio': [], 'mem': None}
+         'ringprio': [], 'ringmem': [], 'mem': None}
     for line in raw.splitlines():
         line = line.strip()
         if line.startswith('# kernel'):
@@ -77,13 +78,17 @@ def parse(raw):
             r['ring'].append({'sys': f[1], 'op': f[2], 'batch': int(f[3]),
                               'threads': int(f[4]), 'ops': int(f[5]),
                               'seconds': float(f[6]), 'rate': float(f[7])})
+        elif line.startswith('ringmem,'):
+            f = line.split(',')
+            r['ringmem'].append({'sys': f[1], 'op': f[2], 'n': int(f[3]),
+                                 'slab': int(f[4]), 'per_op': float(f[5])})
         elif line.startswith('ringprio,'):
             v = [int(x) for x in line.split(',')[1:]]
             r['ringprio'].append({'n': v[0], 'high': v[1:3], 'low': v[3:5],
                                   'high_pos': v[5], 'low_pos': v[6]})
         elif m := SPAWN.search(line):
             r['spawn'].append({'n': int(m[1]), 'asyncx_rate': int(m[3]),
-                               'wq_rate': int(m[5])})
+                               'wq_rate': int(m[5]), 'spawn2_rate': int(m[7])})
         elif m := WAKE.search(line):
             v = [int(x) for x in m.groups()]
             r['wake'].append({'n': v[0], 'asyncx': v[1:4], 'wq': v[4:7]})
@@ -95,8 +100,8 @@ def parse(raw):
                               'low': v[6:9]})
         elif m := MEM.search(line):
             v = [int(x) for x in m.groups()]
-            r['mem'] = {'task': v[0], 'task_struct': v[1], 'req': v[2],
-                        'req_struct': v[3], 'ctx': v[4]}
+            r['mem'] = {'task': v[0], 'task_struct': v[1], 'req_nop': v[2],
+                        'req_timeout': v[3], 'req_poll': v[4], 'req_read': v[5], 'ctx': v[6]}
     return r
 
 
@@ -120,6 +125,9 @@ def table(r):
         a = med([x['asyncx_rate'] for x in r['spawn']])
         w = med([x['wq_rate'] for x in r['spawn']])
         rows.append(('spawn->complete (tasks/s)', a, w, a / w, '>= 2.0x', a / w >= 2.0))
+        a2 = med([x['spawn2_rate'] for x in r['spawn']])
+        rows.append(('spawn->complete, future and task apart (tasks/s)', a2, w, a2 / w, '-',
+                     None))
     if r['wake']:
         for i, p in enumerate(('p50', 'p99', 'p999')):
             a = med([x['asyncx'][i] for x in r['wake']])
@@ -156,9 +164,17 @@ def table(r):
         m = r['mem']
         rows.append(('bytes per idle task', m['task'], 128, m['task'] / 128, '<= 128 B',
                      m['task'] <= 128))
-        rows.append(('bytes per in-flight SQE (request + task)', m['req'] + m['task'], 256,
-                     (m['req'] + m['task']) / 256, '<= 256 B', m['req'] + m['task'] <= 256))
+        for op in ('nop', 'timeout', 'poll', 'read'):
+            rows.append((f'{op.upper()} request with its task (object size, B)', m['req_' + op],
+                         None, None, '-', None))
         rows.append(('bytes per context (without rings)', m['ctx'], None, None, '-', None))
+    for op in ('timeout', 'poll', 'read'):
+        a = [x['per_op'] for x in r['ringmem'] if x['sys'] == 'asyncx' and x['op'] == op]
+        u = [x['per_op'] for x in r['ringmem'] if x['sys'] == 'io_uring' and x['op'] == op]
+        if a and u:
+            a, u = med(a), med(u)
+            rows.append((f'in-flight {op.upper()}: slab bytes per SQE (lower is better)', a, u,
+                         u / a if a else 0, '<= 256 B', a <= 256))
     return rows
 
 

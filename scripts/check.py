@@ -104,6 +104,9 @@ def report(tag, what, res, secs, note=''):
     print(f'{line} ({secs:.0f} s)', flush=True)
     for name in res.failed:
         print(f'         FAIL {name}', flush=True)
+        # What the test printed just before: CI shows only this output.
+        for note in getattr(res, 'notes', {}).get(name, []):
+            print(f'              {note}', flush=True)
 
 
 def warnings_in(out):

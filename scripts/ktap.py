@@ -23,6 +23,8 @@ RESULT = re.compile(r'^(?P<ind>\s*)(?P<ok>not ok|ok)\s+(?P<num>\d+)\s*(?:-\s*)?'
 PLAN = re.compile(r'^(?P<ind>\s*)1\.\.(?P<n>\d+)(?:\s*#\s*(?P<directive>\S+).*)?\s*$')
 SUBTEST = re.compile(r'^(?P<ind>\s*)#\s*Subtest:\s*(?P<name>.+?)\s*$')
 DMESG_PREFIX = re.compile(r'^(<\d+>)?\[\s*\d+\.\d+\]\s?')
+COMMENT = re.compile(r'^\s*#')
+NOTES_KEPT = 12
 KTAP_LINE = re.compile(r'^\s*(KTAP version|TAP version|1\.\.\d|ok \d|not ok \d|# Subtest:|#)')
 
 
@@ -31,11 +33,14 @@ class Results:
     passed: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
+    # failed test -> the diagnostic ("# ...") lines that came just before it
+    notes: dict = field(default_factory=dict)
 
     def add(self, other):
         self.passed += other.passed
         self.failed += other.failed
         self.skipped += other.skipped
+        self.notes.update(other.notes)
 
 
 def strip_dmesg(lines):
@@ -60,11 +65,15 @@ def parse(lines, prefix=''):
     failed_below = {}  # level -> a failed leaf came since the last result here
     plans = {}         # level -> announced plan
     counts = {}        # level -> results seen at that level
+    recent = []        # diagnostic lines since the last result
     for raw in lines:
         line = raw.rstrip('\n')
         m = SUBTEST.match(line)
         if m:
             names[_level(m['ind'])] = m['name']
+            continue
+        if COMMENT.match(line):
+            recent = (recent + [line.strip()])[-NOTES_KEPT:]
             continue
         m = PLAN.match(line)
         if m:
@@ -98,8 +107,10 @@ def parse(lines, prefix=''):
             res.passed.append(name)
         else:
             res.failed.append(name)
+            res.notes[name] = recent
             for k in range(lvl):
                 failed_below[k] = True
+        recent = []
         for k in range(lvl):
             deeper[k] = True
         deeper[lvl] = False
@@ -125,6 +136,8 @@ def main(argv):
     res = parse(lines)
     for name in res.failed:
         print(f'FAIL {name}')
+        for note in res.notes.get(name, []):
+            print(f'     {note}')
     print(f'{len(res.passed)} passed, {len(res.failed)} failed, {len(res.skipped)} skipped')
     return 1 if res.failed or not (res.passed or res.skipped) else 0
 

@@ -26,6 +26,20 @@ ok 3 c # SKIP no device
         self.assertEqual(r.failed, ['b'])
         self.assertEqual(r.skipped, ['c'])
 
+    def test_a_failure_keeps_the_lines_before_it(self):
+        r = parse("""
+TAP version 13
+1..2
+# setup done
+ok 1 a
+# client: exit 139
+# Segmentation fault
+not ok 2 b
+""")
+        self.assertEqual(r.failed, ['b'])
+        # Only what came after the previous result, and nothing for passes.
+        self.assertEqual(r.notes, {'b': ['# client: exit 139', '# Segmentation fault']})
+
     def test_nested_summaries_are_not_counted(self):
         r = parse("""
 KTAP version 1

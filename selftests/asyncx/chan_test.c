@@ -25,24 +25,7 @@
 #include <asyncx.h>
 
 #include "kselftest_harness.h"
-
-/* Wait at most @ms for a CQE; copy it out and free it. 0 or -ETIME. */
-static int wait_one(struct asyncx_ring *ring, struct asyncx_cqe *out, long ms)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-	struct asyncx_cqe *cqe;
-	int ret;
-
-	ret = asyncx_wait_cqe_timeout(ring, &cqe, &ts);
-	if (ret)
-		return ret;
-	*out = *cqe;
-	asyncx_cqe_seen(ring, cqe);
-	return 0;
-}
+#include "util.h"
 
 static struct asyncx_sqe *send(struct asyncx_ring *ring, int chan,
 			       const void *msg, unsigned int len, __u64 ud)

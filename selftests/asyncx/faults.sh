@@ -114,6 +114,7 @@ start_random 10
 out=$(timeout 120 ./faults_client ops "$SECS" 2>&1)
 rc=$?
 echo "$out" | comment
+echo "# faults_client ops: exit status $rc (124: it ran out of time; above 128: a signal)"
 check "ops under 10% faults for ${SECS}s: $(echo "$out" | sed -n 's/^# counts: ops //p')" \
 	test "$rc" -eq 0
 echo "# faults injected so far: failslab $((BUDGET - $(cat $FS/times))), fail_page_alloc $((BUDGET - $(cat $FP/times)))"

@@ -21,34 +21,9 @@
 #include <asyncx.h>
 
 #include "kselftest_harness.h"
+#include "util.h"
 
 #define MS	1000000LL
-
-/* Wait at most @ms for a CQE; copy it out and free it. 0 or -ETIME. */
-static int wait_one(struct asyncx_ring *ring, struct asyncx_cqe *out, long ms)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-	struct asyncx_cqe *cqe;
-	int ret;
-
-	ret = asyncx_wait_cqe_timeout(ring, &cqe, &ts);
-	if (ret)
-		return ret;
-	*out = *cqe;
-	asyncx_cqe_seen(ring, cqe);
-	return 0;
-}
-
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
 
 /* A NOP completing with @res, with @user_data and @flags. */
 static struct asyncx_sqe *nop(struct asyncx_ring *ring, __u64 user_data,

@@ -24,29 +24,12 @@
 #include <asyncx.h>
 
 #include "kselftest_harness.h"
+#include "util.h"
 
 #define NO_OFF		((__u64)-1)
 #define BIG_SIZE	(1024 * 1024)
 #define MANY_POLLS	1000
 #define MANY_PIPES	10
-
-/* Wait at most @ms for a CQE; copy it out and free it. 0 or -ETIME. */
-static int wait_one(struct asyncx_ring *ring, struct asyncx_cqe *out, long ms)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-	struct asyncx_cqe *cqe;
-	int ret;
-
-	ret = asyncx_wait_cqe_timeout(ring, &cqe, &ts);
-	if (ret)
-		return ret;
-	*out = *cqe;
-	asyncx_cqe_seen(ring, cqe);
-	return 0;
-}
 
 /* Submit the SQEs handed out; true when all were consumed. */
 static bool submit_all(struct asyncx_ring *ring, int n)
