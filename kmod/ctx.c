@@ -133,6 +133,7 @@ void axq_ctx_put(struct axq_ctx *ctx)
 	axq_ring_free(ctx->sq, ctx->sq_size);
 	axq_ring_free(ctx->sqes, ctx->sqes_size);
 	axq_ring_free(ctx->cq, ctx->cq_size);
+	kfree(ctx->sqe_req);
 	mutex_destroy(&ctx->lock);
 	axq_groups_destroy(ctx);
 	axq_limits_release(ctx->uid);
@@ -877,8 +878,8 @@ post:
 static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 			   struct axq_chain *ch, struct axq_cqe_batch *b)
 {
+	struct axq_req *req = ctx->sqe_req;
 	const struct axq_opdef *def;
-	struct axq_req req;
 	int ret;
 
 	trace_asyncx_sqe_submit(ctx->id, sqe->opcode, sqe->flags,
@@ -895,22 +896,22 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		axq_chain_add(ctx, sqe, ch);
 		return;
 	}
-	ret = axq_req_prep(ctx, sqe, &req);
+	ret = axq_req_prep(ctx, sqe, req);
 	if (ret)
 		goto post;
-	def = &axq_opdefs[req.opcode];
+	def = &axq_opdefs[req->opcode];
 	if (def->issue) {
-		ret = def->issue(&req);
+		ret = def->issue(req);
 		goto post;
 	}
-	if (def->try_inline && def->try_inline(&req, &ret)) {
-		def->cleanup(&req);
+	if (def->try_inline && def->try_inline(req, &ret)) {
+		def->cleanup(req);
 		goto post;
 	}
 	/* (Should its spawn fail, its CQE goes out directly, before the
 	 * batch: the CQEs of different SQEs have no order to keep.)
 	 */
-	ret = axq_req_start(ctx, &req);
+	ret = axq_req_start(ctx, req);
 	if (!ret)
 		return;
 	/* (axq_req_start() released what prep took.) */
@@ -918,7 +919,7 @@ post:
 	/* Inline: axq_ctx_enter() flushes the batch and wakes the waiters
 	 * once, at the end.
 	 */
-	axq_cqe_batch_add(ctx, b, req.user_data, ret);
+	axq_cqe_batch_add(ctx, b, req->user_data, ret);
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -965,13 +966,16 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 	ctx->sq = axq_ring_alloc(ctx->sq_size);
 	ctx->sqes = axq_ring_alloc(ctx->sqes_size);
 	ctx->cq = axq_ring_alloc(ctx->cq_size);
-	if (!ctx->sq || !ctx->sqes || !ctx->cq) {
+	ctx->sqe_req = kmalloc(sizeof(*ctx->sqe_req), GFP_KERNEL_ACCOUNT);
+	if (!ctx->sq || !ctx->sqes || !ctx->cq || !ctx->sqe_req) {
 		axq_ring_free(ctx->sq, ctx->sq_size);
 		axq_ring_free(ctx->sqes, ctx->sqes_size);
 		axq_ring_free(ctx->cq, ctx->cq_size);
+		kfree(ctx->sqe_req);
 		ctx->sq = NULL;
 		ctx->sqes = NULL;
 		ctx->cq = NULL;
+		ctx->sqe_req = NULL;
 		ret = -ENOMEM;
 		goto out;
 	}

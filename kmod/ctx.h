@@ -78,6 +78,10 @@ struct axq_cq_ring {
  * @cq_entries: CQEs in the CQ, a power of two (I once @ready)
  * @sq_head: the kernel's own SQ head; the shared copy is only published
  *	(L: @lock)
+ * @sqe_req: where each SQE is prepared at submission (L: @lock; I once
+ *	@ready): an inline op runs there, an async one is copied out of it.
+ *	Not on the stack: kernels built with INIT_STACK_ALL_ZERO would clear
+ *	the whole request for every SQE.
  * @cq_lock: protects the CQ tail, the overflow list and its counters;
  *	taken in process context only (submission and workers)
  * @cq_tail: the kernel's own CQ tail (L: @cq_lock)
@@ -118,6 +122,7 @@ struct axq_ctx {
 	u32			sq_entries;
 	u32			cq_entries;
 	u32			sq_head;
+	struct axq_req		*sqe_req;
 
 	spinlock_t		cq_lock;	/* see above */
 	u32			cq_tail;

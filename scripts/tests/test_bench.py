@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of scripts/bench.py: the guest's lines to the table of ratios."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import bench  # noqa: E402
+
+RAW = """
+# kernel 6.1.0-56-amd64, 4 vCPUs, QEMU TCG CPU
+ring,io_uring,nop,32,1,4000,1.000,4000
+ring,asyncx,nop,32,1,6000,1.000,6000
+ringmem,io_uring,timeout,8192,2867200,350
+ringmem,asyncx,timeout,8192,2752512,336
+ringmem,io_uring,timeout,8192,2883584,352
+ringmem,asyncx,timeout,8192,2818048,344
+spawn 100000: asyncx 500 ns (200000/s) workqueue 1000 ns (100000/s) ratio 2.00; axq_spawn 800 ns (125000/s)
+mem: task 128 B (struct 112), request with its task: NOP 232 B, TIMEOUT 336 B, POLL 376 B, READ 488 B; context 296 B + rings
+"""
+
+
+class BenchParseTest(unittest.TestCase):
+    def setUp(self):
+        self.r = bench.parse(RAW)
+        self.rows = {row[0]: row for row in bench.table(self.r)}
+
+    def test_ring_ratio_and_target(self):
+        name, a, b, ratio, tgt, met = self.rows['ring nop batch 32 x1 thr (ops/s)']
+        self.assertEqual((a, b, tgt, met), (6000.0, 4000.0, '>= 1.0x', True))
+        self.assertAlmostEqual(ratio, 1.5)
+
+    def test_memory_in_flight_is_the_median_against_io_uring(self):
+        row = self.rows['in-flight TIMEOUT: slab bytes per SQE (lower is better)']
+        self.assertEqual(row[1:3], (340.0, 351.0))
+        self.assertEqual(row[4:], ('<= 256 B', False))
+
+    def test_spawn_both_ways(self):
+        self.assertEqual(self.rows['spawn->complete (tasks/s)'][1:3], (200000, 100000))
+        self.assertTrue(self.rows['spawn->complete (tasks/s)'][5])
+        self.assertEqual(self.rows['spawn->complete, future and task apart (tasks/s)'][1], 125000)
+
+    def test_object_sizes(self):
+        self.assertEqual(self.r['mem']['req_timeout'], 336)
+        self.assertEqual(self.rows['bytes per idle task'][5], True)
+        self.assertEqual(self.rows['TIMEOUT request with its task (object size, B)'][1], 336)
+
+
+if __name__ == '__main__':
+    unittest.main()
