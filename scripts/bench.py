@@ -51,7 +51,7 @@ def measure(args):
                ASYNCX_BENCH_SECONDS=str(args.seconds))
     os.makedirs(OUT, exist_ok=True)
     p = subprocess.run([os.path.join(HERE, 'vm.sh'), '-k', args.kernel, '-s', str(args.smp),
-                        '-t', '1500', '-d', os.path.join(OUT, 'dmesg.log'),
+                        '-t', '3000', '-d', os.path.join(OUT, 'dmesg.log'),
                         '--', os.path.join(ROOT, 'bench', 'guest.sh')],
                        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     raw = p.stdout.decode(errors='replace')
