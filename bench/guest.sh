@@ -24,16 +24,26 @@ insmod "$ASYNCX_KO"
 wait_for_node /dev/asyncx
 echo "# kernel $(uname -r), $ncpu vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 
-# Ring round trips: io_uring first, then asyncx, for each point.
+# Ring round trips: io_uring, then asyncx, three times for each point (the
+# host's other load moves single runs by a third; the table takes medians).
+ring() {
+	for i in 1 2 3; do
+		for sys in io_uring asyncx; do
+			echo -n "ring,"
+			"$root/bench/ring_bench" "$sys" "$@" "$secs"
+		done
+	done
+}
 for op in nop timeout0 poll; do
 	for batch in 1 8 32 128; do
 		for threads in 1 "$ncpu"; do
-			for sys in io_uring asyncx; do
-				echo -n "ring,"
-				"$root/bench/ring_bench" "$sys" "$op" "$batch" "$threads" "$secs"
-			done
+			ring "$op" "$batch" "$threads"
 		done
 	done
+done
+# The system call alone: an empty enter (ioctl) against io_uring_enter().
+for threads in 1 "$ncpu"; do
+	ring enter 1 "$threads"
 done
 
 # Kernel memory per operation in flight (slab), while nothing else runs.

@@ -7,7 +7,10 @@
  *   ring_bench SYS OP BATCH THREADS SECONDS
  *     SYS      asyncx | io_uring
  *     OP       nop | timeout0 (a timeout of 0 ns) | poll (POLLIN on a
- *              pipe that holds data: ready at once)
+ *              pipe that holds data: ready at once) | enter (an enter that
+ *              submits and waits for nothing: the cost of the system call
+ *              alone, an ioctl against io_uring_enter(); BATCH must be 1
+ *              and each call counts as one op)
  *     BATCH    SQEs per submit; each round submits BATCH and waits for
  *              BATCH completions in the same call, then reaps them
  *     THREADS  threads, each with its own ring (and pipe)
@@ -18,6 +21,8 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,13 +34,22 @@
 #include <liburing.h>
 
 enum sys { SYS_ASYNCX, SYS_URING };
-enum op { OP_NOP, OP_TIMEOUT0, OP_POLL };
+enum op { OP_NOP, OP_TIMEOUT0, OP_POLL, OP_ENTER };
 
 static enum sys sys;
 static enum op op;
 static unsigned int batch;
 static double seconds;
 static pthread_barrier_t start_line;
+/* Set by main() when the time is up: the loops read no clock themselves
+ * (under TCG a clock read can cost more than the round it times).
+ */
+static int stop;
+
+static int stopped(void)
+{
+	return __atomic_load_n(&stop, __ATOMIC_RELAXED);
+}
 
 struct worker {
 	pthread_t		th;
@@ -62,6 +76,8 @@ static int good(int res)
 		return res == -ETIME;
 	case OP_POLL:
 		return res > 0 && (res & POLLIN);
+	case OP_ENTER:	/* (no CQEs) */
+		break;
 	}
 	return 0;
 }
@@ -71,7 +87,6 @@ static void run_asyncx(struct worker *w, int pfd)
 	struct __kernel_timespec ts = { 0 };
 	struct asyncx_cqe *cqes[256];
 	struct asyncx_ring ring;
-	double end;
 	unsigned int i, n;
 	int ret;
 
@@ -82,8 +97,16 @@ static void run_asyncx(struct worker *w, int pfd)
 		return;
 	}
 	pthread_barrier_wait(&start_line);
-	end = now_s() + seconds;
-	while (now_s() < end) {
+	while (op == OP_ENTER && !stopped()) {
+		struct asyncx_enter e = { 0 };
+
+		if (ioctl(ring.fd, ASYNCX_IOC_ENTER, &e)) {
+			w->err = -errno;
+			break;
+		}
+		w->ops++;
+	}
+	while (op != OP_ENTER && !stopped()) {
 		for (i = 0; i < batch; i++) {
 			struct asyncx_sqe *sqe = asyncx_get_sqe(&ring);
 
@@ -128,7 +151,6 @@ static void run_uring(struct worker *w, int pfd)
 	struct __kernel_timespec ts = { 0 };
 	struct io_uring_cqe *cqes[256];
 	struct io_uring ring;
-	double end;
 	unsigned int i, n;
 	int ret;
 
@@ -139,8 +161,14 @@ static void run_uring(struct worker *w, int pfd)
 		return;
 	}
 	pthread_barrier_wait(&start_line);
-	end = now_s() + seconds;
-	while (now_s() < end) {
+	while (op == OP_ENTER && !stopped()) {
+		if (syscall(__NR_io_uring_enter, ring.ring_fd, 0, 0, 0, NULL, 0)) {
+			w->err = -errno;
+			break;
+		}
+		w->ops++;
+	}
+	while (op != OP_ENTER && !stopped()) {
 		for (i = 0; i < batch; i++) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
@@ -203,7 +231,7 @@ static void *worker_fn(void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ring_bench asyncx|io_uring nop|timeout0|poll BATCH THREADS SECONDS\n");
+	fprintf(stderr, "usage: ring_bench asyncx|io_uring nop|timeout0|poll|enter BATCH THREADS SECONDS\n");
 	exit(2);
 }
 
@@ -213,6 +241,7 @@ int main(int argc, char **argv)
 	struct worker *w;
 	unsigned int threads, i;
 	int bad = 0, err = 0;
+	struct timespec nap;
 	double t0, t;
 
 	if (argc != 6)
@@ -229,12 +258,14 @@ int main(int argc, char **argv)
 		op = OP_TIMEOUT0;
 	else if (!strcmp(argv[2], "poll"))
 		op = OP_POLL;
+	else if (!strcmp(argv[2], "enter"))
+		op = OP_ENTER;
 	else
 		usage();
 	batch = strtoul(argv[3], NULL, 0);
 	threads = strtoul(argv[4], NULL, 0);
 	seconds = strtod(argv[5], NULL);
-	if (!batch || batch > 128 || !threads || threads > 256 || seconds <= 0)
+	if (!batch || batch > 128 || (op == OP_ENTER && batch != 1) || !threads || threads > 256 || seconds <= 0)
 		usage();
 
 	w = calloc(threads, sizeof(*w));
@@ -245,6 +276,11 @@ int main(int argc, char **argv)
 			return 1;
 	pthread_barrier_wait(&start_line);
 	t0 = now_s();
+	nap.tv_sec = (time_t)seconds;
+	nap.tv_nsec = (long)((seconds - nap.tv_sec) * 1e9);
+	while (nanosleep(&nap, &nap) && errno == EINTR)
+		;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < threads; i++) {
 		pthread_join(w[i].th, NULL);
 		total += w[i].ops;

@@ -133,7 +133,7 @@ void axq_ctx_put(struct axq_ctx *ctx)
 	axq_ring_free(ctx->sq, ctx->sq_size);
 	axq_ring_free(ctx->sqes, ctx->sqes_size);
 	axq_ring_free(ctx->cq, ctx->cq_size);
-	kfree(ctx->sqe_req);
+	kfree(ctx->sub);
 	mutex_destroy(&ctx->lock);
 	axq_groups_destroy(ctx);
 	axq_limits_release(ctx->uid);
@@ -195,6 +195,12 @@ static bool axq_cq_flush(struct axq_ctx *ctx)
 {
 	bool empty;
 
+	/* Nothing waits (the common case): no lock. A CQE that overflows
+	 * after this test is one that completed after it, as if it had
+	 * come after the lock.
+	 */
+	if (list_empty(&ctx->overflow))
+		return true;
 	spin_lock(&ctx->cq_lock);
 	if (!list_empty(&ctx->overflow))
 		axq_cq_flush_locked(ctx);
@@ -271,6 +277,23 @@ static void __axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res,
 struct axq_cqe_batch {
 	unsigned int		nr;
 	struct asyncx_cqe	cqes[AXQ_CQE_BATCH];
+};
+
+/**
+ * struct axq_submit - a context's submission scratch space (L: ctx->lock)
+ * @sqe: the private copy of the SQE being consumed (the application may
+ *	change the shared one under us)
+ * @batch: the CQEs of the ops completed inline, not yet posted
+ * @req: where each SQE is prepared: an inline op runs there, an async one
+ *	is copied out of it
+ *
+ * Not on the stack: kernels built with INIT_STACK_ALL_ZERO (Debian's) would
+ * clear it on every enter, and the request on every SQE.
+ */
+struct axq_submit {
+	struct asyncx_sqe	sqe;
+	struct axq_cqe_batch	batch;
+	struct axq_req		req;
 };
 
 static void axq_cqe_batch_flush(struct axq_ctx *ctx, struct axq_cqe_batch *b)
@@ -878,7 +901,7 @@ post:
 static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 			   struct axq_chain *ch, struct axq_cqe_batch *b)
 {
-	struct axq_req *req = ctx->sqe_req;
+	struct axq_req *req = &ctx->sub->req;
 	const struct axq_opdef *def;
 	int ret;
 
@@ -966,16 +989,16 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 	ctx->sq = axq_ring_alloc(ctx->sq_size);
 	ctx->sqes = axq_ring_alloc(ctx->sqes_size);
 	ctx->cq = axq_ring_alloc(ctx->cq_size);
-	ctx->sqe_req = kmalloc(sizeof(*ctx->sqe_req), GFP_KERNEL_ACCOUNT);
-	if (!ctx->sq || !ctx->sqes || !ctx->cq || !ctx->sqe_req) {
+	ctx->sub = kmalloc(sizeof(*ctx->sub), GFP_KERNEL_ACCOUNT);
+	if (!ctx->sq || !ctx->sqes || !ctx->cq || !ctx->sub) {
 		axq_ring_free(ctx->sq, ctx->sq_size);
 		axq_ring_free(ctx->sqes, ctx->sqes_size);
 		axq_ring_free(ctx->cq, ctx->cq_size);
-		kfree(ctx->sqe_req);
+		kfree(ctx->sub);
 		ctx->sq = NULL;
 		ctx->sqes = NULL;
 		ctx->cq = NULL;
-		ctx->sqe_req = NULL;
+		ctx->sub = NULL;
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -1072,6 +1095,30 @@ static bool axq_cq_enough(struct axq_ctx *ctx, u32 min_complete)
 	return axq_cq_ready(ctx) >= min_complete;
 }
 
+/*
+ * Read the user's struct asyncx_enter field by field under one user access
+ * window: copy_from_user() of its 40 bytes is a byte-string copy, which
+ * costs more than the rest of a NOP's enter under emulation (TCG).
+ */
+static int axq_enter_get(struct asyncx_enter *e,
+			 const struct asyncx_enter __user *arg)
+{
+	if (!user_read_access_begin(arg, sizeof(*arg)))
+		return -EFAULT;
+	unsafe_get_user(e->to_submit, &arg->to_submit, efault);
+	unsafe_get_user(e->min_complete, &arg->min_complete, efault);
+	unsafe_get_user(e->flags, &arg->flags, efault);
+	unsafe_get_user(e->resv0, &arg->resv0, efault);
+	unsafe_get_user(e->timeout_ns, &arg->timeout_ns, efault);
+	unsafe_get_user(e->resv[0], &arg->resv[0], efault);
+	unsafe_get_user(e->resv[1], &arg->resv[1], efault);
+	user_read_access_end();
+	return 0;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
 /**
  * axq_ctx_enter() - submit and/or wait (ASYNCX_IOC_ENTER)
  * @ctx: the context
@@ -1084,16 +1131,16 @@ static bool axq_cq_enough(struct axq_ctx *ctx, u32 min_complete)
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 {
 	struct axq_chain chain = {};
-	struct axq_cqe_batch batch;
-	struct asyncx_sqe sqe;
 	struct asyncx_enter e;
+	struct axq_submit *sub;
 	u32 tail, head, n, i;
 	long ret = 0;
 
-	if (copy_from_user(&e, arg, sizeof(e)))
+	BUILD_BUG_ON(sizeof(e) != 40 || ARRAY_SIZE(e.resv) != 2);
+	if (axq_enter_get(&e, arg))
 		return -EFAULT;
-	if (e.flags & ~ASYNCX_ENTER_GETEVENTS || e.resv0 ||
-	    memchr_inv(e.resv, 0, sizeof(e.resv)))
+	if (e.flags & ~ASYNCX_ENTER_GETEVENTS || e.resv0 || e.resv[0] ||
+	    e.resv[1])
 		return -EINVAL;
 	/* Acquire: pairs with the release in axq_ctx_setup(). */
 	if (!smp_load_acquire(&ctx->ready))
@@ -1113,14 +1160,16 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 		 */
 		tail = smp_load_acquire(&ctx->sq->tail);
 		n = min3(e.to_submit, tail - head, ctx->sq_entries);
-		batch.nr = 0;
+		sub = ctx->sub;
+		sub->batch.nr = 0;
 		for (i = 0; i < n; i++) {
 			/* One copy: the application may change it under us. */
-			memcpy(&sqe, &ctx->sqes[(head + i) & (ctx->sq_entries - 1)],
-			       sizeof(sqe));
-			axq_submit_sqe(ctx, &sqe, &chain, &batch);
+			memcpy(&sub->sqe,
+			       &ctx->sqes[(head + i) & (ctx->sq_entries - 1)],
+			       sizeof(sub->sqe));
+			axq_submit_sqe(ctx, &sub->sqe, &chain, &sub->batch);
 		}
-		axq_cqe_batch_flush(ctx, &batch);
+		axq_cqe_batch_flush(ctx, &sub->batch);
 		/* A chain still open at the end of the submission ends here. */
 		axq_chain_end(&chain);
 		/* For the CQEs of inline ops, posted without a wake. */

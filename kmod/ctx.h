@@ -30,6 +30,7 @@ struct file;
 struct mm_struct;
 struct poll_table_struct;
 struct axq_rsrc_buf;
+struct axq_submit;
 struct axq_rsrc_bufs;
 struct axq_rsrc_files;
 struct seq_file;
@@ -78,10 +79,8 @@ struct axq_cq_ring {
  * @cq_entries: CQEs in the CQ, a power of two (I once @ready)
  * @sq_head: the kernel's own SQ head; the shared copy is only published
  *	(L: @lock)
- * @sqe_req: where each SQE is prepared at submission (L: @lock; I once
- *	@ready): an inline op runs there, an async one is copied out of it.
- *	Not on the stack: kernels built with INIT_STACK_ALL_ZERO would clear
- *	the whole request for every SQE.
+ * @sub: the submission's scratch space (struct axq_submit in ctx.c; L:
+ *	@lock; I once @ready)
  * @cq_lock: protects the CQ tail, the overflow list and its counters;
  *	taken in process context only (submission and workers)
  * @cq_tail: the kernel's own CQ tail (L: @cq_lock)
@@ -122,7 +121,7 @@ struct axq_ctx {
 	u32			sq_entries;
 	u32			cq_entries;
 	u32			sq_head;
-	struct axq_req		*sqe_req;
+	struct axq_submit	*sub;
 
 	spinlock_t		cq_lock;	/* see above */
 	u32			cq_tail;

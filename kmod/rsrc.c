@@ -538,29 +538,6 @@ struct file *axq_rsrc_fget(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 /* ------------------------------------------------------------------ other */
 
 /**
- * axq_rsrc_check_sqe() - the SQE fields of registered resources are valid
- *	for its op
- * @sqe: the SQE
- * @op: its opcode (checked)
- *
- * ASYNCX_SQE_FIXED_FILE is for READ, WRITE and POLL; a nonzero buf_index
- * only for READ and WRITE with ASYNCX_RW_FIXED.
- *
- * Context: submission.
- * Return: 0 or -EINVAL.
- */
-int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe, unsigned int op)
-{
-	bool rw = op == ASYNCX_OP_READ || op == ASYNCX_OP_WRITE;
-
-	if (sqe->flags & ASYNCX_SQE_FIXED_FILE && !rw && op != ASYNCX_OP_POLL)
-		return -EINVAL;
-	if (sqe->buf_index && !(rw && sqe->op_flags & ASYNCX_RW_FIXED))
-		return -EINVAL;
-	return 0;
-}
-
-/**
  * axq_rsrc_release() - the context is closed: drop its registrations
  * @ctx: the context
  *

@@ -73,12 +73,35 @@ int axq_rsrc_register_files(struct axq_ctx *ctx,
 			    struct asyncx_rsrc_register __user *arg);
 int axq_rsrc_unregister_files(struct axq_ctx *ctx);
 void axq_rsrc_release(struct axq_ctx *ctx);
-int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe, unsigned int op);
 struct file *axq_rsrc_fget(struct axq_ctx *ctx, const struct asyncx_sqe *sqe);
 struct axq_rsrc_buf *axq_rsrc_buf_get(struct axq_ctx *ctx, u16 index,
 				      u64 addr, u32 len);
 void axq_rsrc_buf_put(struct axq_rsrc_buf *buf);
 void axq_rsrc_buf_iter(const struct axq_rsrc_buf *buf, struct iov_iter *iter,
 		       unsigned int dir, u64 off, size_t len);
+
+/**
+ * axq_rsrc_check_sqe() - the SQE fields of registered resources are valid
+ *	for its op
+ * @sqe: the SQE
+ * @op: its opcode (checked)
+ *
+ * ASYNCX_SQE_FIXED_FILE is for READ, WRITE and POLL; a nonzero buf_index
+ * only for READ and WRITE with ASYNCX_RW_FIXED.
+ *
+ * Context: submission (inline: it runs for every SQE).
+ * Return: 0 or -EINVAL.
+ */
+static inline int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe,
+				     unsigned int op)
+{
+	bool rw = op == ASYNCX_OP_READ || op == ASYNCX_OP_WRITE;
+
+	if (sqe->flags & ASYNCX_SQE_FIXED_FILE && !rw && op != ASYNCX_OP_POLL)
+		return -EINVAL;
+	if (sqe->buf_index && !(rw && sqe->op_flags & ASYNCX_RW_FIXED))
+		return -EINVAL;
+	return 0;
+}
 
 #endif /* _ASYNCX_RSRC_H */

@@ -112,14 +112,21 @@ def med(xs):
 def table(r):
     """Rows of (benchmark, asyncx, baseline, ratio, target, met)."""
     rows = []
-    ring = {(x['sys'], x['op'], x['batch'], x['threads']): x['rate'] for x in r['ring']}
-    for (sys_, op, b, t), rate in sorted(ring.items()):
+    runs = {}
+    for x in r['ring']:
+        runs.setdefault((x['sys'], x['op'], x['batch'], x['threads']), []).append(x['rate'])
+    ring = {k: med(v) for k, v in runs.items()}
+    order = {'nop': 0, 'timeout0': 1, 'poll': 2, 'enter': 3}
+    for (sys_, op, b, t), rate in sorted(ring.items(), key=lambda kv: (order.get(kv[0][1], 9),
+                                                                        kv[0][1:])):
         if sys_ != 'asyncx' or ('io_uring', op, b, t) not in ring:
             continue
         base = ring[('io_uring', op, b, t)]
         ratio = rate / base if base else float('nan')
         tgt = 1.0 if op == 'nop' else None
-        rows.append((f'ring {op} batch {b} x{t} thr (ops/s)', rate, base, ratio,
+        name = (f'ring empty enter x{t} thr (calls/s)' if op == 'enter'
+                else f'ring {op} batch {b} x{t} thr (ops/s)')
+        rows.append((name, rate, base, ratio,
                      '>= 1.0x' if tgt else '-', None if tgt is None else ratio >= tgt))
     if r['spawn']:
         a = med([x['asyncx_rate'] for x in r['spawn']])
@@ -215,8 +222,10 @@ def plots(r):
         fig, ax = plt.subplots(figsize=(6, 4))
         for sys_ in ('io_uring', 'asyncx'):
             for t in sorted({x['threads'] for x in pts}):
-                xs = sorted((x['batch'], x['rate']) for x in pts
-                            if x['sys'] == sys_ and x['threads'] == t)
+                bs = sorted({x['batch'] for x in pts
+                             if x['sys'] == sys_ and x['threads'] == t})
+                xs = [(b, med([x['rate'] for x in pts if x['sys'] == sys_ and
+                               x['threads'] == t and x['batch'] == b])) for b in bs]
                 ax.plot([b for b, _ in xs], [v for _, v in xs], marker='o',
                         linestyle='-' if sys_ == 'asyncx' else '--',
                         label=f'{sys_}, {t} thread{"s" if t > 1 else ""}')

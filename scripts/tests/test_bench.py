@@ -11,6 +11,14 @@ RAW = """
 # kernel 6.1.0-56-amd64, 4 vCPUs, QEMU TCG CPU
 ring,io_uring,nop,32,1,4000,1.000,4000
 ring,asyncx,nop,32,1,6000,1.000,6000
+ring,io_uring,nop,8,1,100,1.000,100
+ring,asyncx,nop,8,1,150,1.000,150
+ring,io_uring,nop,8,1,300,1.000,300
+ring,asyncx,nop,8,1,90,1.000,90
+ring,io_uring,nop,8,1,200,1.000,200
+ring,asyncx,nop,8,1,400,1.000,400
+ring,io_uring,enter,1,1,1000,1.000,1000
+ring,asyncx,enter,1,1,500,1.000,500
 ringmem,io_uring,timeout,8192,2867200,350
 ringmem,asyncx,timeout,8192,2752512,336
 ringmem,io_uring,timeout,8192,2883584,352
@@ -29,6 +37,18 @@ class BenchParseTest(unittest.TestCase):
         name, a, b, ratio, tgt, met = self.rows['ring nop batch 32 x1 thr (ops/s)']
         self.assertEqual((a, b, tgt, met), (6000.0, 4000.0, '>= 1.0x', True))
         self.assertAlmostEqual(ratio, 1.5)
+
+    def test_ring_runs_are_medians(self):
+        row = self.rows['ring nop batch 8 x1 thr (ops/s)']
+        self.assertEqual(row[1:3], (150, 200))
+        self.assertEqual(row[4:], ('>= 1.0x', False))
+
+    def test_empty_enter_has_no_target(self):
+        row = self.rows['ring empty enter x1 thr (calls/s)']
+        self.assertEqual(row[1:], (500, 1000, 0.5, '-', None))
+        names = [x[0] for x in bench.table(self.r)]
+        self.assertLess(names.index('ring nop batch 32 x1 thr (ops/s)'),
+                        names.index('ring empty enter x1 thr (calls/s)'))
 
     def test_memory_in_flight_is_the_median_against_io_uring(self):
         row = self.rows['in-flight TIMEOUT: slab bytes per SQE (lower is better)']
