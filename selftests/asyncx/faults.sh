@@ -65,8 +65,9 @@ workers_fail() {
 # of theirs read in from the 9p work tree by a task whose allocations fail
 # (the client inside an asyncx call, a worker copying to its memory) fails
 # to read, which is a SIGBUS, and it left that 9p mount answering EINVAL
-# to every exec after it (CI: faults_client died with exit status 135, then
-# nothing under the work tree would start). Not what is tested here.
+# to every exec after it (a full check: faults_client died with exit status
+# 135, then nothing under the work tree would start; an earlier CI failure
+# of the same phase fits it). Not what is tested here.
 exdir=../../lib/build/examples
 bin=$(mktemp -d /tmp/faults.XXXXXX) &&
 	cp ./faults_client ./fuzz $exdir/nop_batch $exdir/timeouts \
