@@ -35,20 +35,27 @@ for _ in $(seq 50); do [ -e "$D/bench" ] && break; sleep 0.1; done
 online=$(nproc)
 
 # Offline/online every hot-pluggable CPU in turn while spawn loads run
-# back to back.
+# back to back: two rounds at least, and more (up to 20) until two loads
+# have completed under them (a load takes seconds on a slow debug guest).
 stop=$(mktemp)
 rm -f "$stop"
+progress=$(mktemp)
+echo 0 >"$progress"
 (
 	i=0
 	while [ ! -e "$stop" ]; do
 		echo "spawn 5000" >"$D/bench" || exit 1
 		i=$((i + 1))
+		echo "$i" >"$progress"
 	done
 	echo "$i" >"$stop"
 ) &
 load=$!
 toggled=0
-for round in 1 2; do
+round=0
+while [ "$round" -lt 2 ] ||
+	{ [ "$(cat "$progress")" -lt 2 ] && [ "$round" -lt 20 ]; }; do
+	round=$((round + 1))
 	for c in "${cpus[@]}"; do
 		set_online "$c" 0 && toggled=$((toggled + 1))
 		sleep 0.2
@@ -58,7 +65,7 @@ done
 touch "$stop"
 wait $load
 loads=$(cat "$stop")
-rm -f "$stop"
+rm -f "$stop" "$progress"
 res=$(cat "$D/bench")
 echo "# $loads loads of 5000 tasks; last: $res"
 check "spawn loads complete while CPUs go offline and online ($toggled offlines)" \
