@@ -85,7 +85,9 @@ struct axq_cq_ring {
  *	taken in process context only (submission and workers)
  * @cq_tail: the kernel's own CQ tail (L: @cq_lock)
  * @evfd: eventfd signalled on each CQE, or NULL (L: @cq_lock)
- * @overflow: CQEs waiting for room in the CQ, oldest first (L: @cq_lock)
+ * @overflow: CQEs waiting for room in the CQ, oldest first (L: @cq_lock;
+ *	list_empty() without it is a snapshot: axq_cq_flush() skips the lock
+ *	when nothing waits)
  * @cq_wait: waiters for completions (enter, poll)
  * @inflight_lock: protects @inflight and the requests' task/cancel
  * @inflight: requests handed to the executor (L: @inflight_lock)
