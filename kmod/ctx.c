@@ -448,6 +448,8 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 	if (unlikely(req->retry) && axq_retry_again(req, res))
 		return AXQ_PENDING;
 post:
+	if (def->done)
+		def->done(req);
 	axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req, res));
 	req->res = res;
 	req->posted = true;

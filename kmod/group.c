@@ -15,8 +15,10 @@
  * chain, close) closes the group: members that never started are retired
  * with -ECANCELED, running ones are cancelled, and members submitted later
  * complete with -ECANCELED. The id stays taken until all len members have
- * been submitted (so that a member never finds a stranger's group) and
- * the GROUP request is gone; the context's teardown frees what is left.
+ * been submitted (so that a member never finds a stranger's group) and the
+ * group is closed, which is before its CQE goes out: once the user has seen
+ * that CQE, the id can be opened again (if every member was submitted). The
+ * context's teardown frees what is left.
  *
  * Locking: group->lock protects the group's counters and lists; it is never
  * held while ctx->inflight_lock is taken, nor the other way round.
@@ -198,15 +200,19 @@ enum axq_poll axq_group_poll(struct axq_req *req, struct axq_context *cx,
 }
 
 /**
- * axq_group_cleanup() - the GROUP request is retired: close the group
+ * axq_group_close() - close the group: its CQE is about to go out
  * @req: the GROUP request
  *
- * Members that never started are retired with -ECANCELED; members still
- * running are cancelled. The id becomes free.
+ * Members that never started are retired with -ECANCELED (their CQEs come
+ * before the group's); members still running are cancelled; the id becomes
+ * free once all the group's members have been submitted, so that a user who
+ * has seen the group's CQE can open the id again. Called before the poll
+ * posts the group's CQE (&axq_opdef.done), and again, to no further effect,
+ * when the request is retired.
  *
  * Context: process context.
  */
-void axq_group_cleanup(struct axq_req *req)
+void axq_group_close(struct axq_req *req)
 {
 	struct axq_group *g = req->group_cmd.g;
 	struct axq_task *waker;
@@ -235,7 +241,21 @@ void axq_group_cleanup(struct axq_req *req)
 	}
 	if (stop)
 		axq_group_cancel_members(g, NULL);
-	axq_group_put(g);
+}
+
+/**
+ * axq_group_cleanup() - the GROUP request is retired: close the group
+ * @req: the GROUP request
+ *
+ * As axq_group_close(), if its poll did not already; then drops the
+ * request's group reference.
+ *
+ * Context: process context.
+ */
+void axq_group_cleanup(struct axq_req *req)
+{
+	axq_group_close(req);
+	axq_group_put(req->group_cmd.g);
 }
 
 /**
@@ -243,7 +263,8 @@ void axq_group_cleanup(struct axq_req *req)
  * @req: the member, prepared, not yet in flight
  * @id: the group id
  * @start: set to true when the group has started: the caller starts the
- *	member once it is in flight; else the group keeps it (and starts it)
+ *	member once it is in flight; else the group keeps it (and starts it):
+ *	the caller must not touch it again
  *
  * On success the member holds a group reference (&axq_req.group) and is
  * counted as joined; if it then cannot be put in flight, the caller posts
@@ -257,6 +278,7 @@ void axq_group_cleanup(struct axq_req *req)
 int axq_group_join(struct axq_req *req, u16 id, bool *start)
 {
 	struct axq_ctx *ctx = req->ctx;
+	u64 user_data = req->user_data;
 	struct axq_group *g;
 	bool erase = false;
 	int ret = 0;
@@ -297,7 +319,11 @@ int axq_group_join(struct axq_req *req, u16 id, bool *start)
 		g->pending = req;
 	}
 	spin_unlock(&g->lock);
-	trace_asyncx_group(ctx->id, req->user_data, id, AXQ_GROUP_JOIN, 0);
+	/* A pending member is the group's from here: its start may have run,
+	 * completed and freed it on another CPU (or on this one, preempted at
+	 * the unlock). @req is not ours to touch.
+	 */
+	trace_asyncx_group(ctx->id, user_data, id, AXQ_GROUP_JOIN, 0);
 	return 0;
 }
 

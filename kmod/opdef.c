@@ -69,6 +69,7 @@ const struct axq_opdef axq_opdefs[ASYNCX_OP_LAST] = {
 		.op_flags	= ASYNCX_GROUP_SELECT,
 		.prep		= axq_group_prep,
 		.poll		= axq_group_poll,
+		.done		= axq_group_close,
 		.cleanup	= axq_group_cleanup,
 	},
 	[ASYNCX_OP_SEND] = {
@@ -102,7 +103,8 @@ int axq_opdefs_check(void)
 		const struct axq_opdef *d = &axq_opdefs[op];
 
 		if (WARN(!d->name || !d->prep || !d->issue == !d->poll ||
-			 ((d->cleanup || d->try_inline || d->reset) && !d->poll),
+			 ((d->cleanup || d->try_inline || d->reset || d->done) &&
+			  !d->poll),
 			 "asyncx: opcode %u is malformed\n", op))
 			return -EINVAL;
 	}

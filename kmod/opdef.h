@@ -32,6 +32,10 @@
  * @reset: optional, async ops: return the request to where @prep left it,
  *	keeping what @prep took, so that @poll runs the op again (a retry,
  *	ASYNCX_SQE_RETRY); without it, only inline ops can be retried
+ * @done: optional, async ops: the request's final CQE is about to be
+ *	posted from its poll (it completed, or its deadline passed): release
+ *	what the user may reuse as soon as that CQE is seen (a group's id).
+ *	On a worker; @cleanup still runs later
  * @cleanup: async ops: release what @prep took (files, mm) and what @poll
  *	set up (timers, wakers); runs once, when the request is dropped or
  *	could not be started (then @poll never ran), in process context
@@ -49,6 +53,7 @@ struct axq_opdef {
 	bool (*try_inline)(struct axq_req *req, int *res);
 	void (*link)(struct axq_req *req);
 	void (*reset)(struct axq_req *req);
+	void (*done)(struct axq_req *req);
 	void (*cleanup)(struct axq_req *req);
 };
 
@@ -81,6 +86,7 @@ bool axq_rw_try_inline(struct axq_req *req, int *res);
 int axq_group_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_group_poll(struct axq_req *req, struct axq_context *cx,
 			     int *res);
+void axq_group_close(struct axq_req *req);
 void axq_group_cleanup(struct axq_req *req);
 int axq_send_prep(struct axq_req *req, const struct asyncx_sqe *sqe);
 enum axq_poll axq_send_poll(struct axq_req *req, struct axq_context *cx,

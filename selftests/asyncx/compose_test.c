@@ -299,6 +299,60 @@ TEST_F(comp, members_in_later_submissions)
 	EXPECT_EQ(3U, ASYNCX_CQE_GROUP_COUNT(c[3].flags));
 }
 
+/*
+ * Regression: a member that joined before its group started was touched by
+ * the submitter (for its trace event) after the group lock was dropped; by
+ * then the group could have started, completed and freed it (KASAN:
+ * use-after-free in axq_group_join, on a preemptible kernel). Here each
+ * round's group waits behind a short TIMEOUT in a chain, whose expiry
+ * (varied from round to round) falls while the submitter is still joining
+ * members: the hrtimer wakes this CPU's worker, which preempts the
+ * submitter (at the end of the group lock when it holds it), starts the
+ * pending members and completes them. Every round must complete in full.
+ */
+TEST_F(comp, members_join_while_group_starts)
+{
+	enum { ROUNDS = 1500, N = 64 };
+	static struct asyncx_cqe c[N + 2];
+	unsigned long long t0 = now_ns();
+	struct __kernel_timespec ts;
+	struct asyncx_sqe *sqe;
+	unsigned int r, i;
+	int g;
+
+	for (r = 0; r < ROUNDS; r++) {
+		sqe = asyncx_get_sqe(&self->ring);
+		ts.tv_sec = 0;
+		ts.tv_nsec = 10000 + (r % 32) * 10000;
+		asyncx_prep_timeout(sqe, &ts, 0);
+		asyncx_sqe_set_data64(sqe, 1);
+		asyncx_sqe_set_flags(sqe, ASYNCX_SQE_LINK);
+		group(&self->ring, 11, N, r & 1 ? ASYNCX_GROUP_SELECT : 0,
+		      1000 + r);
+		for (i = 0; i < N; i++)
+			member_nop(&self->ring, 11, 2 + i, 0);
+		ASSERT_EQ(N + 2, asyncx_submit(&self->ring));
+		ASSERT_EQ(0, reap(&self->ring, c, N + 2, 10000))
+			TH_LOG("round %u", r);
+		for (i = 0; i < N + 1; i++)
+			ASSERT_NE(-1, find(c, N + 2, 1 + i))
+				TH_LOG("round %u: no CQE for %u", r, 1 + i);
+		g = find(c, N + 2, 1000 + r);
+		ASSERT_NE(-1, g) TH_LOG("round %u: no group CQE", r);
+		ASSERT_TRUE(c[g].flags & ASYNCX_CQE_F_GROUP)
+			TH_LOG("round %u: group res %d flags %#x at %d; timeout res %d",
+			       r, c[g].res, c[g].flags, g, c[find(c, N + 2, 1)].res);
+		if (!(r & 1))
+			ASSERT_EQ(N, ASYNCX_CQE_GROUP_COUNT(c[g].flags));
+		/* No more than 15 s on a slow (debug, emulated) guest. */
+		if (now_ns() - t0 > 15000 * MS)
+			break;
+	}
+	TH_LOG("%u rounds of %u members", r, N);
+	EXPECT_GE(r, 20U);
+	EXPECT_TRUE(quiet(&self->ring, 30));
+}
+
 /* In a chain, a group is one member: its members start when the chain
  * reaches it, and the chain goes on after the group's CQE.
  */
