@@ -12,8 +12,11 @@
  * children run in parallel on every worker) and hooks an entry on each
  * child task's completion queue. When a child completes, the entry's
  * wake function (under that queue's lock) unhooks itself, pushes the
- * child on the join_all's lock-free list of completed children and, if the
- * list was empty, wakes the join_all's task. A poll takes the whole list
+ * child on the join_all's list of completed children and, if the list was
+ * empty, wakes the join_all's task; it does both under the join_all's
+ * lock, which the drop takes too, so that a push never outlives the
+ * join_all (a poll may take the child the moment it is on the list, and
+ * the join_all complete). A poll takes the whole list
  * with one xchg and collects only those children's results: the work per
  * wake is proportional to the children that completed, not to N, so a
  * join of 10,000 children costs O(N) in all.
@@ -70,7 +73,12 @@
 
 /* ------------------------------------------------------------- join_all */
 
-/* Queue a completed child, once; wake the join_all's task on the first. */
+/*
+ * Queue a completed child, once; wake the join_all's task on the first.
+ * Under ja->lock: once @ch is on the list, a poll may take it and the
+ * join_all complete and be dropped; the drop takes ja->lock, so it waits
+ * until this is done with @ja.
+ */
 static void axq_join_all_push(struct axq_join_all_child *ch)
 {
 	struct axq_join_all *ja = ch->ja;
@@ -78,10 +86,9 @@ static void axq_join_all_push(struct axq_join_all_child *ch)
 
 	if (test_and_set_bit(0, &ch->done))
 		return;
-	if (!llist_add(&ch->node, &ja->done))
-		return;		/* not the first: that one woke it */
 	spin_lock_irqsave(&ja->lock, flags);
-	if (ja->waker)
+	/* Not the first: that one woke the task. */
+	if (llist_add(&ch->node, &ja->done) && ja->waker)
 		axq_wake_by_ref(ja->waker);
 	spin_unlock_irqrestore(&ja->lock, flags);
 }
@@ -254,6 +261,8 @@ EXPORT_SYMBOL_GPL(axq_join_all_poll);
 void axq_join_all_drop(struct axq_join_all *ja)
 {
 	struct axq_join_all_child *ch;
+	struct axq_task *waker;
+	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < ja->nr; i++) {
@@ -266,10 +275,17 @@ void axq_join_all_drop(struct axq_join_all *ja)
 		axq_task_put(ch->task);
 		ch->task = NULL;
 	}
-	/* No wake function runs any more: the queues' locks say so. */
-	if (ja->waker)
-		axq_waker_put(ja->waker);
+	/*
+	 * No wake function runs any more: the queues' locks say so for the
+	 * children hooked still, and ja->lock for a push of a child whose
+	 * result a poll has taken already (it may still be in its unlock).
+	 */
+	spin_lock_irqsave(&ja->lock, flags);
+	waker = ja->waker;
 	ja->waker = NULL;
+	spin_unlock_irqrestore(&ja->lock, flags);
+	if (waker)
+		axq_waker_put(waker);
 	kvfree(ja->children);
 	ja->children = NULL;
 	ja->nr = 0;

@@ -44,8 +44,9 @@ struct axq_join_all_child {
  * @nr: the number of children (I)
  * @left: children whose result was not taken yet (the owner's)
  * @done: completed children not seen by a poll yet; added to by the wake
- *	functions, emptied by the polls
- * @lock: protects @waker against the wake functions
+ *	functions (under @lock), emptied by the polls (without it)
+ * @lock: protects @waker against the wake functions; a push holds it for
+ *	as long as it uses the join_all, so the drop's taking it waits
  * @waker: the task to wake when @done turns non-empty (L: @lock)
  */
 struct axq_join_all {

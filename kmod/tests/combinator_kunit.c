@@ -3,7 +3,8 @@
  * KUnit suite asyncx_combinator: join_all, select, timeout and retry
  * (combinator.c) — normal paths, errors, cancellation while they wait
  * (every child dropped exactly once, no wait-queue entry or timer left),
- * select with simultaneous readiness, a join of 10,000 futures, timeouts
+ * select with simultaneous readiness, a join of 10,000 futures, a join_all
+ * freed as soon as it is joined while its children complete, timeouts
  * racing completion, and a retry's attempts and backoff schedule checked
  * exactly.
  */
@@ -368,6 +369,63 @@ static void join_all_cancel(struct kunit *test)
 		tc_expect(test, &j->f[i].c, 1, "cancelled join_all child");
 	KUNIT_EXPECT_FALSE(test, queue_hooked(&j->wq));
 	jcase_free(j);
+}
+
+#define NR_FREE_ROUNDS	1000
+#define NR_FREE_KIDS	8
+
+/**
+ * struct jfree - a join_all in memory of its own, freed once it is joined
+ * @ja: the join_all
+ * @w: its wrapper
+ * @f: the children
+ * @futs: pointers to them
+ * @results: their results
+ */
+struct jfree {
+	struct axq_join_all	ja;
+	struct twrap		w;
+	struct tfut		f[NR_FREE_KIDS];
+	struct axq_future	*futs[NR_FREE_KIDS];
+	long			results[NR_FREE_KIDS];
+};
+
+/*
+ * Regression: a child's completion queued it on the join_all's list and
+ * only then took the join_all's lock to wake its task; a poll on another
+ * CPU could take the child in between, the join_all complete and its
+ * owner free it (here: at once, kfree), and the lock was taken in freed
+ * memory. Children ready at their first poll, so that their completions
+ * race the join_all's polls; KASAN sees any use of a freed join_all.
+ */
+static void join_all_free_race(struct kunit *test)
+{
+	int r, i, bad = 0;
+	struct jfree *j;
+	long res;
+
+	for (r = 0; r < NR_FREE_ROUNDS; r++) {
+		j = kzalloc(sizeof(*j), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, j);
+		for (i = 0; i < NR_FREE_KIDS; i++) {
+			tfut_init(&j->f[i], 1, r + i, NULL);
+			j->futs[i] = &j->f[i].base;
+		}
+		KUNIT_ASSERT_EQ(test, axq_join_all_init(&j->ja, j->futs,
+							NR_FREE_KIDS,
+							j->results,
+							AXQ_PRIO_NORMAL,
+							GFP_KERNEL), 0);
+		if (run(test, &j->w, &j->ja.base, &res))
+			return;		/* leak: the task may still use it */
+		bad += res != 0;
+		for (i = 0; i < NR_FREE_KIDS; i++) {
+			bad += j->results[i] != r + i;
+			bad += atomic_read(&j->f[i].c.drops) != 1;
+		}
+		kfree(j);
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
 }
 
 /* --------------------------------------------------------------- select */
@@ -875,6 +933,7 @@ static struct kunit_case asyncx_combinator_cases[] = {
 	KUNIT_CASE(join_all_empty),
 	KUNIT_CASE(join_all_10k),
 	KUNIT_CASE(join_all_cancel),
+	KUNIT_CASE(join_all_free_race),
 	KUNIT_CASE(select_first_ready),
 	KUNIT_CASE(select_simultaneous),
 	KUNIT_CASE(select_simultaneous_later),
