@@ -260,15 +260,15 @@ void axq_group_cleanup(struct axq_req *req)
 
 /**
  * axq_group_join() - a member's SQE names its group: join it
- * @req: the member, prepared, not yet in flight
+ * @req: the member, prepared and in flight (axq_req_add())
  * @id: the group id
  * @start: set to true when the group has started: the caller starts the
  *	member once it is in flight; else the group keeps it (and starts it):
  *	the caller must not touch it again
  *
  * On success the member holds a group reference (&axq_req.group) and is
- * counted as joined; if it then cannot be put in flight, the caller posts
- * its CQE and reports it finished with axq_group_member_done().
+ * counted as joined; on failure it is not a member, and the caller retires
+ * it with the error.
  *
  * Context: submission (ctx->lock held).
  * Return: 0, -ENOENT when no group has @id, -EINVAL when the group has all
@@ -279,8 +279,8 @@ int axq_group_join(struct axq_req *req, u16 id, bool *start)
 {
 	struct axq_ctx *ctx = req->ctx;
 	u64 user_data = req->user_data;
+	bool erase = false, stopped;
 	struct axq_group *g;
-	bool erase = false;
 	int ret = 0;
 
 	rcu_read_lock();
@@ -310,15 +310,22 @@ int axq_group_join(struct axq_req *req, u16 id, bool *start)
 	}
 	req->group_idx = g->joined++;
 	req->group = g;
-	/* Not in flight yet: nobody else sees ->cancel. */
-	if (g->stopped)
-		req->cancel = true;
+	/* A stopped group has started (a SELECT won) or is closed (above):
+	 * the member is not left pending, it stays the caller's.
+	 */
+	stopped = g->stopped;
 	*start = g->started;
 	if (!g->started) {
 		req->link = g->pending;
 		g->pending = req;
 	}
 	spin_unlock(&g->lock);
+	if (stopped) {
+		/* In flight already: a CANCEL may set it too. */
+		spin_lock(&ctx->inflight_lock);
+		req->cancel = true;
+		spin_unlock(&ctx->inflight_lock);
+	}
 	/* A pending member is the group's from here: its start may have run,
 	 * completed and freed it on another CPU (or on this one, preempted at
 	 * the unlock). @req is not ours to touch.

@@ -345,6 +345,10 @@ void axq_task_run(struct axq_task *task)
 static void axq_task_wake(struct axq_task *task, bool owned)
 {
 	long s = atomic_long_read(&task->state);
+	/* Read now: an owned wake of a running task gives its reference
+	 * away, and the task may complete and be freed right after.
+	 */
+	u64 id = task->id;
 	long n;
 
 	do {
@@ -364,7 +368,7 @@ static void axq_task_wake(struct axq_task *task, bool owned)
 	} while (!atomic_long_try_cmpxchg(&task->state, &s, n));
 
 	this_cpu_inc(axq_stats->woken);
-	trace_asyncx_wake(task->id, !(s & AXQ_T_RUNNING),
+	trace_asyncx_wake(id, !(s & AXQ_T_RUNNING),
 			  s & AXQ_T_RUNNING ? -1 : axq_schedule_cpu());
 	if (!(s & AXQ_T_RUNNING))
 		axq_schedule(task);
