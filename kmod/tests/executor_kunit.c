@@ -815,7 +815,13 @@ static int park_waker_fn(void *data)
 	} while (left && !kthread_should_stop() &&
 		 time_before(jiffies, r->deadline));
 	r->sent[a->idx] = sent;
-	return left ? -ETIMEDOUT : 0;
+	/*
+	 * Out of time, or stopped: the caller stops the wakers once every
+	 * task completed, which may be while this one is still in the pass
+	 * that sent the last wake (left > 0 then, and nothing is missing:
+	 * the caller counts the wakes sent).
+	 */
+	return left && !time_before(jiffies, r->deadline) ? -ETIMEDOUT : 0;
 }
 
 /*
