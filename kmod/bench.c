@@ -11,7 +11,8 @@
  *		allocated apart)
  *   wake N	wake one pending task N times, one wake at a time, and
  *		measure wake->poll latency; the same for queue_work->run on
- *		the per-CPU workqueue; report p50/p99/p999 of both
+ *		the per-CPU workqueue, the two interleaved one by one;
+ *		report p50/p99/p999 of both
  *   hold N	spawn N tasks that stay pending (tasks in flight, for unload
  *		and stress tests); "release" completes them
  *   fanout N	a task spawns N tasks of AXQ_FANOUT_US busy time each, from
@@ -277,12 +278,11 @@ static u32 axq_pct(u32 *s, unsigned int n, unsigned int per_mille)
 	return n ? s[min(n - 1, (unsigned int)div_u64((u64)n * per_mille, 1000))] : 0;
 }
 
-/* Wake a task of class @prio @n times, one at a time; samples in @f. */
-static int axq_lat_measure(struct axq_lat_fut *f, enum axq_prio prio,
-			   unsigned int n)
+/* Spawn @f's task in class @prio and wait for its first poll. */
+static struct axq_task *axq_lat_start(struct axq_lat_fut *f,
+				      enum axq_prio prio)
 {
 	struct axq_task *task;
-	unsigned int i;
 
 	f->fut.ops = &axq_lat_ops;
 	f->n = 0;
@@ -290,27 +290,59 @@ static int axq_lat_measure(struct axq_lat_fut *f, enum axq_prio prio,
 	f->woken_at = 0;
 	init_completion(&f->polled);
 	task = axq_spawn(&f->fut, prio, GFP_KERNEL);
-	if (IS_ERR(task))
-		return PTR_ERR(task);
-	wait_for_completion(&f->polled);
-	for (i = 0; i < n; i++) {
-		reinit_completion(&f->polled);
-		WRITE_ONCE(f->woken_at, ktime_get_ns());
-		axq_wake_by_ref(task);
+	if (!IS_ERR(task))
 		wait_for_completion(&f->polled);
-	}
+	return task;
+}
+
+/* Wake @task once and wait for the poll that takes the sample. */
+static void axq_lat_once(struct axq_lat_fut *f, struct axq_task *task)
+{
+	reinit_completion(&f->polled);
+	WRITE_ONCE(f->woken_at, ktime_get_ns());
+	axq_wake_by_ref(task);
+	wait_for_completion(&f->polled);
+}
+
+/* Stop @task, wait for it, sort @f's samples. */
+static void axq_lat_finish(struct axq_lat_fut *f, struct axq_task *task)
+{
 	WRITE_ONCE(f->stop, true);
 	axq_wake_by_ref(task);
 	axq_join_timeout(task, NULL, MAX_SCHEDULE_TIMEOUT);
 	axq_task_put(task);
 	sort(f->samples, f->n, sizeof(u32), axq_cmp_u32, NULL);
+}
+
+/* Wake a task of class @prio @n times, one at a time; samples in @f. */
+static int axq_lat_measure(struct axq_lat_fut *f, enum axq_prio prio,
+			   unsigned int n)
+{
+	struct axq_task *task = axq_lat_start(f, prio);
+	unsigned int i;
+
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	for (i = 0; i < n; i++)
+		axq_lat_once(f, task);
+	axq_lat_finish(f, task);
 	return 0;
+}
+
+/* Queue @w's work once and wait for it to run (it takes the sample). */
+static void axq_lat_work_once(struct axq_lat_work *w)
+{
+	reinit_completion(&w->ran);
+	w->queued_at = ktime_get_ns();
+	queue_work(axq_bench_wq, &w->work);
+	wait_for_completion(&w->ran);
 }
 
 static void axq_bench_wake(unsigned int n)
 {
 	struct axq_lat_fut *f;
 	struct axq_lat_work *w;
+	struct axq_task *task;
 	unsigned int i;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
@@ -321,18 +353,27 @@ static void axq_bench_wake(unsigned int n)
 	w->samples = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
 	if (!f->samples || !w->samples)
 		goto nomem;
-	if (axq_lat_measure(f, AXQ_PRIO_NORMAL, n))
-		goto nomem;
-
 	INIT_WORK(&w->work, axq_lat_work_fn);
 	init_completion(&w->ran);
+	task = axq_lat_start(f, AXQ_PRIO_NORMAL);
+	if (IS_ERR(task))
+		goto nomem;
+	/*
+	 * Interleaved, in turns that swap which goes first: a stall of the
+	 * machine (a vCPU that the host does not run for a while, under
+	 * emulation) then lands in both series alike, not in whichever
+	 * happened to be measuring then (see Documentation/performance.rst).
+	 */
 	for (i = 0; i < n; i++) {
-		reinit_completion(&w->ran);
-		w->queued_at = ktime_get_ns();
-		queue_work(axq_bench_wq, &w->work);
-		wait_for_completion(&w->ran);
+		if (i & 1) {
+			axq_lat_work_once(w);
+			axq_lat_once(f, task);
+		} else {
+			axq_lat_once(f, task);
+			axq_lat_work_once(w);
+		}
 	}
-
+	axq_lat_finish(f, task);
 	sort(w->samples, w->n, sizeof(u32), axq_cmp_u32, NULL);
 	snprintf(axq_bench_result, sizeof(axq_bench_result),
 		 "wake %u: asyncx wake->poll ns p50 %u p99 %u p999 %u; workqueue queue->run ns p50 %u p99 %u p999 %u\n",
