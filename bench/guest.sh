@@ -67,17 +67,24 @@ for i in 1 2 3 4 5; do
 	cat $B
 done
 
-# Stealing: a fan-out born on one worker, with every vCPU, then with one.
-for i in 1 2 3; do
-	echo "fanout 20000" >$B
-	cat $B
+# Stealing: a fan-out born on one worker, with every vCPU, with two (where
+# there are more: a host with fewer cores than vCPUs bounds the first), and
+# with one.
+online() {
+	local c
+	for c in /sys/devices/system/cpu/cpu[1-9]*; do
+		if [ "${c##*cpu}" -lt "$1" ]; then echo 1 >"$c/online"; else echo 0 >"$c/online"; fi
+	done
+}
+ncpu=$(nproc)
+for n in $ncpu $([ "$ncpu" -gt 2 ] && echo 2) 1; do
+	online "$n"
+	for i in 1 2 3; do
+		echo "fanout 20000" >$B
+		cat $B
+	done
 done
-for c in /sys/devices/system/cpu/cpu[1-9]*/online; do echo 0 >"$c"; done
-for i in 1 2 3; do
-	echo "fanout 20000" >$B
-	cat $B
-done
-for c in /sys/devices/system/cpu/cpu[1-9]*/online; do echo 1 >"$c"; done
+online "$ncpu"
 
 # Priorities: HIGH and LOW latency while LOW tasks saturate every worker.
 for i in 1 2 3; do
