@@ -23,7 +23,8 @@
  *
  * A child that completed before its entry was hooked is found by a test
  * after the hook (a full barrier between the two, against the one before
- * the completion's wake); a bit per child makes sure it is pushed once.
+ * the completion's wake), unhooked (its wake may still be to come) and
+ * pushed; a bit per child makes sure it is pushed once.
  *
  * The join_all owns its children from init: they are dropped by the
  * executor when their tasks complete. Dropping the join_all unhooks every
@@ -91,6 +92,22 @@ static void axq_join_all_push(struct axq_join_all_child *ch)
 	if (llist_add(&ch->node, &ja->done) && ja->waker)
 		axq_wake_by_ref(ja->waker);
 	spin_unlock_irqrestore(&ja->lock, flags);
+}
+
+/*
+ * Take @ch's entry off its child's completion queue, if it is still there.
+ * Under the queue's lock: once this returns, the child's wake (which runs
+ * under it) is done with the entry or will never see it. list_del_init()
+ * leaves the entry empty, so that doing it again is a no-op.
+ */
+static void axq_join_all_unhook(struct axq_join_all_child *ch)
+{
+	struct wait_queue_head *wq = &ch->task->join_wq;
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq->lock, flags);
+	list_del_init(&ch->wqe.entry);
+	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
 /* The child task completed; under its completion queue's lock. */
@@ -187,8 +204,16 @@ int axq_join_all_init(struct axq_join_all *ja, struct axq_future **futs,
 		 * sees COMPLETE (or both: @done pushes once).
 		 */
 		smp_mb();
-		if (axq_task_is_complete(task))
+		if (axq_task_is_complete(task)) {
+			/*
+			 * Its wake may be still to come (the child's CPU can
+			 * stall between COMPLETE and the wake): unhook first,
+			 * or that wake could find the entry after the pushed
+			 * child let the join_all complete and be freed.
+			 */
+			axq_join_all_unhook(ch);
 			axq_join_all_push(ch);
+		}
 	}
 	return 0;
 
@@ -269,8 +294,8 @@ void axq_join_all_drop(struct axq_join_all *ja)
 		ch = &ja->children[i];
 		if (!ch->task)
 			continue;
-		/* Unhooked by its wake function already: a no-op. */
-		remove_wait_queue(&ch->task->join_wq, &ch->wqe);
+		/* Unhooked already (by its wake, or by init): a no-op. */
+		axq_join_all_unhook(ch);
 		axq_task_cancel(ch->task);
 		axq_task_put(ch->task);
 		ch->task = NULL;

@@ -18,7 +18,9 @@
 
 #include "../async.h"
 #include "../combinator.h"
+#include "../task.h"
 #include "../time.h"
+#include "../trace.h"
 #include "kunit_util.h"
 
 #define JOIN_TIMEOUT	(60 * HZ)
@@ -31,11 +33,12 @@
 /* Is an entry on @wq? Read under its lock. */
 static bool queue_hooked(struct wait_queue_head *wq)
 {
+	unsigned long flags;
 	bool ret;
 
-	spin_lock_irq(&wq->lock);
+	spin_lock_irqsave(&wq->lock, flags);
 	ret = !list_empty(&wq->head);
-	spin_unlock_irq(&wq->lock);
+	spin_unlock_irqrestore(&wq->lock, flags);
 	return ret;
 }
 
@@ -426,6 +429,178 @@ static void join_all_free_race(struct kunit *test)
 		kfree(j);
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
+#define NR_HOOK_ROUNDS	2000
+#define NR_HOOK_KIDS	4
+#define HOOK_STALL_NS	(20 * NSEC_PER_MSEC)
+
+/**
+ * struct hstate - what the asyncx_complete probe of join_all_late_wake needs
+ * @task: each child's task, set by the child's poll before its COMPLETE
+ * @id: its id (the probe's key), set after @task (release)
+ * @round: the round being run
+ * @freed: rounds whose join_all has been freed
+ * @early: children that completed before their entry was hooked
+ * @stale: of those, children whose entry was still hooked once the
+ *	join_all had been freed (the bug)
+ * @timeouts: stalls that ended at HOOK_STALL_NS
+ */
+struct hstate {
+	struct axq_task	*task[NR_HOOK_KIDS];
+	u64		id[NR_HOOK_KIDS];
+	int		round;
+	int		freed;
+	atomic_t	early;
+	atomic_t	stale;
+	atomic_t	timeouts;
+};
+
+/**
+ * struct hfut - a child of join_all_late_wake: ready at its first poll
+ * @base: the future
+ * @s: the probe's state
+ * @i: the child's index
+ */
+struct hfut {
+	struct axq_future	base;
+	struct hstate		*s;
+	int			i;
+};
+
+static enum axq_poll hfut_poll(struct axq_future *fut, struct axq_context *cx,
+			       long *out)
+{
+	struct hfut *f = container_of(fut, struct hfut, base);
+
+	WRITE_ONCE(f->s->task[f->i], cx->task);
+	/* Release: the probe that reads the id finds the task. */
+	smp_store_release(&f->s->id[f->i], cx->task->id);
+	*out = f->i;
+	return AXQ_READY;
+}
+
+static void hfut_drop(struct axq_future *fut)
+{
+}
+
+static const struct axq_future_ops hfut_ops = {
+	.name	= "kunit_hook_child",
+	.poll	= hfut_poll,
+	.drop	= hfut_drop,
+};
+
+/*
+ * Runs on the child's worker between its COMPLETE and its wake. A child
+ * that completed before its entry was hooked is one that init will find
+ * complete: hold its wake, as a stalled vCPU would, until the join_all
+ * is freed, and see whether the entry is still on the child's queue.
+ */
+static void hook_probe(void *data, u64 id, long result)
+{
+	struct hstate *s = data;
+	struct axq_task *task = NULL;
+	int round = READ_ONCE(s->round), i;
+	u64 end;
+
+	for (i = 0; i < NR_HOOK_KIDS; i++) {
+		/* Acquire: pairs with the release in hfut_poll(). */
+		if (smp_load_acquire(&s->id[i]) == id) {
+			task = READ_ONCE(s->task[i]);
+			break;
+		}
+	}
+	if (!task || queue_hooked(&task->join_wq))
+		return;
+	atomic_inc(&s->early);
+	end = ktime_get_ns() + HOOK_STALL_NS;
+	while (READ_ONCE(s->freed) <= round) {
+		if (ktime_get_ns() > end) {
+			atomic_inc(&s->timeouts);
+			return;
+		}
+		cpu_relax();
+	}
+	if (queue_hooked(&task->join_wq))
+		atomic_inc(&s->stale);
+}
+
+/**
+ * struct hround - one round of join_all_late_wake, freed when it is joined
+ * @ja: the join_all
+ * @w: its wrapper
+ * @f: the children
+ * @futs: pointers to them
+ * @results: their results
+ */
+struct hround {
+	struct axq_join_all	ja;
+	struct twrap		w;
+	struct hfut		f[NR_HOOK_KIDS];
+	struct axq_future	*futs[NR_HOOK_KIDS];
+	long			results[NR_HOOK_KIDS];
+};
+
+/*
+ * Regression: axq_join_all_init() found a child complete after hooking its
+ * entry and pushed it, but left the entry on the child's completion queue.
+ * When the child's CPU stalled between COMPLETE and the wake, the join_all
+ * could complete and be freed first, and the wake then walked the freed
+ * entry (KASAN: use-after-free in __wake_up_common, once in
+ * join_all_free_race on the debug kernel under TCG). A probe on
+ * asyncx_complete plays the stall for children that complete before their
+ * entry is hooked: it holds the wake until the round's join_all is freed
+ * and counts an entry still hooked then. Such children come from workers
+ * that pick a child up while init is still hooking it: the count of them
+ * is reported, and the rounds go on until there were 20 (or 2000 rounds).
+ */
+static void join_all_late_wake(struct kunit *test)
+{
+	struct hstate *s;
+	struct hround *h;
+	int r, i, bad = 0;
+	long res;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	WRITE_ONCE(s->round, -1);
+	KUNIT_ASSERT_EQ(test, register_trace_asyncx_complete(hook_probe, s), 0);
+	for (r = 0; r < NR_HOOK_ROUNDS && atomic_read(&s->early) < 20; r++) {
+		h = kzalloc(sizeof(*h), GFP_KERNEL);
+		if (!h) {
+			bad++;
+			break;
+		}
+		for (i = 0; i < NR_HOOK_KIDS; i++) {
+			WRITE_ONCE(s->id[i], 0);
+			WRITE_ONCE(s->task[i], NULL);
+			h->f[i] = (struct hfut){ .base.ops = &hfut_ops, .s = s, .i = i };
+			h->futs[i] = &h->f[i].base;
+		}
+		WRITE_ONCE(s->round, r);
+		if (axq_join_all_init(&h->ja, h->futs, NR_HOOK_KIDS, h->results,
+				      AXQ_PRIO_NORMAL, GFP_KERNEL)) {
+			bad++;
+			kfree(h);
+			break;
+		}
+		if (run(test, &h->w, &h->ja.base, &res)) {
+			bad++;
+			break;		/* leak: the task may still use it */
+		}
+		bad += res != 0;
+		for (i = 0; i < NR_HOOK_KIDS; i++)
+			bad += h->results[i] != i;
+		kfree(h);
+		WRITE_ONCE(s->freed, r + 1);
+	}
+	unregister_trace_asyncx_complete(hook_probe, s);
+	tracepoint_synchronize_unregister();
+	kunit_info(test, "%d rounds; %d children complete before their hook, %d left hooked past the free, %d stalls timed out\n",
+		   r, atomic_read(&s->early), atomic_read(&s->stale),
+		   atomic_read(&s->timeouts));
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->stale), 0);
 }
 
 /* --------------------------------------------------------------- select */
@@ -934,6 +1109,7 @@ static struct kunit_case asyncx_combinator_cases[] = {
 	KUNIT_CASE(join_all_10k),
 	KUNIT_CASE(join_all_cancel),
 	KUNIT_CASE(join_all_free_race),
+	KUNIT_CASE(join_all_late_wake),
 	KUNIT_CASE(select_first_ready),
 	KUNIT_CASE(select_simultaneous),
 	KUNIT_CASE(select_simultaneous_later),
