@@ -1036,23 +1036,6 @@ TEST_F(comp, retry_bad)
 
 /* Priority ------------------------------------------------------------- */
 
-#define SYS_CPU "/sys/devices/system/cpu"
-
-/* Write @on to the online file of @cpu: 0 or a negative errno. */
-static int cpu_set_online(int cpu, int on)
-{
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), SYS_CPU "/cpu%d/online", cpu);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
 /* Is @cpu online and able to go offline? */
 static bool cpu_can_go_offline(int cpu)
 {

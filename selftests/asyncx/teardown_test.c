@@ -26,9 +26,9 @@
 #include <asyncx.h>
 
 #include "kselftest_harness.h"
+#include "util.h"
 
 #define DEBUGFS_CONTEXTS	"/sys/kernel/debug/asyncx/contexts"
-#define SYS_CPU			"/sys/devices/system/cpu"
 
 static const struct __kernel_timespec ts_hour = { .tv_sec = 3600 };
 static const struct __kernel_timespec ts_short = { .tv_nsec = 100000 };
@@ -469,20 +469,6 @@ out:
 	return NULL;
 }
 
-static int set_online(int cpu, int on)
-{
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), SYS_CPU "/cpu%d/online", cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
 /*
  * CPUs go offline and online while rings are busy with NOPs, timers and
  * chains (the executor moves its queues, the timers migrate): every SQE
@@ -509,9 +495,9 @@ TEST_F_TIMEOUT(teardown, cpu_offline_online_busy, 180)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, busy_ring, &b[i]));
 	while (toggles < 40 && (toggles < 4 || now() < end)) {
 		cpu = cpus[toggles % ncpu];
-		ASSERT_EQ(0, set_online(cpu, 0));
+		ASSERT_EQ(0, cpu_set_online(cpu, 0));
 		usleep(20000);
-		ASSERT_EQ(0, set_online(cpu, 1));
+		ASSERT_EQ(0, cpu_set_online(cpu, 1));
 		toggles++;
 	}
 	stop = 1;

@@ -6,7 +6,10 @@
 #define ASYNCX_SELFTEST_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <asyncx.h>
 
@@ -36,6 +39,23 @@ static inline unsigned long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+#define SYS_CPU		"/sys/devices/system/cpu"
+
+/* Write @on to the online file of @cpu: 0 or a negative errno. */
+static inline int cpu_set_online(int cpu, int on)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), SYS_CPU "/cpu%d/online", cpu);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return ret;
 }
 
 #endif /* ASYNCX_SELFTEST_UTIL_H */
