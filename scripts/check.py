@@ -247,12 +247,26 @@ def vm(kernel, label, cmd, env=None, timeout=VM_TIMEOUT):
     return rc, out, lines
 
 
-def judge(label, rc, res, dmesg_lines, expect_rc=0):
+def vm_said(out):
+    """What vm.sh said of a VM that stalled or died: its 'vm:' lines and the
+    stall report (last test started, where each CPU was)."""
+    keep = [ln.rstrip() for ln in out.splitlines()
+            if (ln.startswith(('vm: ', 'stall: ', 'cpu')) or ln.startswith('      stack: '))
+            and not ln.startswith(('vm: accelerator:', 'vm: last lines'))]
+    return keep[:40]
+
+
+def judge(label, rc, res, dmesg_lines, expect_rc=0, out=''):
     """Add the VM's own failures to res: a bad exit, dmesg bug reports."""
     if rc == 124:
-        res.failed.append(f'{label}: the VM ran out of time')
+        stalled = any(ln.startswith('stall: ') for ln in out.splitlines())
+        res.failed.append(f'{label}: ' + ('the guest stalled (no output): stopped and asked '
+                                           'for its state' if stalled
+                                           else 'the VM ran out of time'))
     elif rc == 125:
         res.failed.append(f'{label}: the VM died or could not start (see the .console log)')
+    if rc in (124, 125):
+        res.notes.setdefault(res.failed[-1], []).extend(vm_said(out))
     elif rc != expect_rc:
         res.failed.append(f'{label}: exit status {rc}')
     if not dmesg_lines:
@@ -284,7 +298,7 @@ def run_kselftests(kernel, ko, tests=None, label='kselftests'):
                         env=env, timeout=VM_TIMEOUT_DEBUG_KSELFTESTS if kernel == 'debug'
                         else VM_TIMEOUT)
     res = ktap.parse(out.splitlines())
-    return judge(f'{kernel} {label}', rc, res, dmesg)
+    return judge(f'{kernel} {label}', rc, res, dmesg, out=out)
 
 
 def run_kunit(kernel):
@@ -293,7 +307,7 @@ def run_kunit(kernel):
                                          os.path.join(kod, 'asyncx.ko'),
                                          os.path.join(kod, 'asyncx_kunit.ko')])
     res = ktap.parse(ktap.strip_dmesg(dmesg), prefix='kunit')
-    return judge(f'{kernel} kunit', rc, res, dmesg)
+    return judge(f'{kernel} kunit', rc, res, dmesg, out=out)
 
 
 def suite_runner():
@@ -396,6 +410,9 @@ def main():
             kernels = [k for k in kernels if k != 'debug']
 
     print(f'asyncx check: kernels {", ".join(kernels)}; logs in results/check/', flush=True)
+    rc, out = sh([os.path.join(HERE, 'vm.sh'), '--accel'], log_path('accel.log'))
+    print(f'asyncx check: VM accelerator: {out.strip() if rc == 0 else "none: " + out.strip()}',
+          flush=True)
     total.add(suite_build(kernels, ksft_dir))
     if 'static' in suites:
         total.add(suite_static())

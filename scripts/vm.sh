@@ -13,15 +13,24 @@
 #   -d, --dmesg FILE    copy the guest's kernel log here
 #   -c, --console FILE  copy the guest's serial console here
 #   -q, --quiet         don't stream COMMAND's output
+#   --accel             only say which accelerator a VM would use, and why
 #
-# The guest (qemu-system-x86_64, KVM when /dev/kvm is usable, else TCG)
-# sees the host root read-only over 9p under a tmpfs overlay, so host
+# The guest (qemu-system-x86_64) runs under KVM when a probe boot showed
+# that KVM boots guests here, else under TCG (scripts/vm-accel.sh;
+# ASYNCX_VM_ACCEL=auto|kvm|tcg overrides, and kvm that cannot run fails).
+# The guest sees the host root read-only over 9p under a tmpfs overlay, so host
 # tools (bash, python3, bpftrace) run in it, and the work tree read-write
 # at its host path; COMMAND runs as root in the current directory, with
 # the ASYNCX_* variables of this environment. See Documentation/testing.rst.
 #
-# Exit status: COMMAND's; 124 if it ran out of time; 125 if the VM could
-# not run it or died (panic, hang): the console log then says why.
+# A guest that prints nothing (console or COMMAND) for ASYNCX_VM_STALL
+# seconds (default 300) is asked for its state before it is killed:
+# scripts/vm-stall.py presses SysRq t/l/w and reads every vCPU's registers
+# and stack through the qemu monitor; its report (the last test started,
+# where each CPU is) goes to stderr and to the end of the console copy.
+#
+# Exit status: COMMAND's; 124 if it ran out of time or stalled; 125 if the
+# VM could not run it or died (panic, qemu's own error): stderr says why.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,9 +43,11 @@ tmo=600
 dmesg_out=
 console_out=
 quiet=0
+accel_only=0
+stall=${ASYNCX_VM_STALL:-300}
 
 usage() {
-	sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 125
 }
 
@@ -49,25 +60,61 @@ while [ $# -gt 0 ]; do
 	-d | --dmesg) dmesg_out=$2; shift 2 ;;
 	-c | --console) console_out=$2; shift 2 ;;
 	-q | --quiet) quiet=1; shift ;;
+	--accel) accel_only=1; shift ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) echo "vm: unknown option $1" >&2; usage ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || usage
+[ $# -gt 0 ] || [ "$accel_only" -eq 1 ] || usage
 
 image=$("$here/kernels.sh" "$kernel" image) || exit 125
 kver=$("$here/kernels.sh" "$kernel" kver) || exit 125
+
+# shellcheck source=scripts/vm-accel.sh
+. "$here/vm-accel.sh"
+vm_accel_choose "$image" qemu-system-x86_64 || exit 125
+if [ "$accel_only" -eq 1 ]; then
+	echo "$VM_ACCEL_WHY"
+	exit 0
+fi
+echo "vm: accelerator: $VM_ACCEL_WHY" >&2
+if [ "$VM_ACCEL" = kvm ]; then
+	cpu=host
+else
+	# No 5-level paging: under it the debug kernel (KASAN) took
+	# occasional wild-memory-access reports from early-boot interrupts.
+	cpu=max,la57=off
+fi
 initrd=$("$here/vm-initramfs.sh" "$kver") || exit 125
 
+# The kernel's symbols, for vm-stall.py: the debug kernel's System.map; for
+# a Debian kernel (whose System.map is a stub) the text symbols of its
+# /proc/kallsyms, written by the guest's /init on the first boot of that
+# image and kept in the cache (vm-stall.py shifts them by the KASLR offset
+# of the boot it reads).
+if [ "$kernel" = debug ]; then
+	kmap=$("$here/kernels.sh" debug kdir)/System.map
+else
+	kmap=${ASYNCX_CACHE:-/var/cache/asyncx}/kallsyms/$kver-$(sha256sum "$image" | cut -c1-16)
+fi
+want_kallsyms=0
+[ -s "$kmap" ] || want_kallsyms=1
+
 run=$(mktemp -d /tmp/asyncx-vm.XXXXXX)
+# The monitor's socket lies beside the run directory, not in it: the guest
+# sees the run directory over 9p.
+mon=$run.mon
 qpid=
 tpid=
+wpid=
 cleanup() {
-	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
-	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
-	rm -rf "$run"
+	local p
+	for p in $tpid $wpid $qpid; do
+		kill "$p" 2>/dev/null || true
+	done
+	rm -rf "$run" "$mon"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -85,24 +132,18 @@ trap 'exit 130' INT TERM
 {
 	printf 'WORK=%q\n' "$root"
 	printf 'CMD_TIMEOUT=%d\n' "$tmo"
+	printf 'KALLSYMS=%d\n' "$want_kallsyms"
 } >"$run/config"
 : >"$run/output"
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ "${ASYNCX_VM_ACCEL:-auto}" != tcg ]; then
-	accel=kvm cpu=host
-else
-	# No 5-level paging: under it the debug kernel (KASAN) took
-	# occasional wild-memory-access reports from early-boot interrupts.
-	accel=tcg cpu=max,la57=off
-fi
-
 virtfs=security_model=none,multidevs=remap
 timeout -k 5 $((tmo + 120)) qemu-system-x86_64 \
-	-machine q35,accel=$accel -cpu $cpu -smp "$smp" -m "$mem" \
-	-display none -vga none -monitor none -no-reboot -nic none \
+	-machine "q35,accel=$VM_ACCEL" -cpu "$cpu" -smp "$smp" -m "$mem" \
+	-display none -vga none -no-reboot -nic none \
+	-monitor "unix:$mon,server=on,wait=off" \
 	-serial "file:$run/console.log" \
 	-kernel "$image" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 rdinit=/init log_buf_len=8M" \
+	-append "console=ttyS0 panic=-1 rdinit=/init log_buf_len=8M sysrq_always_enabled" \
 	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$virtfs" \
 	-virtfs "local,path=$root,mount_tag=work,$virtfs" \
 	-virtfs "local,path=$run,mount_tag=run,$virtfs" \
@@ -113,12 +154,46 @@ if [ "$quiet" -eq 0 ]; then
 	tail -n +1 -f --pid="$qpid" "$run/output" &
 	tpid=$!
 fi
+# The stall watchdog: progress is any growth of the console or the
+# command's output.
+size_of() { stat -c %s "$run/output" "$run/console.log" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+watchdog() {
+	local last=-1 now quiet=0 map
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 5
+		now=$(size_of)
+		if [ "$now" != "$last" ]; then
+			last=$now quiet=0
+			continue
+		fi
+		quiet=$((quiet + 5))
+		[ "$quiet" -ge "$stall" ] || continue
+		map=$kmap
+		[ -s "$map" ] || map=$run/kallsyms
+		python3 "$here/vm-stall.py" --sock "$mon" --run "$run" --map "$map" \
+			--ko-dir "$root/.build" --ko-dir "$root/selftests" \
+			--quiet-secs "$quiet" --out "$run/stall.txt" >"$run/stall.log" 2>&1
+		sleep 2
+		kill "$qpid" 2>/dev/null
+		return
+	done
+}
+watchdog &
+wpid=$!
+
 qrc=0
 wait "$qpid" || qrc=$?
 qpid=
+kill "$wpid" 2>/dev/null || true
+wait "$wpid" 2>/dev/null || true
+wpid=
 if [ -n "$tpid" ]; then
 	wait "$tpid" 2>/dev/null || true
 	tpid=
+fi
+[ -s "$run/stall.txt" ] && cat "$run/stall.txt" >>"$run/console.log"
+if [ "$want_kallsyms" -eq 1 ] && grep -q ' _text$' "$run/kallsyms" 2>/dev/null; then
+	mkdir -p "$(dirname "$kmap")" && cp "$run/kallsyms" "$kmap.$$" && mv "$kmap.$$" "$kmap" || true
 fi
 
 # The kernel log: the guest's own dmesg, or what reached the console when
@@ -131,14 +206,22 @@ dmesg_src=$run/dmesg
 if [ -s "$run/rc" ]; then
 	exit "$(cat "$run/rc")"
 fi
-if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+qemu_msg=$(grep -v 'terminating on signal' "$run/qemu.log" | tail -n 5) || true
+if [ -s "$run/stall.txt" ]; then
+	echo "vm: the guest ($kver, $VM_ACCEL) printed nothing for $stall s and was stopped:" >&2
+	cat "$run/stall.txt" >&2
+	[ -s "$run/stall.log" ] && sed 's/^/vm: vm-stall.py: /' "$run/stall.log" >&2
+	rc=124
+elif [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	echo "vm: the guest ran past its limit ($((tmo + 120)) s) and was killed" >&2
 	rc=124
+elif [ ! -s "$run/console.log" ]; then
+	echo "vm: qemu (accel=$VM_ACCEL, -cpu $cpu) died at start (exit $qrc), before the guest printed anything: ${qemu_msg:-no message}" >&2
+	exit 125
 else
-	echo "vm: the guest stopped without a result (qemu exit $qrc)" >&2
+	echo "vm: the guest stopped without a result (qemu, accel=$VM_ACCEL, exit $qrc)${qemu_msg:+: $qemu_msg}" >&2
 	rc=125
 fi
 echo "vm: last lines of the console:" >&2
 tail -n 25 "$run/console.log" >&2
-cat "$run/qemu.log" >&2
 exit $rc
