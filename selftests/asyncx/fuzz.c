@@ -907,6 +907,31 @@ static void run_proc(int proc)
 	_exit(0);
 }
 
+/*
+ * waitpid() for one process, saying every 60 s how far the run has come: on
+ * the debug kernel a run takes minutes, and the test VM's runner takes a
+ * guest that prints nothing for minutes for a stalled one.
+ */
+static int wait_proc(pid_t pid, int *status, const struct timespec *t0)
+{
+	struct timespec now;
+	long next = 60;
+	int ret;
+
+	for (;;) {
+		ret = waitpid(pid, status, WNOHANG);
+		if (ret)
+			return ret;
+		usleep(100000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0->tv_sec >= next) {
+			dprintf(out_fd, "# fuzz: %" PRIu64 " SQEs consumed after %ld s\n",
+				__atomic_load_n(&shared->consumed, __ATOMIC_RELAXED), next);
+			next += 60;
+		}
+	}
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: fuzz [--seed N] [--sqes N] [--procs N] [--threads N] "
@@ -1000,7 +1025,7 @@ int main(int argc, char **argv)
 			run_proc(i);
 	}
 	for (i = 0; i < opt.procs; i++) {
-		if (waitpid(pids[i], &status, 0) < 0)
+		if (wait_proc(pids[i], &status, &t0) < 0)
 			continue;
 		if (WIFSIGNALED(status)) {
 			dprintf(out_fd, "fuzz: process %d died of signal %d%s (seed %" PRIu64 ")\n",
