@@ -39,6 +39,7 @@ Usage: scripts/check.py [--quick] [--kernel NAME]... [--suite NAME]...
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -335,8 +336,98 @@ def suite_runner():
     res.add(one('runner ends a hung command at its limit (exit 124)',
                 rc == 124 and time.time() - t1 < 120))
 
+    res.add(runner_accel())
+    res.add(runner_stall())
     report('runner', 'self-tests (6.1)', res, time.time() - t0)
     return res
+
+
+def fake_qemu(mode, cache, **extra):
+    """The environment of a VM run with the stand-in qemu of
+    scripts/tests/fake-qemu first on PATH, failing the way `mode` says,
+    and a cache folder of its own (so the probe runs afresh)."""
+    env = {'PATH': os.path.join(HERE, 'tests', 'fake-qemu') + ':' + os.environ['PATH'],
+           'ASYNCX_FAKE_QEMU': mode, 'ASYNCX_CACHE': cache,
+           'ASYNCX_FAKE_QEMU_LOG': os.path.join(cache, 'kvm-calls'),
+           'ASYNCX_VM_ACCEL': 'auto'}
+    env.update(extra)
+    return env
+
+
+def kvm_calls(cache):
+    try:
+        with open(os.path.join(cache, 'kvm-calls')) as f:
+            return len(f.readlines())
+    except FileNotFoundError:
+        return 0
+
+
+def runner_accel():
+    """The accelerator is chosen by a probe boot, as on a host whose
+    /dev/kvm is a nested hypervisor that boots no guest (VM.md)."""
+    import tempfile
+    res = ktap.Results()
+    vmsh = os.path.join(HERE, 'vm.sh')
+    with tempfile.TemporaryDirectory(prefix='asyncx-runner-') as tmp:
+        for mode in 'msr', 'silent':
+            cache = os.path.join(tmp, mode)
+            os.makedirs(cache)
+            env = fake_qemu(mode, cache, ASYNCX_VM_PROBE_S='5')
+            rc, out = sh([vmsh, '-t', '120', '--', 'bash', '-c', 'echo guest-ran-$(nproc)'],
+                         log_path(f'runner-accel-{mode}.out'), env=env, timeout=400)
+            why = 'MSR 0x10a' if mode == 'msr' else 'never reached its root mount'
+            ok = (rc == 0 and 'guest-ran-4' in out and 'accelerator: TCG' in out
+                  and why in out and kvm_calls(cache) == 1)
+            res.add(one(f'auto falls back to TCG when KVM {"dies at start" if mode == "msr" else "hangs silent"}'
+                        f' and the VM command passes', ok))
+            if not ok:
+                res.notes[res.failed[-1]] = [f'rc {rc}, {kvm_calls(cache)} probe boots'] + \
+                    out.splitlines()[-8:]
+            # The verdict is this boot's: no second probe, and a forced
+            # KVM fails at once, saying what failed.
+            rc, out = sh([vmsh, '--', 'true'], log_path(f'runner-accel-{mode}-kvm.out'),
+                         env=dict(env, ASYNCX_VM_ACCEL='kvm'), timeout=60)
+            ok = rc == 125 and 'ASYNCX_VM_ACCEL=kvm' in out and 'accel=kvm' in out and \
+                why in out and kvm_calls(cache) == 1
+            res.add(one(f'forced kvm fails naming the accelerator; the cached verdict is reused ({mode})',
+                        ok))
+            if not ok:
+                res.notes[res.failed[-1]] = [f'rc {rc}, {kvm_calls(cache)} probe boots'] + \
+                    out.splitlines()[-8:]
+        cache = os.path.join(tmp, 'dead')
+        os.makedirs(cache)
+        rc, out = sh([vmsh, '--', 'true'], log_path('runner-accel-dead.out'),
+                     env=fake_qemu('dead', cache, ASYNCX_VM_ACCEL='tcg'), timeout=120)
+        ok = rc == 125 and 'died at start' in out and 'accel=tcg' in out and \
+            'stand-in qemu: cannot start' in out
+        res.add(one('a qemu that dies at start is reported with its own message and accelerator',
+                    ok))
+        if not ok:
+            res.notes[res.failed[-1]] = [f'rc {rc}'] + out.splitlines()[-8:]
+    return res
+
+
+def runner_stall():
+    """A guest whose every CPU is taken by SCHED_FIFO spinners (so neither
+    its kernel threads nor the command's timeout run, as in a hung kernel)
+    is stopped after ASYNCX_VM_STALL seconds of silence and asked for its
+    state: the report names the test that was running and every CPU."""
+    hog = ('echo "    # Subtest: hog_test"; echo "    #  RUN  hog.spin ..."; '
+           'echo -1 >/proc/sys/kernel/sched_rt_runtime_us; '
+           'for c in $(seq 0 $(($(nproc) - 1))); do '
+           'taskset -c $c chrt -f 99 sh -c "while :; do :; done" & done; wait')
+    rc, out, dmesg = vm('6.1', 'runner-stall', ['bash', '-c', hog],
+                        env={'ASYNCX_VM_STALL': '20'}, timeout=300)
+    cpus = sorted(set(ln for ln in out.splitlines() if re.match(r'cpu\d+: ', ln)))
+    console = log_path('6.1-runner-stall.console')
+    sysrq = os.path.exists(console) and 'sysrq: Show State' in open(console, errors='replace').read()
+    ok = (rc == 124 and 'last test started: hog_test (case hog.spin)' in out
+          and len(cpus) == 4 and all('user space' in c or '+0x' in c for c in cpus) and sysrq)
+    r = one('a silent guest is stopped and asked for its state (SysRq, every CPU)', ok)
+    if not ok:
+        r.notes[r.failed[-1]] = [f'rc {rc}, SysRq answer in the console: {sysrq}'] + cpus + \
+            out.splitlines()[-6:]
+    return r
 
 
 def suite_vm(kernel, what):

@@ -191,7 +191,6 @@ if [ -n "$tpid" ]; then
 	wait "$tpid" 2>/dev/null || true
 	tpid=
 fi
-[ -s "$run/stall.txt" ] && cat "$run/stall.txt" >>"$run/console.log"
 if [ "$want_kallsyms" -eq 1 ] && grep -q ' _text$' "$run/kallsyms" 2>/dev/null; then
 	mkdir -p "$(dirname "$kmap")" && cp "$run/kallsyms" "$kmap.$$" && mv "$kmap.$$" "$kmap" || true
 fi
@@ -201,7 +200,10 @@ fi
 dmesg_src=$run/dmesg
 [ -s "$dmesg_src" ] || dmesg_src=$run/console.log
 [ -z "$dmesg_out" ] || cp "$dmesg_src" "$dmesg_out"
-[ -z "$console_out" ] || cp "$run/console.log" "$console_out"
+if [ -n "$console_out" ]; then
+	cp "$run/console.log" "$console_out"
+	[ -s "$run/stall.txt" ] && cat "$run/stall.txt" >>"$console_out"
+fi
 
 if [ -s "$run/rc" ]; then
 	exit "$(cat "$run/rc")"

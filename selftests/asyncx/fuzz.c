@@ -944,6 +944,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	int i, status, ret = 0;
 	pid_t pids[64];
+	int nprocs;
 	bool seeded = false;
 
 	for (i = 1; i < argc; i++) {
@@ -1015,7 +1016,8 @@ int main(int argc, char **argv)
 	tspecs[7] = (struct __kernel_timespec){ INT64_MAX, 999999999 };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < opt.procs; i++) {
+	nprocs = opt.procs;
+	for (i = 0; i < nprocs; i++) {
 		pids[i] = fork();
 		if (pids[i] < 0) {
 			perror("fork");
@@ -1024,7 +1026,7 @@ int main(int argc, char **argv)
 		if (pids[i] == 0)
 			run_proc(i);
 	}
-	for (i = 0; i < opt.procs; i++) {
+	for (i = 0; i < nprocs; i++) {
 		if (wait_proc(pids[i], &status, &t0) < 0)
 			continue;
 		if (WIFSIGNALED(status)) {
