@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Pack `make bench` into one folder that runs anywhere x86-64 Linux has
-# /dev/kvm (e.g. a many-core machine, for the scaling benchmarks), with no
-# install: qemu and every library it loads, its firmware, the stock Debian
+# Pack `make bench` into one folder that runs on any x86-64 Linux (e.g. a
+# many-core machine, for the scaling benchmarks), with no install: qemu and every library it loads, its firmware, the stock Debian
 # 6.1 kernel, and an initramfs holding busybox, asyncx.ko, a static
 # ring_bench and bench/guest.sh; plus bench.py to print the same table.
 #
 #   scripts/bench-pack.sh [DIR]      default DIR: results/bench-pack
 #   DIR/run.sh                       on the target: SMP=N MEM=MB SECONDS=S
+#   ACCEL_ONLY=1 DIR/run.sh          only say which accelerator it would use
+#
+# run.sh chooses the accelerator as scripts/vm.sh does (scripts/vm-accel.sh,
+# packed beside it): KVM only where a probe boot shows that it boots the
+# guest, else multi-threaded TCG (one host thread per vCPU);
+# ASYNCX_VM_ACCEL=auto|kvm|tcg overrides.
 #
 # Also writes DIR.tar.xz. The guest prints the raw result lines on its
 # serial console; run.sh keeps them in DIR/raw.txt and prints the table.
@@ -41,6 +46,7 @@ for f in linuxboot_dma.bin linuxboot.bin kvmvapic.bin multiboot_dma.bin; do
 done
 cp "$image" "$out/vmlinuz"
 cp "$here/bench.py" "$out/bench.py"
+cp "$here/vm-accel.sh" "$out/vm-accel.sh"
 
 # The initramfs: /init runs the benchmarks and powers off.
 tmp=$(mktemp -d)
@@ -75,20 +81,24 @@ cat >"$out/run.sh" <<'RUN'
 #!/bin/sh
 # asyncx benchmark pack: boots the packed kernel in the packed qemu and runs
 # make bench's benchmarks; prints the table (python3 needed for it).
-#   SMP=16 MEM=8192 SECONDS=1 ./run.sh
+#   SMP=16 MEM=8192 SECONDS=1 ./run.sh      (ACCEL_ONLY=1 ./run.sh: the choice only)
 set -e
 cd "$(dirname "$0")"
+. ./vm-accel.sh
 smp=${SMP:-$(nproc)}
 mem=${MEM:-4096}
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+set -- env QEMU_MODULE_DIR="$(pwd)/qemu/modules" ./qemu/lib/ld-linux-x86-64.so.2 \
+	--library-path ./qemu/lib ./qemu/bin/qemu-system-x86_64 -L ./qemu/share
+vm_accel_choose vmlinuz "$@" || exit 1
+echo "run.sh: accelerator: $VM_ACCEL_WHY"
+[ "${ACCEL_ONLY:-0}" = 1 ] && exit 0
+if [ "$VM_ACCEL" = kvm ]; then
 	accel=kvm cpu=host
 else
-	echo "run.sh: no usable /dev/kvm: emulating (TCG), expect slow absolute numbers"
+	echo "run.sh: emulating (TCG, a host thread per vCPU): expect slow absolute numbers"
 	accel=tcg,thread=multi cpu=max,la57=off
 fi
-QEMU_MODULE_DIR=$(pwd)/qemu/modules \
-./qemu/lib/ld-linux-x86-64.so.2 --library-path ./qemu/lib ./qemu/bin/qemu-system-x86_64 \
-	-L ./qemu/share -machine q35 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
+"$@" -machine q35 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-display none -vga none -monitor none -no-reboot -nic none -serial stdio \
 	-kernel vmlinuz -initrd bench.cpio.gz \
 	-append "console=ttyS0 panic=-1 rdinit=/init quiet ASYNCX_BENCH_SECONDS=${SECONDS:-1}" \
