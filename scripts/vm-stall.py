@@ -6,20 +6,22 @@ scripts/vm.sh runs this when the guest has printed nothing (neither on its
 console nor from the command) for a while. Through the monitor's unix
 socket it
 
-  1. presses SysRq t, l and w on the guest's keyboard (the guest kernel
-     prints every task's stack, every CPU's backtrace and the blocked
-     tasks, from the keyboard interrupt, so it answers while its tasks are
-     stuck; vm.sh boots it with sysrq_always_enabled);
-  2. reads every vCPU's registers and the top of its stack from qemu
+  1. reads every vCPU's registers and the top of its stack from qemu
      itself, which needs nothing from the guest, and names each address
      that points into the kernel's or an asyncx module's text (System.map
      plus the KASLR offset and module bases that the guest's /init wrote to
      the run directory);
+  2. then presses SysRq t, l and w on the guest's keyboard (the guest
+     kernel prints every task's stack, every CPU's backtrace and the
+     blocked tasks, from the keyboard interrupt, so it answers while its
+     tasks are stuck; vm.sh boots it with sysrq_always_enabled). SysRq l
+     interrupts every CPU (an NMI), hence step 1 first. A PREEMPT_RT kernel
+     prints from a thread, so there the answer may never reach the console;
   3. writes a report: the last test that started, then one block a CPU.
 
 Usage: vm-stall.py --sock SOCK --run RUNDIR --map SYSTEM_MAP
                    [--ko-dir DIR]... --out REPORT [--quiet-secs N]
-       vm-stall.py --symbolize-only ...    (step 2 from a saved dump: tests)
+       vm-stall.py --symbolize-only ...    (the report from a saved dump)
 """
 import argparse
 import bisect
@@ -175,6 +177,9 @@ def symbolize(raw, syms):
                 where = f'{syms.name(a) or "?"} (RIP {a:x})'
         if halted:
             where += ', halted (idle)'
+        rfl = re.search(r'RFL=([0-9a-f]+)', b)
+        if rfl and not int(rfl.group(1), 16) & 0x200:
+            where += ', interrupts off'
         lines.append(f'cpu{m.group(1)}: {where}')
         calls = []
         for w in re.findall(r'0x([0-9a-f]{16})', b.split('RIP=')[-1]):
@@ -225,10 +230,12 @@ def main():
     else:
         try:
             mon = Monitor(a.sock)
+            # The registers first: SysRq l sends every CPU an NMI, which
+            # would move them.
+            raw = dump(mon)
             for key in 't', 'l', 'w':
                 mon.cmd(f'sendkey alt-sysrq-{key}')
                 time.sleep(a.sysrq_wait if key == 't' else a.sysrq_wait / 2)
-            raw = dump(mon)
         except OSError as e:
             raw = ''
             err = f'the qemu monitor did not answer: {e}'
