@@ -55,7 +55,7 @@ for t in "${tests[@]}"; do
 	case $t in /*) prog=$t ;; *) prog=./$t ;; esac
 	lim=$(limit_of "$(basename "$t")")
 	(cd "$dir" && ASYNCX_KO=$ko ASYNCX_ECHO_KO=$echo_ko timeout -k 5 "$lim" "$prog") 2>&1 |
-		sed 's/^/    /'
+		sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	case $rc in
 	0) echo "ok $n $t" ;;
