@@ -13,6 +13,8 @@
 #   -d, --dmesg FILE    copy the guest's kernel log here
 #   -c, --console FILE  copy the guest's serial console here
 #   -q, --quiet         don't stream COMMAND's output
+#   -a, --append ARGS   more guest kernel command line (after the kernel's
+#                       own from scripts/kernels.sh NAME bootargs)
 #   --accel             only say which accelerator a VM would use, and why
 #
 # The guest (qemu-system-x86_64) runs under KVM when a probe boot showed
@@ -43,11 +45,12 @@ tmo=600
 dmesg_out=
 console_out=
 quiet=0
+append=
 accel_only=0
 stall=${ASYNCX_VM_STALL:-300}
 
 usage() {
-	sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,38p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 125
 }
 
@@ -60,6 +63,7 @@ while [ $# -gt 0 ]; do
 	-d | --dmesg) dmesg_out=$2; shift 2 ;;
 	-c | --console) console_out=$2; shift 2 ;;
 	-q | --quiet) quiet=1; shift ;;
+	-a | --append) append=$2; shift 2 ;;
 	--accel) accel_only=1; shift ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
@@ -71,6 +75,7 @@ done
 
 image=$("$here/kernels.sh" "$kernel" image) || exit 125
 kver=$("$here/kernels.sh" "$kernel" kver) || exit 125
+bootargs=$("$here/kernels.sh" "$kernel" bootargs) || exit 125
 
 # shellcheck source=scripts/vm-accel.sh
 . "$here/vm-accel.sh"
@@ -143,7 +148,7 @@ timeout -k 5 $((tmo + 120)) qemu-system-x86_64 \
 	-monitor "unix:$mon,server=on,wait=off" \
 	-serial "file:$run/console.log" \
 	-kernel "$image" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 rdinit=/init log_buf_len=8M sysrq_always_enabled" \
+	-append "console=ttyS0 panic=-1 rdinit=/init log_buf_len=8M sysrq_always_enabled $bootargs $append" \
 	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$virtfs" \
 	-virtfs "local,path=$root,mount_tag=work,$virtfs" \
 	-virtfs "local,path=$run,mount_tag=run,$virtfs" \
@@ -202,7 +207,11 @@ dmesg_src=$run/dmesg
 [ -z "$dmesg_out" ] || cp "$dmesg_src" "$dmesg_out"
 if [ -n "$console_out" ]; then
 	cp "$run/console.log" "$console_out"
-	[ -s "$run/stall.txt" ] && cat "$run/stall.txt" >>"$console_out"
+	if [ -s "$run/stall.txt" ]; then
+		cat "$run/stall.txt" >>"$console_out"
+		echo "stall: the registers and stacks it was read from:" >>"$console_out"
+		cat "$run/stall-raw.txt" >>"$console_out" 2>/dev/null
+	fi
 fi
 
 if [ -s "$run/rc" ]; then
