@@ -54,9 +54,11 @@ for t in "${tests[@]}"; do
 	echo "    # Subtest: $t"
 	case $t in /*) prog=$t ;; *) prog=./$t ;; esac
 	lim=$(limit_of "$(basename "$t")")
+	t0=$(date +%s)
 	(cd "$dir" && ASYNCX_KO=$ko ASYNCX_ECHO_KO=$echo_ko timeout -k 5 "$lim" "$prog") 2>&1 |
 		sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
+	echo "    # $t: $(($(date +%s) - t0)) s"
 	case $rc in
 	0) echo "ok $n $t" ;;
 	4) echo "ok $n $t # SKIP" ;;
