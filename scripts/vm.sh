@@ -177,7 +177,8 @@ watchdog() {
 		[ -s "$map" ] || map=$run/kallsyms
 		python3 "$here/vm-stall.py" --sock "$mon" --run "$run" --map "$map" \
 			--ko-dir "$root/.build" --ko-dir "$root/selftests" \
-			--quiet-secs "$quiet" --out "$run/stall.txt" >"$run/stall.log" 2>&1
+			--quiet-secs "$quiet" --out "$run/stall.txt" >"$run/stall.log" 2>&1 ||
+			echo "stall: no output from the guest for $quiet s; vm-stall.py failed" >"$run/stall.txt"
 		sleep 2
 		kill "$qpid" 2>/dev/null
 		return
