@@ -14,7 +14,7 @@
 # FIELD: kver   the kernel release (uname -r in the guest)
 #        kdir   the tree to build modules against (make -C KDIR M=...)
 #        image  the bootable image (bzImage)
-#        bootargs  what the test VM adds to this kernel's command line
+#        bootargs  what the test VM adds to the guest kernel's command line
 # Exits 1 with a message on stderr when that kernel is not installed/built.
 set -euo pipefail
 
@@ -38,21 +38,7 @@ stock_kver() {
 case $name in
 6.1 | 6.12 | rt)
 	case $name in
-	rt)
-		kver=$(stock_kver 6.1 rt-amd64)
-		# Under multi-threaded TCG this kernel livelocks in text
-		# patching: when the first trace event is enabled, ftrace's comm
-		# recorder hooks sched_switch and sched_wakeup, text_poke_bp()
-		# puts an int3 on the tracepoint's call site in __schedule(),
-		# and the vCPUs end up trapping on that int3 over and over with
-		# interrupts off, so the patcher's sync IPIs never complete. It
-		# needs no asyncx: switching timer:timer_start on and off hung
-		# the guest within 20 rounds (Documentation/testing.rst, "The rt
-		# kernel"). One event on from boot (one that fires only on an
-		# OOM kill) keeps the recorder hooked for the whole boot, so
-		# those sites are never patched while the tests run.
-		bootargs=trace_event=oom:mark_victim
-		;;
+	rt) kver=$(stock_kver 6.1 rt-amd64) ;;
 	*) kver=$(stock_kver "$name" amd64) ;;
 	esac
 	kdir=/lib/modules/$kver/build
@@ -69,6 +55,18 @@ debug)
 	exit 1
 	;;
 esac
+
+# qemu's multi-threaded TCG can run a stale int3 after text_poke_bp() has
+# patched it out of a site that other vCPUs are executing: on the rt kernel
+# every vCPU then retook the int3 on the tracepoint site in __schedule()
+# with interrupts off and the guest livelocked; on 6.12 one vCPU took it in
+# asyncx code and died ("Oops: int3"). Enabling or disabling the first trace
+# event of a boot patches __schedule() (ftrace's comm recorder hooks
+# sched_switch and sched_wakeup), so every test VM keeps one event on from
+# boot, one that fires only on an OOM kill: the recorder stays hooked and
+# those sites are never patched while tests run (Documentation/testing.rst,
+# "Text patching under TCG").
+bootargs=trace_event=oom:mark_victim
 
 case $field in
 kver) echo "$kver" ;;
