@@ -394,6 +394,21 @@ def runner_accel():
             if not ok:
                 res.notes[res.failed[-1]] = [f'rc {rc}, {kvm_calls(cache)} probe boots'] + \
                     out.splitlines()[-8:]
+        # Where the probe boot reaches the guest's root mount, KVM is
+        # used, and the verdict is kept as well.
+        cache = os.path.join(tmp, 'kvm-ok')
+        os.makedirs(cache)
+        env = fake_qemu('kvm-ok', cache)
+        rc, out = sh([vmsh, '-t', '120', '--', 'bash', '-c', 'echo guest-ran-$(nproc)'],
+                     log_path('runner-accel-kvm-ok.out'), env=env, timeout=400)
+        rc2, out2 = sh([vmsh, '--accel'], log_path('runner-accel-kvm-ok-again.out'), env=env,
+                       timeout=60)
+        ok = (rc == 0 and 'guest-ran-4' in out and 'accelerator: KVM: a probe boot reached' in out
+              and rc2 == 0 and out2.startswith('KVM') and kvm_calls(cache) == 2)
+        res.add(one('auto uses KVM where the probe boot reaches the root mount, once a boot', ok))
+        if not ok:
+            res.notes[res.failed[-1]] = [f'rc {rc}/{rc2}, {kvm_calls(cache)} KVM runs'] + \
+                out.splitlines()[-8:] + out2.splitlines()[-2:]
         cache = os.path.join(tmp, 'dead')
         os.makedirs(cache)
         rc, out = sh([vmsh, '--', 'true'], log_path('runner-accel-dead.out'),
