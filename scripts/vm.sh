@@ -197,6 +197,8 @@ if [ -n "$tpid" ]; then
 	wait "$tpid" 2>/dev/null || true
 	tpid=
 fi
+# Keep the symbols for later runs; a cache that cannot be written costs only
+# the names in a later stall report, so it does not fail this run.
 if [ "$want_kallsyms" -eq 1 ] && grep -q ' _text$' "$run/kallsyms" 2>/dev/null; then
 	mkdir -p "$(dirname "$kmap")" && cp "$run/kallsyms" "$kmap.$$" && mv "$kmap.$$" "$kmap" || true
 fi
@@ -218,6 +220,7 @@ fi
 if [ -s "$run/rc" ]; then
 	exit "$(cat "$run/rc")"
 fi
+# qemu's own last words (grep fails when it said nothing else).
 qemu_msg=$(grep -v 'terminating on signal' "$run/qemu.log" | tail -n 5) || true
 if [ -s "$run/stall.txt" ]; then
 	echo "vm: the guest ($kver, $VM_ACCEL) printed nothing for $stall s and was stopped:" >&2
