@@ -38,10 +38,12 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
-#include "asyncx.h"
-#include "ctx.h"
-#include "runtime.h"
-#include "task.h"
+#include <asyncx/runtime.h>
+
+#include "internal.h"
+#include "ring/ctx.h"
+#include "ring/req.h"
+#include "rt/task.h"
 
 #define AXQ_BENCH_MAX		BIT(22)
 #define AXQ_BENCH_WAKE_MAX	BIT(18)

@@ -12,9 +12,10 @@
 #include <linux/printk.h>
 #include <linux/seq_file.h>
 
-#include "asyncx.h"
-#include "stats.h"
-#include "task.h"
+#include "internal.h"
+#include "ring/dev.h"
+#include "rt/stats.h"
+#include "rt/task.h"
 
 static struct dentry *axq_debugfs_root;
 

@@ -11,7 +11,10 @@
 # make -C KDIR M=.build/NAME; prints nothing but kbuild's output. With
 # DIR=path (another module tree, such as scripts/tests/warn_module) it builds
 # that tree instead, into .build/NAME-<its name>, against the symbols of
-# .build/NAME's asyncx.ko when that is built (samples/echo uses them).
+# .build/NAME's asyncx.ko when that is built (samples/echo uses them). With
+# RT_ONLY=1 it builds asyncx_rt_test.ko into .build/NAME-rt: the runtime's
+# objects and KUnit suites alone (kmod/Kbuild, AXQ_RT_ONLY), against the
+# kernel's symbols only, so modpost fails if rt/ needs anything of ring/.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +29,11 @@ if [ -n "${DIR:-}" ]; then
 	items=(.)
 	symvers=$root/.build/$name/Module.symvers
 	[ -f "$symvers" ] && set -- KBUILD_EXTRA_SYMBOLS="$symvers" "$@"
+elif [ -n "${RT_ONLY:-}" ]; then
+	src=$root
+	out=$root/.build/$name-rt
+	items=(Kbuild kmod uapi)
+	set -- AXQ_RT_ONLY=1 "$@"
 else
 	src=$root
 	out=$root/.build/$name

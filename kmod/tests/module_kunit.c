@@ -16,8 +16,9 @@
 
 #include <linux/asyncx.h>
 
-#include "../asyncx.h"
-#include "../trace.h"
+#include "internal.h"
+#include "ring/dev.h"
+#include "trace.h"
 
 #define AXQ_DEV_PATH	"/dev/" ASYNCX_DEVICE_NAME
 

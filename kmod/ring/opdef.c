@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx ring: the table of ring operations. Adding an op = one enum value
+ * in the uapi header, one file with its state struct, its functions and its
+ * row (struct axq_opdef), and that row's line here.
+ */
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+
+#include "opdef.h"
+
+const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST] = {
+	[ASYNCX_OP_NOP]		= &axq_op_nop,
+	[ASYNCX_OP_TIMEOUT]	= &axq_op_timeout,
+	[ASYNCX_OP_CANCEL]	= &axq_op_cancel,
+	[ASYNCX_OP_PROBE]	= &axq_op_probe,
+	[ASYNCX_OP_POLL]	= &axq_op_poll,
+	[ASYNCX_OP_READ]	= &axq_op_read,
+	[ASYNCX_OP_WRITE]	= &axq_op_write,
+	[ASYNCX_OP_GROUP]	= &axq_op_group,
+	[ASYNCX_OP_SEND]	= &axq_op_send,
+	[ASYNCX_OP_RECV]	= &axq_op_recv,
+};
+/* For the KUnit suite asyncx_opdef only, hence the namespace. */
+EXPORT_SYMBOL_NS_GPL(axq_opdefs, ASYNCX_INTERNAL);
+
+/**
+ * axq_chain_ok_res() - the usual chain policy: the chain goes on after a
+ * request that succeeded
+ * @req: the request, its CQE posted
+ *
+ * Return: true when its result is not negative.
+ */
+bool axq_chain_ok_res(const struct axq_req *req)
+{
+	return req->res >= 0;
+}
+EXPORT_SYMBOL_NS_GPL(axq_chain_ok_res, ASYNCX_INTERNAL);
+
+/* A request's state is at most this big: one page for header and state. */
+#define AXQ_CMD_SIZE_MAX	(PAGE_SIZE - sizeof(struct axq_req))
+
+/**
+ * axq_opdef_missing() - what a row of the op table lacks
+ * @d: the row, or NULL (an opcode without one)
+ *
+ * Every row needs its names, its state's size, a chain policy, a prep and
+ * exactly one of issue (inline ops) and poll (async ops); the hooks of
+ * async ops (try_inline, reset, done, cleanup) make no sense on an inline
+ * op.
+ *
+ * Context: any context.
+ * Return: NULL for a whole row, else the name of the first fact missing
+ * (or wrong).
+ */
+const char *axq_opdef_missing(const struct axq_opdef *d)
+{
+	if (!d)
+		return "row";
+	if (!d->name)
+		return "name";
+	if (!d->task_name)
+		return "task_name";
+	if (!d->cmd_size || d->cmd_size > AXQ_CMD_SIZE_MAX)
+		return "cmd_size";
+	if (!d->chain_ok)
+		return "chain_ok";
+	if (!d->prep)
+		return "prep";
+	if (!d->issue == !d->poll)
+		return "issue or poll";
+	if (d->issue && (d->cleanup || d->try_inline || d->reset || d->done))
+		return "an inline op's async hooks";
+	return NULL;
+}
+EXPORT_SYMBOL_NS_GPL(axq_opdef_missing, ASYNCX_INTERNAL);
+
+/**
+ * axq_opdefs_check() - check at load that every opcode has a whole row
+ *
+ * Context: module init.
+ * Return: 0, or -EINVAL (with the opcode and the fact in the log).
+ */
+int axq_opdefs_check(void)
+{
+	const char *missing;
+	unsigned int op;
+
+	BUILD_BUG_ON(ARRAY_SIZE(axq_opdefs) != ASYNCX_OP_LAST);
+	for (op = 0; op < ASYNCX_OP_LAST; op++) {
+		missing = axq_opdef_missing(axq_opdefs[op]);
+		if (missing) {
+			pr_err("asyncx: opcode %u: its row lacks %s\n", op,
+			       missing);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

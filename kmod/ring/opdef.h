@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx ring: the table of ring operations, one row per opcode. Each row
+ * lives in its op's file, with the op's state struct and functions;
+ * opdef.c only lists them and checks them at load.
+ */
+#ifndef _ASYNCX_RING_OPDEF_H
+#define _ASYNCX_RING_OPDEF_H
+
+#include <linux/types.h>
+
+#include <linux/asyncx.h>
+
+#include <asyncx/runtime.h>
+#include <asyncx/wait.h>
+
+#include "compose.h"
+#include "cq.h"
+#include "ctx.h"
+#include "req.h"
+
+/**
+ * struct axq_opdef - one opcode: every fact the ring needs about it
+ * @name: the op's name, for tracing and the request caches ("NOP")
+ * @task_name: the future type of its requests, for the debugfs view
+ *	("asyncx_req:NOP"; AXQ_OPDEF_NAME() sets both)
+ * @cmd_size: bytes of the op's state after the request's header (its
+ *	struct, reached with axq_req_cmd()); sizes the op's request cache
+ * @op_flags: the op_flags bits the op accepts (others: -EINVAL)
+ * @needs_mm: an inline op whose @issue reads or writes user memory: when
+ *	it runs later in a chain, on a worker, it runs in the submitter's mm
+ * @chain_ok: the chain policy: given a request whose CQE is out (with
+ *	&axq_req.res), does the chain go on to the next request?
+ *	axq_chain_ok_res() for most ops
+ * @prep: validate the SQE and copy what the op needs into @req; runs in
+ *	the submitter's context (its mm: user pointers are read here).
+ *	Return 0 or a negative errno for the CQE.
+ * @issue: inline ops: do the work at submission (in a chain: when the
+ *	chain reaches the op, on a worker); return the CQE's result
+ * @poll: async ops: the request's future; on AXQ_READY *@res is the CQE's
+ *	result. Runs on an executor worker.
+ * @try_inline: optional, async ops: at submission (outside chains), in
+ *	the submitter's context, try to finish at once without blocking or
+ *	waiting (a timeout already due, a file already ready); return true
+ *	with *@res set when done: then @cleanup runs and the CQE is posted
+ *	without the executor; false to start the request as usual
+ * @link: optional: a chain reached the request and is about to start it
+ *	(it was prepared earlier, at submission); process context
+ * @reset: optional, async ops: return the request to where @prep left it,
+ *	keeping what @prep took, so that @poll runs the op again (a retry,
+ *	ASYNCX_SQE_RETRY); without it, only inline ops can be retried
+ * @done: optional, async ops: the request's final CQE is about to be
+ *	posted from its poll (it completed, or its deadline passed): release
+ *	what the user may reuse as soon as that CQE is seen (a group's id).
+ *	On a worker; @cleanup still runs later
+ * @cleanup: async ops: release what @prep took (files, mm) and what @poll
+ *	set up (timers, wakers); runs once, when the request is dropped or
+ *	could not be started (then @poll never ran), in process context
+ *
+ * Exactly one of @issue and @poll is set. axq_opdef_missing() names what a
+ * row lacks; the module refuses to load with such a row.
+ */
+struct axq_opdef {
+	const char *name;
+	const char *task_name;
+	u16 cmd_size;
+	u32 op_flags;
+	bool needs_mm;
+	bool (*chain_ok)(const struct axq_req *req);
+	int (*prep)(struct axq_req *req, const struct asyncx_sqe *sqe);
+	int (*issue)(struct axq_req *req);
+	enum axq_poll (*poll)(struct axq_req *req, struct axq_context *cx,
+			      int *res);
+	bool (*try_inline)(struct axq_req *req, int *res);
+	void (*link)(struct axq_req *req);
+	void (*reset)(struct axq_req *req);
+	void (*done)(struct axq_req *req);
+	void (*cleanup)(struct axq_req *req);
+};
+
+/* The two names of a row: AXQ_OPDEF_NAME("NOP"). */
+#define AXQ_OPDEF_NAME(n)	.name = n, .task_name = "asyncx_req:" n
+
+/* Where each op's row lives. */
+extern const struct axq_opdef axq_op_nop;		/* nop.c */
+extern const struct axq_opdef axq_op_timeout;		/* timeout.c */
+extern const struct axq_opdef axq_op_cancel;		/* cancel.c */
+extern const struct axq_opdef axq_op_probe;		/* probe.c */
+extern const struct axq_opdef axq_op_poll;		/* poll.c */
+extern const struct axq_opdef axq_op_read;		/* rw.c */
+extern const struct axq_opdef axq_op_write;		/* rw.c */
+extern const struct axq_opdef axq_op_group;		/* group.c */
+extern const struct axq_opdef axq_op_send;		/* rchan.c */
+extern const struct axq_opdef axq_op_recv;		/* rchan.c */
+
+extern const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST];
+
+bool axq_chain_ok_res(const struct axq_req *req);
+const char *axq_opdef_missing(const struct axq_opdef *d);
+int axq_opdefs_check(void);
+
+#endif /* _ASYNCX_RING_OPDEF_H */

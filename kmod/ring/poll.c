@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx: ASYNCX_OP_POLL — completes when a file is ready for some events,
+ * once or (multishot) once per readiness, on the runtime's poller
+ * (rt/poller.c).
+ */
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+
+#include "dev.h"
+#include "opdef.h"
+#include "rsrc.h"
+
+/* POLL's state (poll.c). */
+struct axq_poll_cmd {
+	struct axq_poller	poller;
+	bool			multishot;
+};
+
+/* The events an ASYNCX_OP_POLL may ask for. */
+#define AXQ_POLL_EVENTS	(EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLERR | \
+			 EPOLLHUP | EPOLLRDHUP)
+
+/**
+ * axq_poll_prep() - validate a POLL and take its file
+ * @req: the request
+ * @sqe: the SQE (a private copy)
+ *
+ * Context: submission.
+ * Return: 0, -EINVAL for bad fields, unknown events or flags, or a file
+ * that cannot be polled, -EBADF for a bad fd.
+ */
+static int axq_poll_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
+{
+	struct axq_poll_cmd *pc = axq_req_cmd(req, struct axq_poll_cmd);
+	struct file *file;
+	__poll_t events;
+
+	if (sqe->op_flags & ~ASYNCX_POLL_MULTISHOT)
+		return -EINVAL;
+	if (sqe->off || sqe->addr || sqe->len > U16_MAX)
+		return -EINVAL;
+	/* A multishot POLL's CQEs are posted as they come: no attempts. */
+	if (sqe->op_flags & ASYNCX_POLL_MULTISHOT &&
+	    sqe->flags & ASYNCX_SQE_RETRY)
+		return -EINVAL;
+	events = demangle_poll((u16)sqe->len);
+	if (events & ~AXQ_POLL_EVENTS)
+		return -EINVAL;
+	file = axq_rsrc_fget(req->ctx, sqe);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	/*
+	 * Not an asyncx context: the request's file reference would keep
+	 * that context open, and a context waiting on itself (or two on each
+	 * other) would never be released — its requests are cancelled only
+	 * when its file is.
+	 */
+	if (axq_is_ctx_file(file)) {
+		fput(file);
+		return -EBADF;
+	}
+	if (!file_can_poll(file)) {
+		fput(file);
+		return -EINVAL;
+	}
+	/* The entries are hooked by the first poll, once @req is in place. */
+	axq_poller_init(&pc->poller, file, events);
+	pc->multishot = sqe->op_flags & ASYNCX_POLL_MULTISHOT;
+	return 0;
+}
+
+/**
+ * axq_poll_poll() - the POLL future
+ * @req: the request
+ * @cx: the poll context
+ * @res: the CQE's result when ready: the ready events (POLL* bits) or a
+ *	negative errno
+ *
+ * A multishot POLL posts a CQE with ASYNCX_CQE_F_MORE each time it finds
+ * the file ready and stays pending; it ends only by cancellation or error.
+ *
+ * Context: an executor worker.
+ * Return: AXQ_READY when the CQE is due, else AXQ_PENDING.
+ */
+static enum axq_poll axq_poll_poll(struct axq_req *req, struct axq_context *cx,
+				   int *res)
+{
+	struct axq_poll_cmd *pc = axq_req_cmd(req, struct axq_poll_cmd);
+	__poll_t mask = 0;
+	int ret;
+
+	ret = axq_poller_poll(&pc->poller, cx, &mask);
+	if (ret) {
+		*res = ret;
+		return AXQ_READY;
+	}
+	if (!mask)
+		return AXQ_PENDING;
+	if (pc->multishot) {
+		axq_post_cqe(req->ctx, req->user_data, mangle_poll(mask),
+			     ASYNCX_CQE_F_MORE);
+		return AXQ_PENDING;
+	}
+	*res = mangle_poll(mask);
+	return AXQ_READY;
+}
+
+/**
+ * axq_poll_try_inline() - complete a one-shot POLL of a file already ready
+ * @req: the request
+ * @res: the ready events when it is
+ *
+ * One look with vfs_poll(), hooking nothing; multishot polls always arm.
+ *
+ * Context: submission.
+ * Return: true if the file is ready for some of the events.
+ */
+static bool axq_poll_try_inline(struct axq_req *req, int *res)
+{
+	struct axq_poll_cmd *pc = axq_req_cmd(req, struct axq_poll_cmd);
+	__poll_t mask;
+
+	if (pc->multishot)
+		return false;
+	mask = vfs_poll(pc->poller.file, NULL) & pc->poller.events;
+	if (!mask)
+		return false;
+	*res = mangle_poll(mask);
+	return true;
+}
+
+/**
+ * axq_poll_reset() - make a one-shot POLL look again, for another attempt
+ * @req: the request, between polls
+ *
+ * Context: executor worker.
+ */
+static void axq_poll_reset(struct axq_req *req)
+{
+	struct axq_poll_cmd *pc = axq_req_cmd(req, struct axq_poll_cmd);
+
+	axq_poller_disarm(&pc->poller);
+	axq_poller_init(&pc->poller, pc->poller.file, pc->poller.events);
+}
+
+/**
+ * axq_poll_cleanup() - unhook a POLL and drop its file
+ * @req: the request
+ *
+ * Context: process context (the request's drop).
+ */
+static void axq_poll_cleanup(struct axq_req *req)
+{
+	struct axq_poll_cmd *pc = axq_req_cmd(req, struct axq_poll_cmd);
+
+	axq_poller_disarm(&pc->poller);
+	fput(pc->poller.file);
+}
+
+const struct axq_opdef axq_op_poll = {
+	AXQ_OPDEF_NAME("POLL"),
+	.cmd_size	= sizeof(struct axq_poll_cmd),
+	.op_flags	= ASYNCX_POLL_MULTISHOT,
+	.chain_ok	= axq_chain_ok_res,
+	.prep		= axq_poll_prep,
+	.poll		= axq_poll_poll,
+	.try_inline	= axq_poll_try_inline,
+	.reset		= axq_poll_reset,
+	.cleanup	= axq_poll_cleanup,
+};

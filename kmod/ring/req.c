@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx ring: requests — an operation between its SQE and its CQE: its
+ * allocation (one cache per opcode, sized by the op's row), preparation
+ * from an SQE, the future that runs it on the executor, links (chains) and
+ * retirement.
+ */
+#include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/moduleparam.h>
+#include <linux/nospec.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "rt/task.h"
+#include "trace.h"
+
+#include "compose.h"
+#include "cq.h"
+#include "ctx.h"
+#include "opdef.h"
+#include "req.h"
+#include "rsrc.h"
+
+static struct kmem_cache *axq_req_caches[ASYNCX_OP_LAST];
+
+/* The largest request of any op: the submission's scratch request. */
+static unsigned int axq_req_max __ro_after_init;
+
+/**
+ * axq_req_size() - bytes of a request of one opcode: the header and the
+ * op's state (&axq_opdef.cmd_size)
+ * @op: an opcode below ASYNCX_OP_LAST
+ *
+ * Return: the size.
+ */
+unsigned int axq_req_size(unsigned int op)
+{
+	return offsetof(struct axq_req, cmd) + axq_opdefs[op]->cmd_size;
+}
+
+/**
+ * axq_req_alloc() - a request for an opcode, not yet prepared
+ * @op: an opcode below ASYNCX_OP_LAST
+ *
+ * Context: process context; may sleep.
+ * Return: the request, or NULL.
+ */
+struct axq_req *axq_req_alloc(unsigned int op)
+{
+	return kmem_cache_alloc(axq_req_caches[op], GFP_KERNEL_ACCOUNT);
+}
+
+/**
+ * axq_req_free() - free a request allocated for an opcode
+ * @req: the request (never started, or its task released it)
+ * @op: the opcode it was allocated for
+ */
+void axq_req_free(struct axq_req *req, unsigned int op)
+{
+	kmem_cache_free(axq_req_caches[op], req);
+}
+
+/**
+ * axq_req_alloc_proto() - a request big enough for any opcode: where a
+ * submission prepares each SQE
+ *
+ * Context: process context; may sleep.
+ * Return: the request, or NULL; kfree() it.
+ */
+struct axq_req *axq_req_alloc_proto(void)
+{
+	return kmalloc(axq_req_max, GFP_KERNEL_ACCOUNT);
+}
+
+static unsigned int max_inflight = 65536;
+module_param(max_inflight, uint, 0644);
+MODULE_PARM_DESC(max_inflight,
+		 "Operations in flight per context; more complete with -EBUSY (default 65536)");
+
+/**
+ * DOC: links
+ *
+ * An SQE with ASYNCX_SQE_LINK links the next SQE of the submission to it:
+ * a chain runs in SQE order, one request at a time, each starting when its
+ * predecessor's CQE has been posted. Every member is prepared at submission
+ * (files, user pointers, the submitter's mm are taken then), is in flight
+ * from then on (counted, cancellable by user_data, cancelled by close) and
+ * is owned by its predecessor until that one is dropped. A member that fails
+ * completes the rest of its chain with -ECANCELED: a negative result, a
+ * short READ or WRITE, a cancelled member, or one whose preparation failed
+ * (then every member of the chain completes: the failing one with its
+ * errno, the others with -ECANCELED). A TIMEOUT's -ETIME is its normal
+ * result and does not break a chain. Inline ops in a chain run as tasks too,
+ * when their turn comes; PROBE then writes through the submitter's mm. The
+ * chain ends at the first SQE without the flag, or at the end of the
+ * submission (enter's to_submit).
+ */
+
+static void axq_req_drop(struct axq_future *fut);
+static void axq_req_release(struct axq_future *fut);
+
+/* The flags of a request's last CQE, whose result is @res. */
+static u32 axq_req_cqe_flags(struct axq_req *req, int res)
+{
+	u32 flags = req->cqe_flags;
+
+	if (req->retry)
+		flags |= (u32)req->retry->attempt << 8;
+	if (req->group && axq_group_win(req, res))
+		flags |= ASYNCX_CQE_F_WINNER;
+	return flags;
+}
+
+/* Run an inline op that a chain reached, on a worker. */
+static int axq_req_issue_late(struct axq_req *req)
+{
+	const struct axq_opdef *def = axq_opdefs[req->opcode];
+	int ret;
+
+	if (!req->mm)
+		return def->issue(req);
+	/* The process may have exited: then there is no memory to write. */
+	if (!mmget_not_zero(req->mm))
+		return -EFAULT;
+	kthread_use_mm(req->mm);
+	ret = def->issue(req);
+	kthread_unuse_mm(req->mm);
+	mmput(req->mm);
+	return ret;
+}
+
+static enum axq_poll axq_req_poll(struct axq_future *fut,
+				  struct axq_context *cx, long *out)
+{
+	struct axq_req *req = container_of(fut, struct axq_req, fut);
+	const struct axq_opdef *def = axq_opdefs[req->opcode];
+	struct axq_ctx *ctx = req->ctx;
+	enum axq_poll ready;
+	bool cancel;
+	int res = 0;
+
+	if (unlikely(!req->task)) {
+		/* First poll: remember the task so that close can cancel it. */
+		spin_lock(&ctx->inflight_lock);
+		cancel = req->cancel;
+		if (!cancel)
+			req->task = axq_waker_get(cx);
+		spin_unlock(&ctx->inflight_lock);
+		if (cancel) {
+			*out = -ECANCELED;
+			return AXQ_READY;
+		}
+		if (req->dl)
+			axq_deadline_attach(req);
+	}
+	if (unlikely(axq_deadline_passed(req, req->dl))) {
+		res = -ETIME;
+		goto post;
+	}
+	if (unlikely(req->retry) && axq_retry_wait(req))
+		return AXQ_PENDING;
+	if (def->issue) {
+		res = axq_req_issue_late(req);
+		ready = AXQ_READY;
+	} else {
+		ready = def->poll(req, cx, &res);
+	}
+	if (ready == AXQ_PENDING)
+		return AXQ_PENDING;
+	if (unlikely(req->retry) && axq_retry_again(req, res, cx))
+		return AXQ_PENDING;
+post:
+	if (def->done)
+		def->done(req);
+	axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req, res));
+	req->res = res;
+	req->posted = true;
+	*out = res;
+	return AXQ_READY;
+}
+
+/*
+ * One future type per opcode, so that the debugfs view names the op
+ * ("asyncx_req:NOP"): filled from the op table at init.
+ */
+static struct axq_future_ops axq_req_fut_ops[ASYNCX_OP_LAST] __ro_after_init;
+
+/* Does the chain go on after @req? The op's row decides (chain_ok). */
+static bool axq_link_ok(const struct axq_req *req)
+{
+	if (!req->posted || axq_deadline_passed(req, req->dl))
+		return false;
+	return axq_opdefs[req->opcode]->chain_ok(req);
+}
+
+/*
+ * Take @req off the context and free it; post @res unless its CQE is out.
+ * @req is not running on the executor (never started, or being dropped).
+ * Returns its successor, now owned by the caller.
+ */
+struct axq_req *axq_req_retire(struct axq_req *req, int res)
+{
+	const struct axq_opdef *def = axq_opdefs[req->opcode];
+	struct axq_ctx *ctx = req->ctx;
+	struct axq_req *next = req->link;
+	struct axq_task *task;
+
+	/* Their timers may wake req->task: stop them before it goes. */
+	if (req->dl)
+		axq_deadline_put(req);
+	if (req->retry)
+		axq_retry_free(req);
+	if (def->cleanup)
+		def->cleanup(req);
+	if (req->mm)
+		mmdrop(req->mm);
+	spin_lock(&ctx->inflight_lock);
+	list_del(&req->node);
+	ctx->nr_inflight--;
+	task = req->task;
+	req->task = NULL;
+	spin_unlock(&ctx->inflight_lock);
+	if (task)
+		axq_waker_put(task);
+	if (!req->posted)
+		axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req, res));
+	/* After the member's CQE: the group's comes last. */
+	if (req->group)
+		axq_group_member_done(req, req->posted ? req->res : res);
+	/* A spawned request goes with its task's last reference. */
+	if (!req->spawned)
+		axq_req_free(req, req->opcode);
+	axq_ctx_put(ctx);
+	return next;
+}
+
+/* Complete a chain from @req on with -ECANCELED. */
+void axq_link_fail(struct axq_req *req)
+{
+	while (req) {
+		trace_asyncx_link(req->ctx->id, req->user_data, 0);
+		req = axq_req_retire(req, -ECANCELED);
+	}
+}
+
+/* Start a request on the executor; on failure it and its chain complete. */
+void axq_link_start(struct axq_req *req)
+{
+	u64 owner = req->ctx->id;
+	struct axq_task *task;
+
+	req->spawned = true;
+	task = axq_spawn_in(&req->etask, &req->fut, req->prio);
+	if (IS_ERR(task)) {
+		req->spawned = false;
+		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
+		return;
+	}
+	/* From here on the request belongs to its task, which may already
+	 * have run, completed and freed it on another CPU: @req is not ours
+	 * to touch. We hold a join handle: the task is not freed under us.
+	 */
+	axq_task_set_owner(task, owner);
+	axq_task_put(task);
+}
+
+static void axq_req_drop(struct axq_future *fut)
+{
+	struct axq_req *req = container_of(fut, struct axq_req, fut);
+	bool ok = axq_link_ok(req);
+	struct axq_req *next;
+
+	/* Cancelled before completing: its CQE says so. */
+	next = axq_req_retire(req, -ECANCELED);
+	if (!next)
+		return;
+	if (!ok) {
+		axq_link_fail(next);
+		return;
+	}
+	if (axq_opdefs[next->opcode]->link)
+		axq_opdefs[next->opcode]->link(next);
+	trace_asyncx_link(next->ctx->id, next->user_data, 1);
+	axq_link_start(next);
+}
+
+/* The task's last reference is gone: free the request. */
+static void axq_req_release(struct axq_future *fut)
+{
+	struct axq_req *req = container_of(fut, struct axq_req, fut);
+
+	axq_req_free(req, req->opcode);
+}
+
+/*
+ * Put a prepared request in flight: count it (bounded by max_inflight),
+ * list it for cancel and close, and take a context reference.
+ */
+int axq_req_add(struct axq_ctx *ctx, struct axq_req *req)
+{
+	spin_lock(&ctx->inflight_lock);
+	if (ctx->nr_inflight >= max_inflight) {
+		spin_unlock(&ctx->inflight_lock);
+		return -EBUSY;
+	}
+	list_add_tail(&req->node, &ctx->inflight);
+	ctx->nr_inflight++;
+	spin_unlock(&ctx->inflight_lock);
+	refcount_inc(&ctx->refs);
+	return 0;
+}
+
+/* Hand a prepared request to the executor. */
+int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto)
+{
+	const struct axq_opdef *def = axq_opdefs[proto->opcode];
+	struct axq_req *req;
+	int ret;
+
+	req = axq_req_alloc(proto->opcode);
+	if (!req) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	memcpy(req, proto, axq_req_size(proto->opcode));
+	ret = axq_req_add(ctx, req);
+	if (ret) {
+		axq_req_free(req, req->opcode);
+		goto err;
+	}
+	axq_link_start(req);
+	return 0;
+err:
+	if (def->cleanup)
+		def->cleanup(proto);
+	return ret;
+}
+
+static const u8 axq_prio_map[] = {
+	[ASYNCX_PRIO_NORMAL]	= AXQ_PRIO_NORMAL,
+	[ASYNCX_PRIO_HIGH]	= AXQ_PRIO_HIGH,
+	[ASYNCX_PRIO_LOW]	= AXQ_PRIO_LOW,
+};
+
+#define AXQ_SQE_FLAGS	(ASYNCX_SQE_LINK | ASYNCX_SQE_FIXED_FILE | \
+			 ASYNCX_SQE_DEADLINE | ASYNCX_SQE_RETRY | \
+			 ASYNCX_SQE_GROUP)
+#define AXQ_CF_DEADLINE	(ASYNCX_CF_DEADLINE_ABS | ASYNCX_CF_DEADLINE_CHAIN)
+
+/* Are the composition fields of @sqe consistent with its flags? */
+static bool axq_sqe_compose_ok(const struct asyncx_sqe *sqe)
+{
+	u8 f = sqe->flags;
+
+	if (sqe->cflags & ~(AXQ_CF_DEADLINE | ASYNCX_CF_RETRY_JITTER))
+		return false;
+	if (!(f & ASYNCX_SQE_DEADLINE) &&
+	    (sqe->deadline || sqe->cflags & AXQ_CF_DEADLINE))
+		return false;
+	if (!(f & ASYNCX_SQE_RETRY) &&
+	    (sqe->retry_base_us || sqe->retry_cap_us || sqe->retry_max ||
+	     sqe->retry_errs || sqe->cflags & ASYNCX_CF_RETRY_JITTER))
+		return false;
+	/* A member is one op: it neither links nor is a group itself. */
+	if (f & ASYNCX_SQE_GROUP)
+		return sqe->group && !(f & ASYNCX_SQE_LINK) &&
+		       sqe->opcode != ASYNCX_OP_GROUP;
+	return !sqe->group || sqe->opcode == ASYNCX_OP_GROUP;
+}
+
+/* Release what axq_req_prep() took, for a request never put in flight. */
+void axq_req_unprep(struct axq_req *req)
+{
+	const struct axq_opdef *def = axq_opdefs[req->opcode];
+
+	if (req->dl)
+		axq_deadline_put(req);
+	if (req->retry)
+		axq_retry_free(req);
+	if (def->cleanup)
+		def->cleanup(req);
+}
+
+/*
+ * Validate an SQE (a private copy) and prepare @req from it. On success
+ * @req holds what prep took; on failure nothing is held.
+ */
+int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
+		 struct axq_req *req)
+{
+	const struct axq_opdef *def;
+	unsigned int op = sqe->opcode;
+	int ret;
+
+	req->user_data = sqe->user_data;
+	if (op >= ASYNCX_OP_LAST || sqe->flags & ~AXQ_SQE_FLAGS ||
+	    sqe->resv0 || sqe->prio >= ARRAY_SIZE(axq_prio_map) ||
+	    !axq_sqe_compose_ok(sqe))
+		return -EINVAL;
+	op = array_index_nospec(op, ASYNCX_OP_LAST);
+	def = axq_opdefs[op];
+	if (sqe->op_flags & ~def->op_flags ||
+	    axq_rsrc_check_sqe(sqe, op))
+		return -EINVAL;
+	req->fut.ops = &axq_req_fut_ops[op];
+	req->ctx = ctx;
+	req->opcode = op;
+	req->prio = axq_prio_map[array_index_nospec(sqe->prio,
+						   ARRAY_SIZE(axq_prio_map))];
+	req->posted = false;
+	req->cancel = false;
+	req->spawned = false;
+	req->res = 0;
+	req->task = NULL;
+	req->link = NULL;
+	req->mm = NULL;
+	req->cqe_flags = 0;
+	req->dl = NULL;
+	req->retry = NULL;
+	req->group = NULL;
+	ret = def->prep(req, sqe);
+	if (ret)
+		return ret;
+	if (sqe->flags & ASYNCX_SQE_DEADLINE) {
+		ret = axq_deadline_prep(req, sqe);
+		if (ret)
+			goto undo;
+	}
+	if (sqe->flags & ASYNCX_SQE_RETRY) {
+		ret = axq_retry_prep(req, sqe);
+		if (ret)
+			goto undo;
+	}
+	return 0;
+undo:
+	axq_req_unprep(req);
+	return ret;
+}
+
+/**
+ * axq_reqs_init() - create a request cache per opcode, sized by its row,
+ * and the future type of each opcode
+ *
+ * Context: module init, after axq_opdefs_check().
+ * Return: 0 or -ENOMEM.
+ */
+int axq_reqs_init(void)
+{
+	char name[32];
+	unsigned int op, size;
+
+	for (op = 0; op < ASYNCX_OP_LAST; op++) {
+		const struct axq_opdef *def = axq_opdefs[op];
+
+		axq_req_fut_ops[op] = (struct axq_future_ops){
+			.name = def->task_name, .poll = axq_req_poll,
+			.drop = axq_req_drop, .release = axq_req_release,
+		};
+		size = axq_req_size(op);
+		axq_req_max = max(axq_req_max, size);
+		/* (kmem_cache_create() keeps a copy of the name.) */
+		snprintf(name, sizeof(name), "asyncx_req_%s", def->name);
+		axq_req_caches[op] = kmem_cache_create(name, size,
+						       __alignof__(struct axq_req),
+						       0, NULL);
+		if (!axq_req_caches[op]) {
+			axq_reqs_exit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/**
+ * axq_req_obj_size() - bytes of one request object in its slab cache
+ * @op: an ASYNCX_OP_* opcode
+ *
+ * A request holds its task: this is all an operation in flight allocates
+ * for itself, apart from what the op takes (a file reference, a deadline).
+ *
+ * Context: any context, after axq_reqs_init().
+ * Return: the object size of @op's cache, alignment included; 0 for an
+ * opcode out of range.
+ */
+unsigned int axq_req_obj_size(unsigned int op)
+{
+	return op < ASYNCX_OP_LAST ? kmem_cache_size(axq_req_caches[op]) : 0;
+}
+
+/**
+ * axq_reqs_exit() - destroy the request caches
+ *
+ * Context: module exit, after every task completed (the last reference of
+ * a task frees its request): after axq_rt_quiesce().
+ */
+void axq_reqs_exit(void)
+{
+	unsigned int op;
+
+	for (op = 0; op < ASYNCX_OP_LAST; op++) {
+		kmem_cache_destroy(axq_req_caches[op]);
+		axq_req_caches[op] = NULL;
+	}
+}

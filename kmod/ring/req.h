@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx ring: a request — one operation between its SQE and its CQE
+ * (req.c). Each op keeps its state in a struct of its own file, after the
+ * request's header: axq_req_cmd(). Internal.
+ */
+#ifndef _ASYNCX_RING_REQ_H
+#define _ASYNCX_RING_REQ_H
+
+#include <linux/build_bug.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+#include <linux/asyncx.h>
+
+#include <asyncx/runtime.h>
+#include "rt/task.h"
+
+struct axq_ctx;
+struct axq_deadline;
+struct axq_group;
+struct axq_req_retry;
+struct mm_struct;
+
+/**
+ * struct axq_req - one operation in flight on the executor
+ * @fut: the future the executor polls
+ * @ctx: the context (a reference)
+ * @user_data: the SQE's user_data, for the CQE
+ * @opcode: the SQE's opcode
+ * @prio: the executor's priority class
+ * @posted: the CQE has been posted
+ * @cancel: cancellation came before the first poll (L: ctx->inflight_lock)
+ * @res: the result of the CQE once @posted; decides whether @link runs
+ * @cqe_flags: ASYNCX_CQE_F_* flags of its (last) CQE, set by the op (a
+ *	GROUP's) before it is posted
+ * @task: the task polling @fut, from its first poll (a waker reference;
+ *	L: ctx->inflight_lock)
+ * @link: the next request of its chain (ASYNCX_SQE_LINK), owned by this
+ *	one until this one is dropped: then it starts or fails; NULL at the
+ *	end of a chain (set at submission, then only the owner's)
+ * @mm: an inline op (&axq_opdef.needs_mm) in a chain: the submitter's mm
+ *	(mmgrab()bed), in which its issue runs on a worker; else NULL
+ * @dl: its deadline (ASYNCX_SQE_DEADLINE, or its chain's), or NULL
+ * @retry: its retry policy (ASYNCX_SQE_RETRY), or NULL
+ * @group: the group it is a member of (ASYNCX_SQE_GROUP; a reference), or
+ *	NULL; a member never links: @link chains the group's pending members
+ * @group_idx: a member's index in its group, in the order members joined
+ * @node: in ctx->inflight (L: ctx->inflight_lock)
+ * @spawned: @etask runs @fut (axq_spawn_in()): the request's memory is
+ *	freed with the task's last reference, not when it retires
+ * @etask: the task that polls @fut, in the request's own allocation
+ * @cmd: the op's state (a struct of the op's own file, reached with
+ *	axq_req_cmd()); a request is allocated up to &axq_opdef.cmd_size
+ *	bytes of it
+ */
+struct axq_req {
+	struct axq_future	fut;
+	struct axq_ctx		*ctx;
+	u64			user_data;
+	u8			opcode;
+	u8			prio;
+	bool			posted;
+	bool			cancel;
+	u16			group_idx;
+	bool			spawned;
+	s32			res;
+	u32			cqe_flags;
+	struct axq_task		*task;
+	struct axq_req		*link;
+	struct mm_struct	*mm;
+	struct axq_deadline	*dl;
+	struct axq_req_retry	*retry;
+	struct axq_group	*group;
+	struct list_head	node;
+	struct axq_task		etask;
+	unsigned long		cmd[];
+};
+
+/**
+ * axq_req_cmd() - the op's state of a request
+ * @req: the request
+ * @type: the op's state struct (its &axq_opdef.cmd_size is its size)
+ *
+ * Return: a pointer to the state, of type @type *.
+ */
+#define axq_req_cmd(req, type)						\
+({									\
+	BUILD_BUG_ON(__alignof__(type) > __alignof__(unsigned long));	\
+	(type *)(req)->cmd;						\
+})
+
+/* SQE flags that make a request run on the executor, never inline. */
+#define AXQ_SQE_TASK_FLAGS	(ASYNCX_SQE_DEADLINE | ASYNCX_SQE_RETRY | \
+				 ASYNCX_SQE_GROUP)
+
+unsigned int axq_req_size(unsigned int op);
+struct axq_req *axq_req_alloc(unsigned int op);
+void axq_req_free(struct axq_req *req, unsigned int op);
+struct axq_req *axq_req_alloc_proto(void);
+int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
+		 struct axq_req *req);
+void axq_req_unprep(struct axq_req *req);
+int axq_req_add(struct axq_ctx *ctx, struct axq_req *req);
+int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto);
+struct axq_req *axq_req_retire(struct axq_req *req, int res);
+void axq_link_start(struct axq_req *req);
+void axq_link_fail(struct axq_req *req);
+int axq_reqs_init(void);
+void axq_reqs_exit(void);
+unsigned int axq_req_obj_size(unsigned int op);
+
+#endif /* _ASYNCX_RING_REQ_H */

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncx: ASYNCX_OP_READ and ASYNCX_OP_WRITE — read or write a user buffer
+ * at a file offset or at the file position.
+ */
+
+/**
+ * DOC: read and write
+ *
+ * Where the I/O runs depends on the file:
+ *
+ * - pollable and FMODE_NOWAIT (sockets, eventfd, pipes on newer kernels):
+ *   tried with IOCB_NOWAIT on the executor worker; on -EAGAIN the poller
+ *   waits for readiness without a thread and the I/O is tried again;
+ * - pollable without FMODE_NOWAIT (pipes on 6.1, which ignore IOCB_NOWAIT):
+ *   the poller waits for readiness, then the I/O runs in the blocking pool;
+ * - anything else (regular files): the blocking pool at once.
+ *
+ * The I/O calls the file's ->read_iter() or ->write_iter() with a kiocb at
+ * the offset, or at f_pos (under f_pos_lock for FMODE_ATOMIC_POS files,
+ * advanced by what was done) when the offset is -1; stream files have no
+ * position. The user buffer is reached from the worker or pool thread
+ * through the submitter's mm, with kthread_use_mm(); a registered buffer
+ * (ASYNCX_RW_FIXED, see rsrc.c) through an ITER_BVEC iterator over its
+ * pinned pages instead, in any thread and without the mm. The request pins only
+ * the mm_struct (mmgrab()), not the address space: the ring's own mappings
+ * hold the ring's file, so pinning the address space would keep a process
+ * that exits with I/O in flight from ever closing its ring. When the
+ * address space is gone, the I/O fails with -EFAULT.
+ */
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "opdef.h"
+#include "rsrc.h"
+
+/* READ's and WRITE's state (rw.c); the stages are in rw.c. */
+struct axq_rw_cmd {
+	struct file		*file;		/* a reference */
+	union {
+		struct mm_struct	*mm;	/* the submitter's, mmgrab()bed */
+		struct axq_rsrc_buf	*buf;	/* @fixed: a reference */
+	};
+	u64			addr;		/* @fixed: offset in @buf */
+	u32			len;
+	loff_t			pos;
+	bool			use_fpos;	/* off was (__u64)-1 */
+	bool			write;
+	bool			fixed;		/* ASYNCX_RW_FIXED */
+	u8			mode;
+	u8			stage;
+	struct axq_poller	poller;		/* stage AXQ_RW_POLL */
+	struct axq_blocking	blocking;	/* stage AXQ_RW_BLOCK */
+};
+
+/* Where the I/O of a request runs (axq_rw_cmd.mode). */
+enum {
+	AXQ_RW_NOWAIT,		/* IOCB_NOWAIT on the worker, poll on -EAGAIN */
+	AXQ_RW_POLL_BLOCK,	/* poll first, then the blocking pool */
+	AXQ_RW_BLOCK,		/* the blocking pool */
+};
+
+/* How far a request got (axq_rw_cmd.stage). */
+enum {
+	AXQ_RW_START,		/* not polled yet */
+	AXQ_RW_POLL,		/* the poller is set up */
+	AXQ_RW_BLOCKING,	/* the blocking future is set up */
+};
+
+/* Retries of a ready file that still says -EAGAIN before yielding. */
+#define AXQ_RW_RETRIES	8
+
+/**
+ * axq_rw_prep() - validate a READ or WRITE, take its file and mm
+ * @req: the request
+ * @sqe: the SQE (a private copy)
+ *
+ * Context: submission, in the submitter's mm.
+ * Return: 0, -EINVAL for bad fields or flags, or a file without
+ * read_iter/write_iter, -EBADF for a bad fd (or registered file index) or
+ * a file not open for the access, -ESPIPE for an offset on a file without
+ * one, -EFAULT for a buffer outside the user address space (or outside
+ * the registered buffer), -ENXIO for ASYNCX_RW_FIXED without registered
+ * buffers.
+ */
+static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
+{
+	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+	bool write = req->opcode == ASYNCX_OP_WRITE;
+	bool fixed = sqe->op_flags & ASYNCX_RW_FIXED;
+	struct axq_rsrc_buf *buf = NULL;
+	struct file *file;
+	int ret;
+
+	if (sqe->op_flags & ~ASYNCX_RW_FIXED)
+		return -EINVAL;
+	if (sqe->off != (u64)-1 && (s64)sqe->off < 0)
+		return -EINVAL;
+	if (!fixed && !access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
+		return -EFAULT;
+	file = axq_rsrc_fget(req->ctx, sqe);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ret = -EBADF;
+	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
+		goto err;
+	ret = -EINVAL;
+	if (write ? !file->f_op->write_iter : !file->f_op->read_iter)
+		goto err;
+	ret = -ESPIPE;
+	if (sqe->off != (u64)-1 &&
+	    !(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
+		goto err;
+	if (fixed) {
+		buf = axq_rsrc_buf_get(req->ctx, sqe->buf_index, sqe->addr,
+				       sqe->len);
+		ret = PTR_ERR(buf);
+		if (IS_ERR(buf))
+			goto err;
+	}
+
+	rw->file = file;
+	rw->fixed = fixed;
+	rw->addr = fixed ? sqe->addr - buf->ubase : sqe->addr;
+	rw->len = min_t(u32, sqe->len, MAX_RW_COUNT);
+	rw->use_fpos = sqe->off == (u64)-1;
+	rw->pos = rw->use_fpos ? 0 : (loff_t)sqe->off;
+	rw->write = write;
+	if (!file_can_poll(file))
+		rw->mode = AXQ_RW_BLOCK;
+	else if (file->f_mode & FMODE_NOWAIT)
+		rw->mode = AXQ_RW_NOWAIT;
+	else
+		rw->mode = AXQ_RW_POLL_BLOCK;
+	rw->stage = AXQ_RW_START;
+	if (fixed) {
+		rw->buf = buf;
+	} else {
+		rw->mm = current->mm;
+		mmgrab(rw->mm);
+	}
+	return 0;
+err:
+	fput(file);
+	return ret;
+}
+
+/*
+ * Do the I/O once, in the submitter's mm. @kflags: IOCB_NOWAIT or 0.
+ * Returns bytes done or a negative errno (-EAGAIN with IOCB_NOWAIT).
+ */
+static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
+{
+	/* A worker or the pool reaches the buffer through the mm; the
+	 * submitter (axq_rw_try_inline()) is in it already. A registered
+	 * buffer needs no mm.
+	 */
+	bool use_mm = !rw->fixed && current->mm != rw->mm;
+	unsigned int dir = rw->write ? ITER_SOURCE : ITER_DEST;
+	struct file *file = rw->file;
+	bool fpos = rw->use_fpos && !(file->f_mode & FMODE_STREAM);
+	bool fpos_lock = fpos && (file->f_mode & FMODE_ATOMIC_POS);
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	/* The process may have exited: then there is no buffer. */
+	if (use_mm && !mmget_not_zero(rw->mm))
+		return -EFAULT;
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_flags |= kflags;
+	if (fpos_lock)
+		mutex_lock(&file->f_pos_lock);
+	kiocb.ki_pos = fpos ? file->f_pos : rw->pos;
+	if (rw->fixed)
+		axq_rsrc_buf_iter(rw->buf, &iter, dir, rw->addr, rw->len);
+	else
+		iov_iter_ubuf(&iter, dir, u64_to_user_ptr(rw->addr), rw->len);
+
+	if (use_mm)
+		kthread_use_mm(rw->mm);
+	if (rw->write) {
+		file_start_write(file);
+		ret = file->f_op->write_iter(&kiocb, &iter);
+		file_end_write(file);
+	} else {
+		ret = file->f_op->read_iter(&kiocb, &iter);
+	}
+	if (use_mm)
+		kthread_unuse_mm(rw->mm);
+
+	if (fpos && ret > 0)
+		file->f_pos = kiocb.ki_pos;
+	if (fpos_lock)
+		mutex_unlock(&file->f_pos_lock);
+	if (use_mm)
+		mmput(rw->mm);
+	return ret;
+}
+
+/* The blocking pool's function: blocking I/O. */
+static long axq_rw_blocking_fn(void *arg)
+{
+	return axq_rw_do(arg, 0);
+}
+
+/**
+ * axq_rw_poll() - the READ/WRITE future
+ * @req: the request
+ * @cx: the poll context
+ * @res: the CQE's result when ready: bytes done or a negative errno
+ *
+ * Context: an executor worker.
+ * Return: AXQ_READY when the I/O is done, else AXQ_PENDING.
+ */
+static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
+				 int *res)
+{
+	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+	unsigned int tries = 0;
+	__poll_t mask;
+	ssize_t ret;
+	long out;
+	int err;
+
+	switch (rw->stage) {
+	case AXQ_RW_START:
+		if (rw->mode == AXQ_RW_BLOCK)
+			goto blocking;
+		if (rw->mode == AXQ_RW_NOWAIT) {
+			ret = axq_rw_do(rw, IOCB_NOWAIT);
+			if (ret != -EAGAIN)
+				goto done;
+		}
+		axq_poller_init(&rw->poller, rw->file,
+				rw->write ? EPOLLOUT : EPOLLIN);
+		rw->stage = AXQ_RW_POLL;
+		fallthrough;
+	case AXQ_RW_POLL:
+		for (;;) {
+			mask = 0;
+			err = axq_poller_poll(&rw->poller, cx, &mask);
+			if (err) {
+				*res = err;
+				return AXQ_READY;
+			}
+			if (!mask)
+				return AXQ_PENDING;
+			if (rw->mode == AXQ_RW_POLL_BLOCK) {
+				axq_poller_disarm(&rw->poller);
+				goto blocking;
+			}
+			ret = axq_rw_do(rw, IOCB_NOWAIT);
+			if (ret != -EAGAIN)
+				goto done;
+			if (++tries == AXQ_RW_RETRIES) {
+				/* Give the worker back; come again soon. */
+				axq_wake_by_ref(rw->poller.waker);
+				return AXQ_PENDING;
+			}
+		}
+	case AXQ_RW_BLOCKING:
+		break;
+	}
+	if (axq_blocking_poll(&rw->blocking, cx, &out) == AXQ_PENDING)
+		return AXQ_PENDING;
+	*res = out;
+	return AXQ_READY;
+
+blocking:
+	axq_blocking_init(&rw->blocking, axq_rw_blocking_fn, rw);
+	rw->stage = AXQ_RW_BLOCKING;
+	axq_blocking_poll(&rw->blocking, cx, &out);	/* queues it */
+	return AXQ_PENDING;
+done:
+	*res = ret;
+	return AXQ_READY;
+}
+
+/**
+ * axq_rw_try_inline() - do the I/O at submission if it needs no waiting
+ * @req: the request
+ * @res: bytes done or a negative errno, when done
+ *
+ * Only for files that honour IOCB_NOWAIT (AXQ_RW_NOWAIT): one try, in the
+ * submitter's context; -EAGAIN leaves it to the executor.
+ *
+ * Context: submission, in the submitter's mm.
+ * Return: true if the I/O is done (or failed for good).
+ */
+static bool axq_rw_try_inline(struct axq_req *req, int *res)
+{
+	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+	ssize_t ret;
+
+	if (rw->mode != AXQ_RW_NOWAIT)
+		return false;
+	ret = axq_rw_do(rw, IOCB_NOWAIT);
+	if (ret == -EAGAIN)
+		return false;
+	*res = ret;
+	return true;
+}
+
+/**
+ * axq_rw_reset() - make a READ/WRITE start over, for another attempt
+ * @req: the request, between polls; its last stage has finished
+ *
+ * Context: executor worker.
+ */
+static void axq_rw_reset(struct axq_req *req)
+{
+	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+
+	if (rw->stage == AXQ_RW_POLL)
+		axq_poller_disarm(&rw->poller);
+	else if (rw->stage == AXQ_RW_BLOCKING)
+		axq_blocking_drop(&rw->blocking);
+	rw->stage = AXQ_RW_START;
+}
+
+/**
+ * axq_rw_cleanup() - stop a READ/WRITE and drop its file and its mm or
+ *	registered buffer
+ * @req: the request
+ *
+ * Waits for I/O running in the blocking pool to return.
+ *
+ * Context: process context (the request's drop); may sleep.
+ */
+static void axq_rw_cleanup(struct axq_req *req)
+{
+	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+
+	if (rw->stage == AXQ_RW_POLL)
+		axq_poller_disarm(&rw->poller);
+	else if (rw->stage == AXQ_RW_BLOCKING)
+		axq_blocking_drop(&rw->blocking);
+	if (rw->fixed)
+		axq_rsrc_buf_put(rw->buf);
+	else
+		mmdrop(rw->mm);
+	fput(rw->file);
+}
+
+/* A short READ or WRITE breaks a chain, as an error does. */
+static bool axq_rw_chain_ok(const struct axq_req *req)
+{
+	const struct axq_rw_cmd *rw = axq_req_cmd(req, const struct axq_rw_cmd);
+
+	return req->res >= 0 && (u32)req->res == rw->len;
+}
+
+const struct axq_opdef axq_op_read = {
+	AXQ_OPDEF_NAME("READ"),
+	.cmd_size	= sizeof(struct axq_rw_cmd),
+	.op_flags	= ASYNCX_RW_FIXED,
+	.chain_ok	= axq_rw_chain_ok,
+	.prep		= axq_rw_prep,
+	.poll		= axq_rw_poll,
+	.try_inline	= axq_rw_try_inline,
+	.reset		= axq_rw_reset,
+	.cleanup	= axq_rw_cleanup,
+};
+
+const struct axq_opdef axq_op_write = {
+	AXQ_OPDEF_NAME("WRITE"),
+	.cmd_size	= sizeof(struct axq_rw_cmd),
+	.op_flags	= ASYNCX_RW_FIXED,
+	.chain_ok	= axq_rw_chain_ok,
+	.prep		= axq_rw_prep,
+	.poll		= axq_rw_poll,
+	.try_inline	= axq_rw_try_inline,
+	.reset		= axq_rw_reset,
+	.cleanup	= axq_rw_cleanup,
+};

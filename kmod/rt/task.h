@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asyncx: the task and its state word (internal to the module).
+ */
+#ifndef _ASYNCX_TASK_H
+#define _ASYNCX_TASK_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/wait.h>
+
+#include <asyncx/runtime.h>
+
+struct seq_file;
+
+/*
+ * The state word: flags in the low bits, the reference count above them.
+ * Every transition is one atomic read-modify-write of the whole word, so
+ * "is it running, is it queued, who must requeue it" is decided once.
+ *
+ * RUNNING	a worker holds the right to poll (or drop) the future
+ * NOTIFIED	the task is in a run queue, or is RUNNING and was woken during
+ *		the poll and must be polled again (the worker requeues it)
+ * COMPLETE	the future is finished and dropped; result is valid (release
+ *		store with the flag, acquire load before reading result)
+ * CANCELLED	cancellation was requested; the next worker to run the task
+ *		drops the future instead of polling it
+ */
+#define AXQ_T_RUNNING		BIT(0)
+#define AXQ_T_NOTIFIED		BIT(1)
+#define AXQ_T_COMPLETE		BIT(2)
+#define AXQ_T_CANCELLED		BIT(3)
+#define AXQ_T_REF_SHIFT		8
+#define AXQ_T_REF_ONE		BIT(AXQ_T_REF_SHIFT)
+#define AXQ_T_FLAGS		(AXQ_T_REF_ONE - 1)
+
+/**
+ * struct axq_task - a spawned future and its scheduling state
+ * @state: flags and reference count (see AXQ_T_*); atomic
+ * @fut: the future (I: set at spawn; not touched after its drop)
+ * @node: link in the global injection queue (while NOTIFIED, queued there)
+ * @entry: link in the registry of live tasks (L: registry shard lock)
+ * @join_wq: woken once when the task completes
+ * @result: the future's output or -ECANCELED (valid once COMPLETE)
+ * @id: unique id, for tracing and debugfs (I: set at spawn)
+ * @prio: priority class (I: set at spawn)
+ * @embedded: the task lives in its future's allocation (axq_spawn_in()):
+ *	its last put calls @ops->release instead of freeing it (I)
+ * @shard: registry shard holding @entry (I: set at spawn)
+ * @cpu: CPU of the last poll, -1 before the first (written by the polling
+ *	worker, read locklessly by the debugfs view)
+ * @ops: the future's ops, for the debugfs view, which may not look at
+ *	@fut (I: set at spawn)
+ * @spawned: jiffies at spawn (I)
+ * @owner: who the task works for, for the debugfs view: a context id for
+ *	ring operations, else 0 (axq_task_set_owner())
+ *
+ * References: the registry holds one until the task completes, each run
+ * queue entry (NOTIFIED) one, each waker one, each join handle one.
+ */
+struct axq_task {
+	atomic_long_t		state;
+	struct axq_future	*fut;
+	struct llist_node	node;
+	struct list_head	entry;
+	struct wait_queue_head	join_wq;
+	long			result;
+	u64			id;
+	u8			prio;
+	u8			embedded;
+	u16			shard;
+	s16			cpu;
+	const struct axq_future_ops *ops;
+	unsigned long		spawned;
+	u64			owner;
+};
+
+struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
+			      enum axq_prio prio);
+void axq_task_run(struct axq_task *task);
+int axq_tasks_cancel_all(unsigned long timeout);
+int axq_tasks_nr_live(void);
+void axq_tasks_show(struct seq_file *m);
+unsigned int axq_task_obj_size(void);
+int axq_tasks_init(void);
+void axq_tasks_exit(void);
+
+#endif /* _ASYNCX_TASK_H */
