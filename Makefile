@@ -90,12 +90,14 @@ CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-typ
 # The async/await macros of async.h are a preprocessor state machine: they
 # return and place case labels (flow control, unbalanced switch braces,
 # statements that cannot be wrapped in do-while) by design.
+COMPAT_H = kmod/ring/compat.h
+ASYNC_H = kmod/include/asyncx/async.h
 ASYNC_IGNORE = MACRO_WITH_FLOW_CONTROL,COMPLEX_MACRO,MACRO_ARG_REUSE,$\
 	MULTISTATEMENT_MACRO_USE_DO_WHILE
 style:
-	$(CHECKPATCH) -f $(filter-out kmod/compat.h kmod/async.h,$(KMOD_FILES))
-	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f kmod/compat.h
-	$(CHECKPATCH) --ignore $(ASYNC_IGNORE) -f kmod/async.h
+	$(CHECKPATCH) -f $(filter-out $(COMPAT_H) $(ASYNC_H),$(KMOD_FILES))
+	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f $(COMPAT_H)
+	$(CHECKPATCH) --ignore $(ASYNC_IGNORE) -f $(ASYNC_H)
 	$(CHECKPATCH) --ignore BIT_MACRO -f $(UAPI_FILES)
 
 # kernel-doc syntax of every documented kernel and uapi source (warnings only).

@@ -161,6 +161,17 @@ def suite_static():
     if bad:
         r.failed[-1] += ': ' + bad[0]
     res.add(r)
+    # The two layers of kmod/ (Documentation/design.rst): rt/ includes no
+    # header of ring/; every kmod/ file is in the design map.
+    for check, what in (('includes', 'the runtime (kmod/rt/) includes no ring header, '
+                                      'the public API no internal one'),
+                        ('map', 'every kmod/ file is in the File map of design.rst')):
+        rc, out = sh([os.path.join(HERE, 'layout-check.py'), check],
+                     log_path(f'layout-{check}.log'))
+        r = one(f'layout: {what}', rc == 0)
+        if rc:
+            r.failed[-1] += ': ' + (out.strip().splitlines() or ['exit status %d' % rc])[0]
+        res.add(r)
     rc, out = sh(['make', '-s', 'style'], log_path('checkpatch.log'))
     r = one('checkpatch --strict', rc == 0)
     if rc:

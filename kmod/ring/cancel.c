@@ -79,7 +79,7 @@ static int axq_cancel_issue(struct axq_req *req)
 }
 
 const struct axq_opdef axq_op_cancel = {
-	AXQ_OPDEF_NAME("CANCEL"),
+	.name		= "CANCEL",
 	.cmd_size	= sizeof(struct axq_cancel_cmd),
 	.op_flags	= ASYNCX_CANCEL_ALL,
 	.chain_ok	= axq_chain_ok_res,

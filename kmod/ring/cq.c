@@ -31,6 +31,7 @@ struct axq_overflow_cqe {
 	struct list_head	node;
 	struct asyncx_cqe	cqe;
 };
+
 static u32 axq_cq_free_slots(struct axq_ctx *ctx)
 {
 	/* Acquire: pairs with the application's release store of the CQ

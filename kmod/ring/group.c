@@ -405,7 +405,7 @@ void axq_group_member_done(struct axq_req *req, int res)
 }
 
 const struct axq_opdef axq_op_group = {
-	AXQ_OPDEF_NAME("GROUP"),
+	.name		= "GROUP",
 	.cmd_size	= sizeof(struct axq_group_cmd),
 	.op_flags	= ASYNCX_GROUP_SELECT,
 	.chain_ok	= axq_chain_ok_res,

@@ -55,7 +55,7 @@ static int axq_nop_issue(struct axq_req *req)
 }
 
 const struct axq_opdef axq_op_nop = {
-	AXQ_OPDEF_NAME("NOP"),
+	.name		= "NOP",
 	.cmd_size	= sizeof(struct axq_nop_cmd),
 	.op_flags	= ASYNCX_NOP_RESULT,
 	.chain_ok	= axq_chain_ok_res,

@@ -9,9 +9,11 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/string.h>
 
 #include "opdef.h"
 
+/* (Exported for the KUnit suite asyncx_opdef only, hence the namespace.) */
 const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST] = {
 	[ASYNCX_OP_NOP]		= &axq_op_nop,
 	[ASYNCX_OP_TIMEOUT]	= &axq_op_timeout,
@@ -24,7 +26,6 @@ const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST] = {
 	[ASYNCX_OP_SEND]	= &axq_op_send,
 	[ASYNCX_OP_RECV]	= &axq_op_recv,
 };
-/* For the KUnit suite asyncx_opdef only, hence the namespace. */
 EXPORT_SYMBOL_NS_GPL(axq_opdefs, ASYNCX_INTERNAL);
 
 /**
@@ -47,10 +48,10 @@ EXPORT_SYMBOL_NS_GPL(axq_chain_ok_res, ASYNCX_INTERNAL);
  * axq_opdef_missing() - what a row of the op table lacks
  * @d: the row, or NULL (an opcode without one)
  *
- * Every row needs its names, its state's size, a chain policy, a prep and
- * exactly one of issue (inline ops) and poll (async ops); the hooks of
- * async ops (try_inline, reset, done, cleanup) make no sense on an inline
- * op.
+ * Every row needs its name (at most AXQ_OPDEF_NAME_MAX characters), its
+ * state's size, a chain policy, a prep and exactly one of issue (inline
+ * ops) and poll (async ops); the hooks of async ops (try_inline, reset,
+ * done, cleanup) make no sense on an inline op.
  *
  * Context: any context.
  * Return: NULL for a whole row, else the name of the first fact missing
@@ -60,10 +61,8 @@ const char *axq_opdef_missing(const struct axq_opdef *d)
 {
 	if (!d)
 		return "row";
-	if (!d->name)
+	if (!d->name || strlen(d->name) > AXQ_OPDEF_NAME_MAX)
 		return "name";
-	if (!d->task_name)
-		return "task_name";
 	if (!d->cmd_size || d->cmd_size > AXQ_CMD_SIZE_MAX)
 		return "cmd_size";
 	if (!d->chain_ok)

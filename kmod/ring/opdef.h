@@ -21,9 +21,9 @@
 
 /**
  * struct axq_opdef - one opcode: every fact the ring needs about it
- * @name: the op's name, for tracing and the request caches ("NOP")
- * @task_name: the future type of its requests, for the debugfs view
- *	("asyncx_req:NOP"; AXQ_OPDEF_NAME() sets both)
+ * @name: the op's name ("NOP"), at most AXQ_OPDEF_NAME_MAX characters:
+ *	for tracing, its request cache ("asyncx_req_NOP") and the future type
+ *	of its requests in the debugfs view ("asyncx_req:NOP")
  * @cmd_size: bytes of the op's state after the request's header (its
  *	struct, reached with axq_req_cmd()); sizes the op's request cache
  * @op_flags: the op_flags bits the op accepts (others: -EINVAL)
@@ -62,7 +62,6 @@
  */
 struct axq_opdef {
 	const char *name;
-	const char *task_name;
 	u16 cmd_size;
 	u32 op_flags;
 	bool needs_mm;
@@ -78,8 +77,8 @@ struct axq_opdef {
 	void (*cleanup)(struct axq_req *req);
 };
 
-/* The two names of a row: AXQ_OPDEF_NAME("NOP"). */
-#define AXQ_OPDEF_NAME(n)	.name = n, .task_name = "asyncx_req:" n
+/* The longest name of an op. */
+#define AXQ_OPDEF_NAME_MAX	15
 
 /* Where each op's row lives. */
 extern const struct axq_opdef axq_op_nop;		/* nop.c */

@@ -162,7 +162,7 @@ static void axq_poll_cleanup(struct axq_req *req)
 }
 
 const struct axq_opdef axq_op_poll = {
-	AXQ_OPDEF_NAME("POLL"),
+	.name		= "POLL",
 	.cmd_size	= sizeof(struct axq_poll_cmd),
 	.op_flags	= ASYNCX_POLL_MULTISHOT,
 	.chain_ok	= axq_chain_ok_res,

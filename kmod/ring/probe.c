@@ -82,7 +82,7 @@ out:
 }
 
 const struct axq_opdef axq_op_probe = {
-	AXQ_OPDEF_NAME("PROBE"),
+	.name		= "PROBE",
 	.cmd_size	= sizeof(struct axq_probe_cmd),
 	.needs_mm	= true,
 	.chain_ok	= axq_chain_ok_res,

@@ -791,7 +791,7 @@ void axq_rchan_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
 }
 
 const struct axq_opdef axq_op_send = {
-	AXQ_OPDEF_NAME("SEND"),
+	.name		= "SEND",
 	.cmd_size	= sizeof(struct axq_chan_cmd),
 	.chain_ok	= axq_chain_ok_res,
 	.prep		= axq_send_prep,
@@ -801,7 +801,7 @@ const struct axq_opdef axq_op_send = {
 };
 
 const struct axq_opdef axq_op_recv = {
-	AXQ_OPDEF_NAME("RECV"),
+	.name		= "RECV",
 	.cmd_size	= sizeof(struct axq_chan_cmd),
 	.op_flags	= ASYNCX_RECV_MULTISHOT,
 	.chain_ok	= axq_chain_ok_res,

@@ -186,6 +186,8 @@ post:
  * ("asyncx_req:NOP"): filled from the op table at init.
  */
 static struct axq_future_ops axq_req_fut_ops[ASYNCX_OP_LAST] __ro_after_init;
+static char axq_req_fut_names[ASYNCX_OP_LAST][AXQ_OPDEF_NAME_MAX + 12]
+	__ro_after_init;
 
 /* Does the chain go on after @req? The op's row decides (chain_ok). */
 static bool axq_link_ok(const struct axq_req *req)
@@ -448,14 +450,16 @@ undo:
  */
 int axq_reqs_init(void)
 {
-	char name[32];
+	char name[AXQ_OPDEF_NAME_MAX + 12];
 	unsigned int op, size;
 
 	for (op = 0; op < ASYNCX_OP_LAST; op++) {
 		const struct axq_opdef *def = axq_opdefs[op];
 
+		snprintf(axq_req_fut_names[op], sizeof(axq_req_fut_names[op]),
+			 "asyncx_req:%s", def->name);
 		axq_req_fut_ops[op] = (struct axq_future_ops){
-			.name = def->task_name, .poll = axq_req_poll,
+			.name = axq_req_fut_names[op], .poll = axq_req_poll,
 			.drop = axq_req_drop, .release = axq_req_release,
 		};
 		size = axq_req_size(op);

@@ -360,7 +360,7 @@ static bool axq_rw_chain_ok(const struct axq_req *req)
 }
 
 const struct axq_opdef axq_op_read = {
-	AXQ_OPDEF_NAME("READ"),
+	.name		= "READ",
 	.cmd_size	= sizeof(struct axq_rw_cmd),
 	.op_flags	= ASYNCX_RW_FIXED,
 	.chain_ok	= axq_rw_chain_ok,
@@ -372,7 +372,7 @@ const struct axq_opdef axq_op_read = {
 };
 
 const struct axq_opdef axq_op_write = {
-	AXQ_OPDEF_NAME("WRITE"),
+	.name		= "WRITE",
 	.cmd_size	= sizeof(struct axq_rw_cmd),
 	.op_flags	= ASYNCX_RW_FIXED,
 	.chain_ok	= axq_rw_chain_ok,

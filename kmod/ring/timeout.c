@@ -217,7 +217,7 @@ static bool axq_timeout_chain_ok(const struct axq_req *req)
 }
 
 const struct axq_opdef axq_op_timeout = {
-	AXQ_OPDEF_NAME("TIMEOUT"),
+	.name		= "TIMEOUT",
 	.cmd_size	= sizeof(struct axq_timeout_cmd),
 	.op_flags	= ASYNCX_TIMEOUT_ABS | ASYNCX_TIMEOUT_MULTISHOT,
 	.chain_ok	= axq_timeout_chain_ok,

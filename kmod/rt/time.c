@@ -222,9 +222,9 @@ EXPORT_SYMBOL_GPL(axq_sleep_until_init);
  */
 void axq_sleep_init(struct axq_sleep *s, u64 ns)
 {
-	axq_sleep_until_init(s, ktime_add_safe(ktime_get(),
-					    ns_to_ktime(min_t(u64, ns,
-							      KTIME_MAX))));
+	ktime_t delay = ns_to_ktime(min_t(u64, ns, KTIME_MAX));
+
+	axq_sleep_until_init(s, ktime_add_safe(ktime_get(), delay));
 }
 EXPORT_SYMBOL_GPL(axq_sleep_init);
 

@@ -47,10 +47,11 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
-#include "async.h"
-#include "channel.h"
-#include "event.h"
-#include "runtime.h"
+#include <asyncx/async.h>
+#include <asyncx/channel.h>
+#include <asyncx/runtime.h>
+#include <asyncx/sem.h>
+#include <asyncx/wait.h>
 
 static ushort port = 7777;
 module_param(port, ushort, 0444);
