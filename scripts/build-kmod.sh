@@ -12,9 +12,10 @@
 # DIR=path (another module tree, such as scripts/tests/warn_module) it builds
 # that tree instead, into .build/NAME-<its name>, against the symbols of
 # .build/NAME's asyncx.ko when that is built (samples/echo uses them). With
-# RT_ONLY=1 it builds asyncx_rt_test.ko into .build/NAME-rt: the runtime's
-# objects and KUnit suites alone (kmod/Kbuild, AXQ_RT_ONLY), against the
-# kernel's symbols only, so modpost fails if rt/ needs anything of ring/.
+# RT_ONLY=1 it builds asyncx_rt.ko and asyncx_rt_kunit.ko into .build/NAME-rt:
+# the runtime's objects alone, and its KUnit suites (kmod/Kbuild,
+# AXQ_RT_ONLY), against the kernel's symbols only, so modpost fails if rt/
+# needs anything of ring/.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

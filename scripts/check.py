@@ -320,18 +320,19 @@ RT_ALONE_MARK = 'asyncx-kunit: the runtime alone is done'
 
 
 def run_kunit(kernel):
-    """The runtime alone first (asyncx_rt_test.ko: rt/ objects and the
-    runtime's suites, results under kunit-rt/), then asyncx.ko with
-    asyncx_kunit.ko (under kunit/); the guest marks the log between them."""
+    """The runtime alone first (asyncx_rt.ko: the rt/ objects, none of ring/;
+    the runtime's suites in asyncx_rt_kunit.ko, results under kunit-rt/),
+    then asyncx.ko with asyncx_kunit.ko (under kunit/); the guest marks the
+    log between them."""
     kod = os.path.join('.build', kernel, 'kmod')
-    rt_ko = os.path.join('.build', f'{kernel}-rt', 'kmod', 'asyncx_rt_test.ko')
+    rt_ko = os.path.join('.build', f'{kernel}-rt', 'kmod', 'asyncx_rt.ko')
     rc, out, dmesg = vm(kernel, 'kunit', [os.path.join(HERE, 'guest', 'kunit.sh'),
                                          os.path.join(kod, 'asyncx.ko'),
                                          os.path.join(kod, 'asyncx_kunit.ko'), rt_ko])
     mark = next((i for i, ln in enumerate(dmesg) if RT_ALONE_MARK in ln), None)
     if mark is None:
         res = ktap.Results()
-        res.failed.append(f'{kernel} kunit: the runtime alone (asyncx_rt_test.ko) did not '
+        res.failed.append(f'{kernel} kunit: the runtime alone (asyncx_rt.ko) did not '
                           'finish: no mark in the kernel log')
         mark = 0
     else:

@@ -97,9 +97,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--root', default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ap.add_argument('checks', nargs='*', choices=['includes', 'map'], default=[])
+    ap.add_argument('checks', nargs='*', metavar='CHECK',
+                    help='includes, map (default: both)')
     args = ap.parse_args()
     checks = args.checks or ['includes', 'map']
+    for c in checks:
+        if c not in ('includes', 'map'):
+            ap.error(f'unknown check {c!r}: includes or map')
     bad = []
     if 'includes' in checks:
         bad += check_includes(args.root)

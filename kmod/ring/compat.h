@@ -2,8 +2,8 @@
 /*
  * asyncx: the few kernel APIs that differ between 6.1 and 6.12.
  */
-#ifndef _ASYNCX_COMPAT_H
-#define _ASYNCX_COMPAT_H
+#ifndef _ASYNCX_RING_COMPAT_H
+#define _ASYNCX_RING_COMPAT_H
 
 #include <linux/eventfd.h>
 #include <linux/mm.h>
@@ -30,4 +30,4 @@ static inline void axq_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
-#endif /* _ASYNCX_COMPAT_H */
+#endif /* _ASYNCX_RING_COMPAT_H */

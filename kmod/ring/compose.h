@@ -3,8 +3,8 @@
  * asyncx ring: composition — per-SQE deadlines (deadline.c), retry
  * policies (retry.c) and JOIN/SELECT groups (group.c). Internal.
  */
-#ifndef _ASYNCX_COMPOSE_H
-#define _ASYNCX_COMPOSE_H
+#ifndef _ASYNCX_RING_COMPOSE_H
+#define _ASYNCX_RING_COMPOSE_H
 
 #include <linux/hrtimer.h>
 #include <linux/list.h>
@@ -142,4 +142,4 @@ bool axq_group_win(struct axq_req *req, int res);
 void axq_group_member_done(struct axq_req *req, int res);
 void axq_groups_destroy(struct axq_ctx *ctx);
 
-#endif /* _ASYNCX_COMPOSE_H */
+#endif /* _ASYNCX_RING_COMPOSE_H */

@@ -94,7 +94,7 @@ struct axq_cq_ring {
  * @rsrc_files: the registered files, or NULL (L: @lock; rsrc.c)
  * @rsrc_dying: buffer tables unregistered and not yet freed; unregister
  *	waits (wait_var_event) for it to reach zero (rsrc.c)
- * @chans: the channels (chan.c): id -> struct axq_rchan, each holding the
+ * @chans: the channels (rchan.c): id -> struct axq_rchan, each holding the
  *	array's reference (the xarray's own lock)
  * @chans_nr: entries in @chans (L: @chans's xa_lock)
  * @chans_next: where the cyclic search for a new id starts (L: @chans's

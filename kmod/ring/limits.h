@@ -3,8 +3,8 @@
  * asyncx: who may open /dev/asyncx, and how many contexts each user may
  * hold (limits.c; internal to the module).
  */
-#ifndef _ASYNCX_LIMITS_H
-#define _ASYNCX_LIMITS_H
+#ifndef _ASYNCX_RING_LIMITS_H
+#define _ASYNCX_RING_LIMITS_H
 
 #include <linux/uidgid.h>
 
@@ -12,4 +12,4 @@ int axq_limits_open(kuid_t *uid);
 void axq_limits_release(kuid_t uid);
 void axq_limits_exit(void);
 
-#endif /* _ASYNCX_LIMITS_H */
+#endif /* _ASYNCX_RING_LIMITS_H */

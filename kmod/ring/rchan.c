@@ -61,7 +61,7 @@
 #include "opdef.h"
 #include "rchan.h"
 
-/* SEND's and RECV's state (chan.c). */
+/* SEND's and RECV's state (rchan.c). */
 struct axq_chan_cmd {
 	struct axq_rchan	*chan;		/* a reference */
 	struct axq_rchan_msg	*msg;		/* SEND: the message */

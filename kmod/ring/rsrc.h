@@ -2,8 +2,8 @@
 /*
  * asyncx: registered buffers and files (internal to the module).
  */
-#ifndef _ASYNCX_RSRC_H
-#define _ASYNCX_RSRC_H
+#ifndef _ASYNCX_RING_RSRC_H
+#define _ASYNCX_RING_RSRC_H
 
 #include <linux/bvec.h>
 #include <linux/refcount.h>
@@ -104,4 +104,4 @@ static inline int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe,
 	return 0;
 }
 
-#endif /* _ASYNCX_RSRC_H */
+#endif /* _ASYNCX_RING_RSRC_H */

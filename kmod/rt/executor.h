@@ -2,8 +2,8 @@
 /*
  * asyncx: the executor (internal to the module).
  */
-#ifndef _ASYNCX_EXECUTOR_H
-#define _ASYNCX_EXECUTOR_H
+#ifndef _ASYNCX_RT_EXECUTOR_H
+#define _ASYNCX_RT_EXECUTOR_H
 
 struct axq_task;
 
@@ -14,4 +14,4 @@ void axq_executor_exit(void);
 int axq_blocking_init_pool(void);
 void axq_blocking_exit_pool(void);
 
-#endif /* _ASYNCX_EXECUTOR_H */
+#endif /* _ASYNCX_RT_EXECUTOR_H */

@@ -3,8 +3,8 @@
  * asyncx: the executor's per-worker local run queue, a bounded ring that its
  * owner pushes to and pops from and that other workers steal half of.
  */
-#ifndef _ASYNCX_RUNQ_H
-#define _ASYNCX_RUNQ_H
+#ifndef _ASYNCX_RT_RUNQ_H
+#define _ASYNCX_RT_RUNQ_H
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
@@ -401,4 +401,4 @@ static inline unsigned int axq_runq_len(struct axq_runq *q)
 	return min_t(u32, n, AXQ_RUNQ_SIZE);
 }
 
-#endif /* _ASYNCX_RUNQ_H */
+#endif /* _ASYNCX_RT_RUNQ_H */

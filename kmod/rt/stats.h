@@ -2,8 +2,8 @@
 /*
  * asyncx: per-CPU executor counters, shown in debugfs as asyncx/stats.
  */
-#ifndef _ASYNCX_STATS_H
-#define _ASYNCX_STATS_H
+#ifndef _ASYNCX_RT_STATS_H
+#define _ASYNCX_RT_STATS_H
 
 #include <linux/percpu.h>
 #include <linux/types.h>
@@ -41,4 +41,4 @@ void axq_stats_cpu(unsigned int cpu, struct axq_stats *out);
 int axq_stats_init(void);
 void axq_stats_exit(void);
 
-#endif /* _ASYNCX_STATS_H */
+#endif /* _ASYNCX_RT_STATS_H */

@@ -2,8 +2,8 @@
 /*
  * asyncx: the task and its state word (internal to the module).
  */
-#ifndef _ASYNCX_TASK_H
-#define _ASYNCX_TASK_H
+#ifndef _ASYNCX_RT_TASK_H
+#define _ASYNCX_RT_TASK_H
 
 #include <linux/atomic.h>
 #include <linux/list.h>
@@ -86,4 +86,4 @@ unsigned int axq_task_obj_size(void);
 int axq_tasks_init(void);
 void axq_tasks_exit(void);
 
-#endif /* _ASYNCX_TASK_H */
+#endif /* _ASYNCX_RT_TASK_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * asyncx: events — a future that waits for a condition on any wait queue,
- * and one that waits for a file's readiness on the poller of poll.c.
+ * and one that waits for a file's readiness on the poller of poller.c.
  * Documentation/events.rst has the overview.
  */
 
@@ -20,7 +20,7 @@
  * or dropped.
  *
  * Wait for a file (struct axq_fd_ready): the poller (see the poller's DOC
- * in poll.c) hooks one entry on each wait queue the file's ->poll() names,
+ * in poller.c) hooks one entry on each wait queue the file's ->poll() names,
  * several per file, and handles POLLFREE as epoll and io_uring do. The
  * future holds its own reference to the file, so the caller may close its
  * fd while it waits.

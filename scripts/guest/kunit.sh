@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs in the test VM (debug kernel). With RT_KO: first load the runtime
-# alone (asyncx_rt_test.ko: rt/ and the runtime's KUnit suites, none of the
-# ring), whose suites run at load, and unload it; then mark the log. Then
+# alone (asyncx_rt.ko: rt/, none of the ring) and its KUnit module
+# (asyncx_rt_kunit.ko, next to it), whose suites run at load, and unload
+# both; then mark the log. Then
 # load asyncx.ko and the KUnit module, whose suites run at load and print
 # KTAP to the kernel log, unload both, check for leaks. The host reads the
 # results from the kernel log, split at the mark.
@@ -20,8 +21,15 @@ rc=0
 
 kmemleak_clear
 if [ -n "$rt_ko" ]; then
-	insmod "$rt_ko" || { echo "insmod $rt_ko failed"; rc=1; }
-	rmmod "$(basename "$rt_ko" .ko)" || { echo "rmmod $rt_ko failed"; rc=1; }
+	rt_kunit_ko=$(dirname "$rt_ko")/asyncx_rt_kunit.ko
+	if insmod "$rt_ko"; then
+		insmod "$rt_kunit_ko" || { echo "insmod $rt_kunit_ko failed"; rc=1; }
+		rmmod asyncx_rt_kunit || rc=1
+		rmmod asyncx_rt || { echo "rmmod $rt_ko failed"; rc=1; }
+	else
+		echo "insmod $rt_ko failed"
+		rc=1
+	fi
 	echo "asyncx-kunit: the runtime alone is done" >/dev/kmsg
 fi
 insmod "$ko" || { echo "insmod $ko failed"; exit 1; }

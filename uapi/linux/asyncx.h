@@ -559,13 +559,13 @@ struct asyncx_rsrc_register {
 #define ASYNCX_IOC_UNREGISTER_FILES	_IO(ASYNCX_IOC_MAGIC, 0x07)
 
 /*
- * Channels (chan.c): ioctl numbers 0x08 to 0x0b, ASYNCX_OP_SEND (8) and
- * ASYNCX_OP_RECV (9).
+ * Channels (kmod/ring/rchan.c): ioctl numbers 0x08 to 0x0b, ASYNCX_OP_SEND
+ * (8) and ASYNCX_OP_RECV (9).
  *
  * A channel is a bounded FIFO queue of messages that lives on a context:
  * the threads of the process that owns the context pass messages through
  * it with SEND and RECV SQEs, without any other syscall (see
- * Documentation/channels.rst, "Channels on a context").
+ * Documentation/ring-channels.rst, "Channels on a context").
  */
 
 /**

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * asyncx: events — futures that wait for a condition on any wait queue
- * (event.c) and for a file's readiness, on the poller (poll.c).
+ * asyncx runtime: waiting — futures that wait for a condition on any wait
+ * queue (rt/wait.c) and for a file's readiness, on the poller
+ * (rt/poller.c).
  */
-#ifndef _ASYNCX_EVENT_H
-#define _ASYNCX_EVENT_H
+#ifndef _ASYNCX_WAIT_H
+#define _ASYNCX_WAIT_H
 
 #include <linux/poll.h>
 #include <linux/types.h>
@@ -38,7 +39,7 @@ struct axq_poll_entry {
 
 /**
  * struct axq_poller - waits for readiness of a file without a thread, on
- * the file's own wait queues (poll.c); owned by one request, whose polls
+ * the file's own wait queues (rt/poller.c); owned by one request, whose polls
  * never run concurrently: fields are the owner's unless said otherwise
  * @pt: the poll table handed to vfs_poll(); hooks entries on the first call
  * @file: the file (a reference owned by the request)
@@ -162,4 +163,4 @@ enum axq_poll axq_fd_ready_poll(struct axq_fd_ready *fr,
 				struct axq_context *cx, long *out);
 void axq_fd_ready_drop(struct axq_fd_ready *fr);
 
-#endif /* _ASYNCX_EVENT_H */
+#endif /* _ASYNCX_WAIT_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite asyncx_poll: the poller under ASYNCX_OP_POLL, READ and WRITE
- * (poll.c), on a file of this suite whose ->poll() names wait queues the
+ * KUnit suite asyncx_poller: the poller under ASYNCX_OP_POLL, READ and WRITE
+ * (rt/poller.c), on a file of this suite whose ->poll() names wait queues the
  * case owns — readiness wakes, too many queues, and a queue that goes away
  * (POLLFREE) and is freed while the poller is still hooked elsewhere: under
  * KASAN any touch of the freed queue is reported.
@@ -246,7 +246,7 @@ static struct kunit_case asyncx_poll_cases[] = {
 };
 
 static struct kunit_suite asyncx_poll_suite = {
-	.name = "asyncx_poll",
+	.name = "asyncx_poller",
 	.test_cases = asyncx_poll_cases,
 };
 

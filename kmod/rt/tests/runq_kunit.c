@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite asyncx_runq: the executor's local run queue (kmod/runq.h).
+ * KUnit suite asyncx_runq: the executor's local run queue (kmod/rt/runq.h).
  *
  * The single-threaded cases check each operation's result and order, the
  * full and empty rings, a steal in progress and the wrap of the u32

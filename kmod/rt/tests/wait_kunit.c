@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite asyncx_event: the wait-for-condition future on a wait queue
- * and the file-readiness future (event.c) — a condition set by a kthread,
+ * KUnit suite asyncx_wait: the wait-for-condition future on a wait queue
+ * and the file-readiness future (rt/wait.c) — a condition set by a kthread,
  * wakes racing the polls (no lost wakeup), cancellation while waiting
  * (the entries leave the queues), readiness of a file with two wait
  * queues, POLLFREE, and the future's own file reference.
@@ -410,7 +410,7 @@ static void fd_ready_bad_file(struct kunit *test)
 	axq_fd_ready_drop(fr);
 }
 
-static struct kunit_case asyncx_event_cases[] = {
+static struct kunit_case asyncx_wait_cases[] = {
 	KUNIT_CASE(cond_from_kthread),
 	KUNIT_CASE(cond_already_true),
 	KUNIT_CASE(cond_cancel),
@@ -422,9 +422,9 @@ static struct kunit_case asyncx_event_cases[] = {
 	{}
 };
 
-static struct kunit_suite asyncx_event_suite = {
-	.name = "asyncx_event",
-	.test_cases = asyncx_event_cases,
+static struct kunit_suite asyncx_wait_suite = {
+	.name = "asyncx_wait",
+	.test_cases = asyncx_wait_cases,
 };
 
-kunit_test_suites(&asyncx_event_suite);
+kunit_test_suites(&asyncx_wait_suite);
