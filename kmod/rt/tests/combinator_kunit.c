@@ -18,8 +18,9 @@
 
 #include <asyncx/async.h>
 #include <asyncx/combinator.h>
-#include "../task.h"
 #include <asyncx/time.h>
+
+#include "../task.h"
 #include "trace.h"
 #include "kunit_util.h"
 
