@@ -30,4 +30,17 @@ static inline void axq_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+/* 6.5 dropped pin_user_pages()'s vmas argument. Called with the mmap lock. */
+static inline long axq_pin_user_pages(unsigned long start,
+				      unsigned long nr_pages,
+				      unsigned int gup_flags,
+				      struct page **pages)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return pin_user_pages(start, nr_pages, gup_flags, pages);
+#else
+	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
+#endif
+}
+
 #endif /* _ASYNCX_RING_COMPAT_H */

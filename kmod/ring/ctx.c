@@ -162,8 +162,6 @@ static int axq_rings_alloc(struct axq_ctx *ctx, u32 sq_entries,
 	if (!ctx->sub)
 		goto err_cq;
 
-	mmgrab(current->mm);
-	ctx->mm = current->mm;
 	ctx->sq_entries = sq_entries;
 	ctx->cq_entries = cq_entries;
 	ctx->sq->ring_mask = sq_entries - 1;
@@ -213,18 +211,25 @@ static void axq_params_fill(struct asyncx_params *p, u32 sq_entries,
  * @ctx: the context
  * @arg: the user's struct asyncx_params
  *
- * Context: process context; takes ctx->lock.
+ * The access rules of open (``disabled``, ``group``) are checked again:
+ * an administrator who closes the device to a user also stops the
+ * contexts that user opened and has not set up yet.
+ *
+ * Context: process context, the owner (axq_ctx_owner()); takes ctx->lock.
  * Return: 0, -EFAULT, -EINVAL for bad parameters, -EBUSY if already set up,
- * -ENOMEM.
+ * -EPERM or -EACCES as open would answer now, -ENOMEM.
  */
 int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 {
 	struct asyncx_params p;
 	u32 sq_entries, cq_entries;
-	int ret = 0;
+	int ret;
 
 	if (copy_from_user(&p, arg, sizeof(p)))
 		return -EFAULT;
+	ret = axq_limits_allowed();
+	if (ret)
+		return ret;
 	if (p.flags & ~ASYNCX_SETUP_CQSIZE || memchr_inv(p.resv, 0, sizeof(p.resv)))
 		return -EINVAL;
 	if (!p.sq_entries || p.sq_entries > ASYNCX_MAX_ENTRIES)
@@ -280,6 +285,11 @@ int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma)
 	size_t region;
 	void *ptr;
 
+	/* Only the owner maps the rings: another process that holds the
+	 * file could otherwise write SQEs that run as the owner.
+	 */
+	if (!axq_ctx_owner(ctx))
+		return -EPERM;
 	/* Acquire: pairs with the release in axq_ctx_setup(). */
 	if (!smp_load_acquire(&ctx->ready))
 		return -EINVAL;

@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/time64.h>
 #include <linux/uidgid.h>
@@ -58,8 +59,10 @@ struct axq_cq_ring {
  * @uid: the user it is counted against in limits.c (I: set at open)
  * @refs: the file's reference and one per request in flight
  * @lock: serialises setup and submission (the enter ioctl)
- * @mm: the address space of the process that set the context up (a
- *	mmgrab() reference); only it may enter (I once @ready)
+ * @mm: the address space of the process that opened the context (a
+ *	mmgrab() reference), or NULL if a kernel thread did: the owner. Only
+ *	the owner's threads may set the context up, map its rings, enter and
+ *	call the other ioctls (axq_ctx_owner()) (I: set at open)
  * @ready: the rings exist (L: @lock to set, with a release store; read
  *	with an acquire load, after which the ring fields below are I)
  * @sq: the SQ ring (I once @ready)
@@ -138,6 +141,21 @@ struct axq_ctx {
 	unsigned int		chans_nr;
 	u32			chans_next;
 };
+
+/**
+ * axq_ctx_owner() - is the caller the context's owner?
+ * @ctx: the context
+ *
+ * The owner is the process that opened the context (its address space):
+ * any of its threads. A fork() child or a process that received the file
+ * by SCM_RIGHTS is not, though it holds the file.
+ *
+ * Return: true for the owner.
+ */
+static inline bool axq_ctx_owner(const struct axq_ctx *ctx)
+{
+	return ctx->mm && current->mm == ctx->mm;
+}
 
 int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg);
 int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma);

@@ -11,6 +11,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include <linux/asyncx.h>
@@ -50,6 +51,13 @@ static int axq_open(struct inode *inode, struct file *file)
 	}
 
 	ctx->uid = uid;
+	/* The owner: the opener's address space (none for a kernel thread,
+	 * which can then only close it). See axq_ctx_owner().
+	 */
+	if (current->mm) {
+		ctx->mm = current->mm;
+		mmgrab(ctx->mm);
+	}
 	ctx->id = atomic64_inc_return(&axq_next_ctx_id);
 	ctx->owner_tgid = task_tgid_nr(current);
 	refcount_set(&ctx->refs, 1);
@@ -84,6 +92,11 @@ static long axq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct axq_ctx *ctx = file->private_data;
 
+	/* Every ioctl is the owner's: a process that got the file by fork()
+	 * or SCM_RIGHTS may poll it, read its fdinfo and close it, no more.
+	 */
+	if (!axq_ctx_owner(ctx))
+		return -EPERM;
 	switch (cmd) {
 	case ASYNCX_IOC_ENTER:
 		return axq_ctx_enter(ctx, (struct asyncx_enter __user *)arg);

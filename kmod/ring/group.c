@@ -404,6 +404,32 @@ void axq_group_member_done(struct axq_req *req, int res)
 	axq_group_put(g);
 }
 
+/**
+ * axq_group_unprep() - a GROUP SQE was refused after its prep: free its id
+ * @req: the GROUP request, never put in flight
+ *
+ * Its CQE tells the user that the group does not exist, so the id must be
+ * free for the next GROUP at once, and members naming it get -ENOENT. No
+ * member can have joined: members join at submission, under ctx->lock,
+ * which the submission that prepared this request still holds.
+ *
+ * Context: submission.
+ */
+static void axq_group_unprep(struct axq_req *req)
+{
+	struct axq_group_cmd *gc = axq_req_cmd(req, struct axq_group_cmd);
+	struct axq_group *g = gc->g;
+
+	lockdep_assert_held(&req->ctx->lock);
+	WARN_ON_ONCE(g->joined);
+	spin_lock(&g->lock);
+	g->closed = true;
+	g->erased = true;
+	spin_unlock(&g->lock);
+	axq_group_erase(g);
+	axq_group_put(g);
+}
+
 const struct axq_opdef axq_op_group = {
 	.name		= "GROUP",
 	.cmd_size	= sizeof(struct axq_group_cmd),
@@ -413,4 +439,5 @@ const struct axq_opdef axq_op_group = {
 	.poll		= axq_group_poll,
 	.done		= axq_group_close,
 	.cleanup	= axq_group_cleanup,
+	.unprep		= axq_group_unprep,
 };

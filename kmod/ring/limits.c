@@ -33,6 +33,9 @@
  *    closed *and* its last operation in flight has finished. Beyond the
  *    limit open fails with -EMFILE. It applies to root too.
  *
+ * ``disabled`` and ``group`` are checked again when a context is set up
+ * (ASYNCX_IOC_SETUP), with the same errors.
+ *
  * The checks are done by the module at open, whatever the device node's
  * mode and owner, so they also hold for a node created by hand (mknod in
  * a container) or re-chmodded by udev, and they can be changed at run time
@@ -144,6 +147,25 @@ void axq_limits_release(kuid_t uid)
 }
 
 /**
+ * axq_limits_allowed() - do ``disabled`` and ``group`` let the caller in?
+ *
+ * Context: process context, the caller being checked.
+ * Return: 0, -EPERM (disabled) or -EACCES (not in the group).
+ */
+int axq_limits_allowed(void)
+{
+	unsigned int disabled = READ_ONCE(axq_disabled);
+	int group = READ_ONCE(axq_group);
+
+	if (disabled >= 2 || (disabled == 1 && !capable(CAP_SYS_ADMIN)))
+		return -EPERM;
+	if (group >= 0 && !in_group_p(make_kgid(&init_user_ns, group)) &&
+	    !capable(CAP_SYS_ADMIN))
+		return -EACCES;
+	return 0;
+}
+
+/**
  * axq_limits_open() - may the caller open a context? Count it if so
  * @uid: out: the uid it is counted against, for axq_limits_release()
  *
@@ -154,14 +176,10 @@ void axq_limits_release(kuid_t uid)
  */
 int axq_limits_open(kuid_t *uid)
 {
-	unsigned int disabled = READ_ONCE(axq_disabled);
-	int group = READ_ONCE(axq_group);
+	int ret = axq_limits_allowed();
 
-	if (disabled >= 2 || (disabled == 1 && !capable(CAP_SYS_ADMIN)))
-		return -EPERM;
-	if (group >= 0 && !in_group_p(make_kgid(&init_user_ns, group)) &&
-	    !capable(CAP_SYS_ADMIN))
-		return -EACCES;
+	if (ret)
+		return ret;
 	*uid = current_uid();
 	return axq_user_charge(*uid);
 }

@@ -8,6 +8,7 @@
 
 #include <linux/uidgid.h>
 
+int axq_limits_allowed(void);
 int axq_limits_open(kuid_t *uid);
 void axq_limits_release(kuid_t uid);
 void axq_limits_exit(void);

@@ -51,7 +51,7 @@ EXPORT_SYMBOL_NS_GPL(axq_chain_ok_res, ASYNCX_INTERNAL);
  * Every row needs its name (at most AXQ_OPDEF_NAME_MAX characters), its
  * state's size, a chain policy, a prep and exactly one of issue (inline
  * ops) and poll (async ops); the hooks of async ops (try_inline, reset,
- * done, cleanup) make no sense on an inline op.
+ * done, cleanup, unprep) make no sense on an inline op.
  *
  * Context: any context.
  * Return: NULL for a whole row, else the name of the first fact missing
@@ -71,7 +71,8 @@ const char *axq_opdef_missing(const struct axq_opdef *d)
 		return "prep";
 	if (!d->issue == !d->poll)
 		return "issue or poll";
-	if (d->issue && (d->cleanup || d->try_inline || d->reset || d->done))
+	if (d->issue && (d->cleanup || d->try_inline || d->reset || d->done ||
+			 d->unprep))
 		return "an inline op's async hooks";
 	return NULL;
 }

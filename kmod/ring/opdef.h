@@ -56,6 +56,10 @@
  * @cleanup: async ops: release what @prep took (files, mm) and what @poll
  *	set up (timers, wakers); runs once, when the request is dropped or
  *	could not be started (then @poll never ran), in process context
+ * @unprep: optional, async ops: instead of @cleanup, for a request whose
+ *	SQE was refused after @prep succeeded (a later check of the same SQE
+ *	failed): undo @prep as if the SQE had never been seen (a GROUP frees
+ *	its id at once). At submission, in the submitter's context
  *
  * Exactly one of @issue and @poll is set. axq_opdef_missing() names what a
  * row lacks; the module refuses to load with such a row.
@@ -75,6 +79,7 @@ struct axq_opdef {
 	void (*reset)(struct axq_req *req);
 	void (*done)(struct axq_req *req);
 	void (*cleanup)(struct axq_req *req);
+	void (*unprep)(struct axq_req *req);
 };
 
 /* The longest name of an op. */

@@ -5,6 +5,7 @@
  * from an SQE, the future that runs it on the executor, links (chains) and
  * retirement.
  */
+#include <linux/capability.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
@@ -381,7 +382,9 @@ void axq_req_unprep(struct axq_req *req)
 		axq_deadline_put(req);
 	if (req->retry)
 		axq_retry_free(req);
-	if (def->cleanup)
+	if (def->unprep)
+		def->unprep(req);
+	else if (def->cleanup)
 		def->cleanup(req);
 }
 
@@ -402,6 +405,11 @@ int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	    !axq_sqe_compose_ok(sqe))
 		return -EINVAL;
 	op = array_index_nospec(op, ASYNCX_OP_LAST);
+	/* HIGH goes ahead of every user's work on workers all users share:
+	 * like a nice value below 0, it needs CAP_SYS_NICE.
+	 */
+	if (sqe->prio == ASYNCX_PRIO_HIGH && !capable(CAP_SYS_NICE))
+		return -EPERM;
 	def = axq_opdefs[op];
 	if (sqe->op_flags & ~def->op_flags ||
 	    axq_rsrc_check_sqe(sqe, op))

@@ -14,9 +14,11 @@
  * two table pointers: submission looks them up while preparing an SQE, the
  * ioctls swap them.
  *
- * Buffers: each iovec's pages are pinned with FOLL_WRITE | FOLL_LONGTERM
- * and kept as a bio_vec per page; a fixed READ or WRITE builds an
- * ITER_BVEC iterator over them, so the I/O reaches the memory from any
+ * Buffers: each iovec must be anonymous or shmem (tmpfs) memory, as the
+ * uapi header says (else -EOPNOTSUPP); its pages are pinned with
+ * FOLL_WRITE | FOLL_LONGTERM, under the mmap lock that checked it, and
+ * kept as a bio_vec per page; a fixed READ or WRITE builds an ITER_BVEC
+ * iterator over them, so the I/O reaches the memory from any
  * thread (executor worker, blocking pool) without the submitter's mm. The
  * pages are charged as io_uring charges them: to the user's locked_vm
  * against RLIMIT_MEMLOCK (unless CAP_IPC_LOCK) and to the mm's pinned_vm.
@@ -37,6 +39,8 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/mmap_lock.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
@@ -50,6 +54,7 @@
 #include <linux/uio.h>
 #include <linux/wait_bit.h>
 
+#include "compat.h"
 #include "dev.h"
 #include "ctx.h"
 #include "req.h"
@@ -132,6 +137,32 @@ static unsigned long axq_rsrc_nr_pages(u64 base, size_t len)
 	return (PAGE_ALIGN(base + len) - (base & PAGE_MASK)) >> PAGE_SHIFT;
 }
 
+/*
+ * Is [start, start + nr pages) all anonymous or shmem memory? A long-term
+ * pin of a file's page cache would hold its pages under the filesystem's
+ * writeback (io_uring refuses it too). shmem is tmpfs: memfd, /dev/zero
+ * MAP_SHARED, SysV shm, files on a tmpfs. Under the mmap lock, which the
+ * pin that follows holds too, so the mappings cannot change in between.
+ */
+static int axq_rsrc_check_vmas(unsigned long start, unsigned long nr)
+{
+	unsigned long end = start + (nr << PAGE_SHIFT);
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(current->mm);
+	while (start < end) {
+		vma = vma_lookup(current->mm, start);
+		if (!vma)
+			return -EFAULT;
+		if (!vma_is_anonymous(vma) &&
+		    !(vma->vm_file &&
+		      file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC))
+			return -EOPNOTSUPP;
+		start = vma->vm_end;
+	}
+	return 0;
+}
+
 /* Pin one buffer (its iovec checked already) into @b. */
 static int axq_rsrc_pin(struct axq_rsrc_buf *b, u64 base, size_t len)
 {
@@ -140,15 +171,21 @@ static int axq_rsrc_pin(struct axq_rsrc_buf *b, u64 base, size_t len)
 	struct bio_vec *bvec;
 	struct page **pages;
 	unsigned long i;
-	int pinned, ret;
+	int pinned = 0, ret;
 
 	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
 	bvec = kvmalloc_array(nr, sizeof(*bvec), GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!pages || !bvec)
 		goto err;
-	pinned = pin_user_pages_fast(base & PAGE_MASK, nr,
-				     FOLL_WRITE | FOLL_LONGTERM, pages);
+	mmap_read_lock(current->mm);
+	ret = axq_rsrc_check_vmas(base & PAGE_MASK, nr);
+	if (!ret)
+		pinned = axq_pin_user_pages(base & PAGE_MASK, nr,
+					    FOLL_WRITE | FOLL_LONGTERM, pages);
+	mmap_read_unlock(current->mm);
+	if (ret)
+		goto err;
 	if (pinned != (int)nr) {
 		if (pinned > 0)
 			unpin_user_pages(pages, pinned);
@@ -174,7 +211,7 @@ err:
 	kvfree(pages);
 	kvfree(bvec);
 	/* Memory that cannot be pinned (unmapped, read-only, I/O memory). */
-	return ret == -ENOMEM ? ret : -EFAULT;
+	return ret == -ENOMEM || ret == -EOPNOTSUPP ? ret : -EFAULT;
 }
 
 /* Read entry @i of the user's iovec array, native or compat. */

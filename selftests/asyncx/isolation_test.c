@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Isolation of one user from another (Documentation/security.rst): every
+ * case runs as an unprivileged user (uid and gid 65534, no capabilities)
+ * unless it says otherwise.
+ *
+ *   ownership    only the process that opened a context (its threads) may
+ *                map its rings and call its ioctls: a fork() child and a
+ *                process that got the fd by SCM_RIGHTS get -EPERM, and the
+ *                owner's channel, files and eventfd stay as they were
+ *   setup        SETUP checks the access rules of open again (disabled,
+ *                group), set by root after the open
+ *   priority     ASYNCX_PRIO_HIGH needs CAP_SYS_NICE (-EPERM in the CQE)
+ *   buffers      registered buffers are anonymous or shmem memory only: a
+ *                MAP_SHARED mapping of a regular file gets -EOPNOTSUPP
+ *   errors       a bad pointer to any ioctl is -EFAULT; a GROUP refused
+ *                after its prep frees its id; a wait that only task work
+ *                interrupts (an io_uring completion) goes on instead of
+ *                failing with -EINTR
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <liburing.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <asyncx.h>
+#include "kselftest_harness.h"
+#include "util.h"
+
+#define NOBODY		65534
+#define PARAMS		"/sys/module/asyncx/parameters/"
+/* A user address nothing is mapped at. */
+#define BAD_PTR		((void *)8)
+
+/* Become uid/gid 65534 with no supplementary groups: no capabilities. */
+static int become_nobody(void)
+{
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	return setresuid(NOBODY, NOBODY, NOBODY);
+}
+
+/* Write @val to a module parameter: 0 or -errno. */
+static int param_set(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* Is the file @fd on a tmpfs (shmem)? */
+static int is_tmpfs(int fd)
+{
+	struct statfs st;
+
+	return !fstatfs(fd, &st) && st.f_type == 0x01021994;	/* TMPFS_MAGIC */
+}
+
+/* ioctl() as 0 or -errno. */
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/* A channel on @fd: its id, or -errno. */
+static int chan_create(int fd)
+{
+	struct asyncx_chan_params p = { .capacity = 4, .msg_size = 16 };
+	int ret = xioctl(fd, ASYNCX_IOC_CHAN_CREATE, &p);
+
+	return ret ? ret : (int)p.id;
+}
+
+/* What a process that is not the owner may not do to the context @fd:
+ * the number of operations that did not fail with -EPERM.
+ */
+static int try_as_stranger(int fd, unsigned int chan_id)
+{
+	struct asyncx_rsrc_register r = { .nr = 1 };
+	struct asyncx_enter e = { .to_submit = 1 };
+	struct asyncx_params p = { .sq_entries = 4 };
+	int bad = 0, efd = eventfd(0, 0);
+	__s32 files[1] = { efd };
+	void *m;
+
+	for (unsigned long long off = ASYNCX_OFF_SQ_RING; off <= ASYNCX_OFF_SQES;
+	     off += ASYNCX_OFF_CQ_RING) {
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+		if (m != MAP_FAILED || errno != EPERM) {
+			fprintf(stderr, "# mmap at %#llx: %s\n", off,
+				m == MAP_FAILED ? strerror(errno) : "mapped");
+			bad++;
+		}
+	}
+	r.addr = (unsigned long)files;
+	bad += xioctl(fd, ASYNCX_IOC_ENTER, &e) != -EPERM;
+	bad += xioctl(fd, ASYNCX_IOC_SETUP, &p) != -EPERM;
+	bad += xioctl(fd, ASYNCX_IOC_REGISTER_EVENTFD, &efd) != -EPERM;
+	bad += xioctl(fd, ASYNCX_IOC_UNREGISTER_EVENTFD, NULL) != -EPERM;
+	bad += xioctl(fd, ASYNCX_IOC_REGISTER_FILES, &r) != -EPERM;
+	bad += xioctl(fd, ASYNCX_IOC_UNREGISTER_FILES, NULL) != -EPERM;
+	bad += xioctl(fd, ASYNCX_IOC_UNREGISTER_BUFFERS, NULL) != -EPERM;
+	bad += chan_create(fd) != -EPERM;
+	bad += xioctl(fd, ASYNCX_IOC_CHAN_DESTROY, &chan_id) != -EPERM;
+	close(efd);
+	return bad;
+}
+
+/* The owner's context with a channel, an eventfd and a file registered. */
+static void owner_setup(struct __test_metadata *_metadata,
+			struct asyncx_ring *ring, int *chan_id, int *efd)
+{
+	struct asyncx_rsrc_register r = { .nr = 1 };
+	__s32 files[1];
+
+	ASSERT_EQ(0, asyncx_queue_init(8, ring, 0));
+	*chan_id = chan_create(ring->fd);
+	ASSERT_LT(0, *chan_id);
+	*efd = eventfd(0, 0);
+	ASSERT_LE(0, *efd);
+	ASSERT_EQ(0, asyncx_register_eventfd(ring, *efd));
+	files[0] = *efd;
+	r.addr = (unsigned long)files;
+	ASSERT_EQ(0, xioctl(ring->fd, ASYNCX_IOC_REGISTER_FILES, &r));
+}
+
+/* After a stranger's tries, the owner's resources are still there. */
+static void owner_check(struct __test_metadata *_metadata,
+			struct asyncx_ring *ring, int chan_id, int efd)
+{
+	struct asyncx_cqe cqe;
+	uint64_t n = 0;
+
+	/* The eventfd is still the owner's: a NOP's CQE signals it. */
+	asyncx_prep_nop(asyncx_get_sqe(ring));
+	ASSERT_EQ(1, asyncx_submit(ring));
+	ASSERT_EQ(0, wait_one(ring, &cqe, 1000));
+	ASSERT_EQ(sizeof(n), read(efd, &n, sizeof(n)));
+	EXPECT_LE(1, n);
+	/* The files are still registered: registering again is -EBUSY. */
+	EXPECT_EQ(-EBUSY, xioctl(ring->fd, ASYNCX_IOC_REGISTER_FILES,
+				 &(struct asyncx_rsrc_register){
+					.addr = (unsigned long)&efd, .nr = 1 }));
+	/* The channel is still there: the owner destroys it. */
+	EXPECT_EQ(0, xioctl(ring->fd, ASYNCX_IOC_CHAN_DESTROY, &chan_id));
+}
+
+TEST(fork_child_is_not_owner)
+{
+	struct asyncx_ring ring;
+	int chan_id, efd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, become_nobody());
+	owner_setup(_metadata, &ring, &chan_id, &efd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(try_as_stranger(ring.fd, chan_id));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	owner_check(_metadata, &ring, chan_id, efd);
+	asyncx_queue_exit(&ring);
+	close(efd);
+}
+
+/* Receive one fd over @sock: the fd, or -1. */
+static int recv_fd(int sock)
+{
+	char buf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = {}, c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+TEST(scm_rights_receiver_is_not_owner)
+{
+	struct asyncx_ring ring;
+	int sv[2], chan_id, efd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	/* Forked before the context exists: it shares nothing of it. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd;
+
+		close(sv[0]);
+		fd = recv_fd(sv[1]);
+		_exit(fd < 0 ? 100 : try_as_stranger(fd, 1));
+	}
+	close(sv[1]);
+	owner_setup(_metadata, &ring, &chan_id, &efd);
+	ASSERT_EQ(1, chan_id);
+	ASSERT_EQ(0, send_fd(sv[0], ring.fd));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	owner_check(_metadata, &ring, chan_id, efd);
+	asyncx_queue_exit(&ring);
+	close(efd);
+	close(sv[0]);
+}
+
+struct thread_arg {
+	struct asyncx_ring	*ring;
+	int			efd;
+	int			ret;
+	int			mapped;
+};
+
+static void *owner_thread(void *p)
+{
+	struct thread_arg *a = p;
+	void *m;
+
+	a->ret = asyncx_register_eventfd(a->ring, a->efd);
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, a->ring->fd,
+		 ASYNCX_OFF_SQ_RING);
+	a->mapped = m != MAP_FAILED;
+	if (a->mapped)
+		munmap(m, 4096);
+	return NULL;
+}
+
+/* Another thread of the owner is the owner. */
+TEST(owner_thread_is_owner)
+{
+	struct asyncx_ring ring;
+	struct thread_arg a = { .ring = &ring };
+	pthread_t t;
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	a.efd = eventfd(0, 0);
+	ASSERT_EQ(0, pthread_create(&t, NULL, owner_thread, &a));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, a.ret);
+	EXPECT_TRUE(a.mapped);
+	asyncx_queue_exit(&ring);
+	close(a.efd);
+}
+
+/*
+ * Root closes the device (disabled, then group) after an unprivileged
+ * user opened it: that user's SETUP is refused as its open would be.
+ */
+TEST(setup_checks_access_rules)
+{
+	static const struct { const char *name, *val, *undo; int err; } rule[] = {
+		{ "disabled", "1", "0", -EPERM },
+		{ "group", "4242", "-1", -EACCES },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(rule); i++) {
+		int go[2], res[2], status, err = 1;
+		pid_t pid;
+		char c;
+
+		ASSERT_EQ(0, pipe(go));
+		ASSERT_EQ(0, pipe(res));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct asyncx_params p = { .sq_entries = 4 };
+			int fd = -1;
+
+			if (!become_nobody())
+				fd = open(ASYNCX_DEVICE_PATH, O_RDWR);
+			err = fd < 0 ? 1000 : 0;
+			if (write(res[1], &err, sizeof(err)) != sizeof(err) ||
+			    read(go[0], &c, 1) != 1)
+				_exit(1);
+			err = fd < 0 ? 1000 : xioctl(fd, ASYNCX_IOC_SETUP, &p);
+			_exit(write(res[1], &err, sizeof(err)) != sizeof(err));
+		}
+		ASSERT_EQ(sizeof(err), read(res[0], &err, sizeof(err)));
+		ASSERT_EQ(0, err);
+		ASSERT_EQ(0, param_set(rule[i].name, rule[i].val));
+		ASSERT_EQ(1, write(go[1], "g", 1));
+		EXPECT_EQ(sizeof(err), read(res[0], &err, sizeof(err)));
+		EXPECT_EQ(0, param_set(rule[i].name, rule[i].undo));
+		EXPECT_EQ(rule[i].err, err) {
+			TH_LOG("%s=%s", rule[i].name, rule[i].val);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_EQ(0, WEXITSTATUS(status));
+		close(go[0]);
+		close(go[1]);
+		close(res[0]);
+		close(res[1]);
+	}
+}
+
+/* The results of NOPs of each priority class. */
+static void prio_results(struct __test_metadata *_metadata, int res[3])
+{
+	struct asyncx_ring ring;
+	struct asyncx_cqe cqe;
+
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	for (int prio = 0; prio < 3; prio++) {
+		struct asyncx_sqe *sqe = asyncx_get_sqe(&ring);
+
+		asyncx_prep_nop(sqe);
+		asyncx_sqe_set_prio(sqe, prio);
+		asyncx_sqe_set_data64(sqe, prio);
+	}
+	ASSERT_EQ(3, asyncx_submit(&ring));
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(0, wait_one(&ring, &cqe, 1000));
+		ASSERT_GT(3, cqe.user_data);
+		res[cqe.user_data] = cqe.res;
+	}
+	asyncx_queue_exit(&ring);
+}
+
+TEST(high_prio_needs_cap_sys_nice)
+{
+	int res[3];
+
+	/* As root (the test runner): every class. */
+	prio_results(_metadata, res);
+	EXPECT_EQ(0, res[ASYNCX_PRIO_NORMAL]);
+	EXPECT_EQ(0, res[ASYNCX_PRIO_HIGH]);
+	EXPECT_EQ(0, res[ASYNCX_PRIO_LOW]);
+	ASSERT_EQ(0, become_nobody());
+	prio_results(_metadata, res);
+	EXPECT_EQ(0, res[ASYNCX_PRIO_NORMAL]);
+	EXPECT_EQ(-EPERM, res[ASYNCX_PRIO_HIGH]);
+	EXPECT_EQ(0, res[ASYNCX_PRIO_LOW]);
+}
+
+/* Register one buffer of @len bytes at @buf: 0 or -errno. */
+static int register_buf(int fd, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct asyncx_rsrc_register r = { .addr = (unsigned long)&iov, .nr = 1 };
+
+	return xioctl(fd, ASYNCX_IOC_REGISTER_BUFFERS, &r);
+}
+
+TEST(buffers_anonymous_or_shmem_only)
+{
+	char dir[] = "/tmp/asyncx-ramfs-XXXXXX", path[64];
+	struct asyncx_ring ring;
+	size_t len = 4096;
+	void *anon, *shm, *file;
+	int fd, mfd;
+
+	/*
+	 * A regular file that is not shmem: on a ramfs mounted in a mount
+	 * namespace of this test's own (gone with it), made the user's.
+	 */
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("asyncx", dir, "ramfs", 0, NULL));
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	ASSERT_FALSE(is_tmpfs(fd));
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	mfd = memfd_create("asyncx-isolation", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, len));
+	anon = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	shm = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	file = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, anon);
+	ASSERT_NE(MAP_FAILED, shm);
+	ASSERT_NE(MAP_FAILED, file);
+	EXPECT_EQ(-EOPNOTSUPP, register_buf(ring.fd, file, len));
+	/* (Unregistering nothing: -ENXIO, so nothing was registered.) */
+	EXPECT_EQ(-ENXIO, xioctl(ring.fd, ASYNCX_IOC_UNREGISTER_BUFFERS, NULL));
+	EXPECT_EQ(0, register_buf(ring.fd, shm, len));
+	EXPECT_EQ(0, xioctl(ring.fd, ASYNCX_IOC_UNREGISTER_BUFFERS, NULL));
+	EXPECT_EQ(0, register_buf(ring.fd, anon, len));
+	EXPECT_EQ(0, xioctl(ring.fd, ASYNCX_IOC_UNREGISTER_BUFFERS, NULL));
+	asyncx_queue_exit(&ring);
+	munmap(anon, len);
+	munmap(shm, len);
+	munmap(file, len);
+	close(fd);
+	close(mfd);
+}
+
+TEST(bad_pointers_are_efault)
+{
+	struct asyncx_ring ring;
+	int fd;
+
+	ASSERT_EQ(0, become_nobody());
+	fd = open(ASYNCX_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_SETUP, BAD_PTR));
+	close(fd);
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	fd = ring.fd;
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_SETUP, BAD_PTR));
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_ENTER, BAD_PTR));
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_REGISTER_BUFFERS, BAD_PTR));
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_REGISTER_FILES, BAD_PTR));
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_REGISTER_EVENTFD, BAD_PTR));
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_CHAN_CREATE, BAD_PTR));
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_CHAN_DESTROY, BAD_PTR));
+	/* Good arguments whose arrays are bad. */
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_REGISTER_BUFFERS,
+				  &(struct asyncx_rsrc_register){
+					.addr = (unsigned long)BAD_PTR, .nr = 1 }));
+	EXPECT_EQ(-EFAULT, xioctl(fd, ASYNCX_IOC_REGISTER_FILES,
+				  &(struct asyncx_rsrc_register){
+					.addr = (unsigned long)BAD_PTR, .nr = 1 }));
+	asyncx_queue_exit(&ring);
+}
+
+/* A GROUP SQE refused after its prep (a RETRY on a GROUP) frees its id. */
+TEST(refused_group_frees_its_id)
+{
+	struct asyncx_ring ring;
+	struct asyncx_cqe cqe;
+	struct asyncx_sqe *sqe;
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_join_group(sqe, 5, 1);
+	asyncx_sqe_set_retry(sqe, 2, 10, 10, 0, 0);
+	asyncx_sqe_set_data64(sqe, 1);
+	ASSERT_EQ(1, asyncx_submit(&ring));
+	ASSERT_EQ(0, wait_one(&ring, &cqe, 1000));
+	EXPECT_EQ(-EINVAL, cqe.res);
+	/* The id is free: a GROUP on it opens, and its member completes it. */
+	asyncx_prep_join_group(asyncx_get_sqe(&ring), 5, 1);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_nop(sqe);
+	asyncx_sqe_set_group(sqe, 5);
+	ASSERT_EQ(2, asyncx_submit(&ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, wait_one(&ring, &cqe, 1000));
+		EXPECT_EQ(0, cqe.res);
+		if (asyncx_cqe_is_group(&cqe))
+			EXPECT_EQ(1, asyncx_cqe_group_count(&cqe));
+	}
+	asyncx_queue_exit(&ring);
+}
+
+/*
+ * An io_uring completion queues task work on its submitter with
+ * TIF_NOTIFY_SIGNAL, which interrupts an interruptible sleep like a
+ * signal does. A wait for CQEs of asyncx that only this interrupts must
+ * go on (the kernel restarts it once the task work ran), not fail with
+ * -EINTR.
+ */
+TEST(task_work_does_not_interrupt_a_wait)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 300 * 1000000L };
+	struct io_uring uring;
+	struct asyncx_ring ring;
+	struct asyncx_cqe *cqe;
+	unsigned long long t0;
+	int pfd[2], ret;
+	char buf[8];
+	pid_t pid;
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, io_uring_queue_init(4, &uring, 0));
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	ASSERT_EQ(0, pipe(pfd));
+	/* A READ of an empty pipe: io_uring arms a poll, completes it later. */
+	io_uring_prep_read(io_uring_get_sqe(&uring), pfd[0], buf, sizeof(buf), 0);
+	ASSERT_EQ(1, io_uring_submit(&uring));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		usleep(50 * 1000);
+		_exit(write(pfd[1], "x", 1) != 1);
+	}
+	/* The write completes the READ while this waits: task work. */
+	t0 = now_ns();
+	ret = asyncx_wait_cqe_timeout(&ring, &cqe, &ts);
+	EXPECT_EQ(-ETIME, ret) {
+		TH_LOG("the wait ended after %llu ms", (now_ns() - t0) / 1000000);
+	}
+	EXPECT_LE(250ULL * 1000000, now_ns() - t0);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	io_uring_queue_exit(&uring);
+	asyncx_queue_exit(&ring);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+TEST_HARNESS_MAIN
