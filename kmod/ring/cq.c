@@ -196,6 +196,43 @@ void axq_cqe_batch_add(struct axq_ctx *ctx, struct axq_cqe_batch *b,
 }
 
 /**
+ * axq_post_cqe_more() - post a CQE of a multishot op, only if it fits
+ * @ctx: the context (rings set up)
+ * @user_data: the SQE's user_data
+ * @res: the result
+ * @flags: ASYNCX_CQE_F_* flags, ASYNCX_CQE_F_MORE among them
+ *
+ * A multishot op never grows the overflow list (as io_uring's do not):
+ * when the CQ is full, or older CQEs wait in the overflow list, nothing is
+ * posted and the op must end, with this result as its final CQE (without
+ * ASYNCX_CQE_F_MORE), which may overflow: one entry per op, not one per
+ * event. So an op nobody reaps costs at most the CQ and one entry.
+ *
+ * Context: process context; takes ctx->cq_lock; does not sleep.
+ * Return: true if posted; false: the op must end.
+ */
+bool axq_post_cqe_more(struct axq_ctx *ctx, u64 user_data, s32 res,
+		       u32 flags)
+{
+	struct asyncx_cqe cqe = { .user_data = user_data, .res = res,
+				  .flags = flags };
+
+	spin_lock(&ctx->cq_lock);
+	if (!list_empty(&ctx->overflow) || !axq_cq_free_slots(ctx)) {
+		spin_unlock(&ctx->cq_lock);
+		return false;
+	}
+	trace_asyncx_cqe_post(ctx->id, user_data, res, flags);
+	axq_cq_write(ctx, &cqe);
+	axq_cq_publish(ctx);
+	if (ctx->evfd)
+		axq_eventfd_signal(ctx->evfd);
+	spin_unlock(&ctx->cq_lock);
+	axq_cq_wake(ctx);
+	return true;
+}
+
+/**
  * axq_post_cqe() - post a completion
  * @ctx: the context (rings set up)
  * @user_data: the SQE's user_data

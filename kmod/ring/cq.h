@@ -19,6 +19,8 @@ struct axq_cqe_batch {
 };
 
 void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags);
+bool axq_post_cqe_more(struct axq_ctx *ctx, u64 user_data, s32 res,
+		       u32 flags);
 void axq_cqe_batch_flush(struct axq_ctx *ctx, struct axq_cqe_batch *b);
 void axq_cqe_batch_add(struct axq_ctx *ctx, struct axq_cqe_batch *b,
 		       u64 user_data, s32 res);

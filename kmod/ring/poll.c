@@ -81,7 +81,9 @@ static int axq_poll_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
  *	negative errno
  *
  * A multishot POLL posts a CQE with ASYNCX_CQE_F_MORE each time it finds
- * the file ready and stays pending; it ends only by cancellation or error.
+ * the file ready and stays pending; it ends by cancellation, by an error,
+ * or when its CQE does not fit in the CQ (axq_post_cqe_more()): then that
+ * readiness is its final CQE.
  *
  * Context: an executor worker.
  * Return: AXQ_READY when the CQE is due, else AXQ_PENDING.
@@ -100,11 +102,10 @@ static enum axq_poll axq_poll_poll(struct axq_req *req, struct axq_context *cx,
 	}
 	if (!mask)
 		return AXQ_PENDING;
-	if (pc->multishot) {
-		axq_post_cqe(req->ctx, req->user_data, mangle_poll(mask),
-			     ASYNCX_CQE_F_MORE);
+	if (pc->multishot &&
+	    axq_post_cqe_more(req->ctx, req->user_data, mangle_poll(mask),
+			      ASYNCX_CQE_F_MORE))
 		return AXQ_PENDING;
-	}
 	*res = mangle_poll(mask);
 	return AXQ_READY;
 }

@@ -136,7 +136,10 @@ static enum hrtimer_restart axq_timeout_multi_fn(struct hrtimer *timer)
 	return HRTIMER_RESTART;
 }
 
-/* Multishot: a CQE with ASYNCX_CQE_F_MORE per expiration, the last without. */
+/*
+ * Multishot: a CQE with ASYNCX_CQE_F_MORE per expiration, the last without;
+ * it ends early, with that final CQE, when a CQE does not fit in the CQ.
+ */
 static enum axq_poll axq_timeout_multi_poll(struct axq_req *req,
 					    struct axq_context *cx, int *res)
 {
@@ -156,7 +159,11 @@ static enum axq_poll axq_timeout_multi_poll(struct axq_req *req,
 			*res = -ETIME;
 			return AXQ_READY;
 		}
-		axq_post_cqe(req->ctx, req->user_data, -ETIME, ASYNCX_CQE_F_MORE);
+		if (!axq_post_cqe_more(req->ctx, req->user_data, -ETIME,
+				       ASYNCX_CQE_F_MORE)) {
+			*res = -ETIME;
+			return AXQ_READY;
+		}
 	}
 	return AXQ_PENDING;
 }

@@ -13,6 +13,8 @@
  *   priority     ASYNCX_PRIO_HIGH needs CAP_SYS_NICE (-EPERM in the CQE)
  *   buffers      registered buffers are anonymous or shmem memory only: a
  *                MAP_SHARED mapping of a regular file gets -EOPNOTSUPP
+ *   multishot    a multishot TIMEOUT or POLL nobody reaps ends when its CQE
+ *                does not fit in the CQ
  *   errors       a bad pointer to any ioctl is -EFAULT; a GROUP refused
  *                after its prep frees its id; a wait that only task work
  *                interrupts (an io_uring completion) goes on instead of
@@ -21,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -467,6 +470,87 @@ TEST(bad_pointers_are_efault)
 				  &(struct asyncx_rsrc_register){
 					.addr = (unsigned long)BAD_PTR, .nr = 1 }));
 	asyncx_queue_exit(&ring);
+}
+
+/*
+ * Reap every CQE of @user_data until one comes without ASYNCX_CQE_F_MORE
+ * or @max have come: how many came, and in *last the last one's flags.
+ */
+static int reap_multishot(struct asyncx_ring *ring, __u64 user_data, int max,
+			  unsigned int *last)
+{
+	struct asyncx_cqe cqe;
+	int n = 0;
+
+	*last = ASYNCX_CQE_F_MORE;
+	while (n < max && !wait_one(ring, &cqe, 1000)) {
+		if (cqe.user_data != user_data)
+			continue;
+		n++;
+		*last = cqe.flags;
+		if (!(cqe.flags & ASYNCX_CQE_F_MORE))
+			break;
+	}
+	return n;
+}
+
+/*
+ * A multishot op nobody reaps ends when its CQE does not fit in the CQ
+ * (16 CQEs here): at most the CQ and one final CQE, not one per event.
+ */
+TEST(multishot_timeout_ends_at_a_full_cq)
+{
+	struct __kernel_timespec period = { .tv_nsec = 1000000 };
+	struct asyncx_ring ring;
+	struct asyncx_sqe *sqe;
+	unsigned int last;
+	int n;
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	ASSERT_EQ(16, ring.cq.ring_entries);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_timeout_multishot(sqe, &period, 0);
+	asyncx_sqe_set_data64(sqe, 7);
+	ASSERT_EQ(1, asyncx_submit(&ring));
+	usleep(200 * 1000);	/* about 200 periods, none reaped */
+	n = reap_multishot(&ring, 7, 1000, &last);
+	EXPECT_GE(17, n);
+	EXPECT_LE(16, n);
+	EXPECT_EQ(0, last & ASYNCX_CQE_F_MORE);
+	EXPECT_GE(1, *ring.cq.koverflow);
+	asyncx_queue_exit(&ring);
+}
+
+/*
+ * A multishot POLL of the context's own eventfd: each CQE signals the
+ * eventfd, which makes the POLL post again. It ends at a full CQ.
+ */
+TEST(multishot_poll_of_own_eventfd_is_bounded)
+{
+	struct asyncx_ring ring;
+	struct asyncx_sqe *sqe;
+	unsigned int last;
+	uint64_t one = 1;
+	int efd, n;
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	efd = eventfd(0, 0);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, asyncx_register_eventfd(&ring, efd));
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_poll_multishot(sqe, efd, POLLIN);
+	asyncx_sqe_set_data64(sqe, 9);
+	ASSERT_EQ(1, asyncx_submit(&ring));
+	ASSERT_EQ(sizeof(one), write(efd, &one, sizeof(one)));
+	usleep(100 * 1000);
+	n = reap_multishot(&ring, 9, 1000, &last);
+	EXPECT_GE(17, n);
+	EXPECT_EQ(0, last & ASYNCX_CQE_F_MORE);
+	EXPECT_GE(1, *ring.cq.koverflow);
+	asyncx_queue_exit(&ring);
+	close(efd);
 }
 
 /* A GROUP SQE refused after its prep (a RETRY on a GROUP) frees its id. */

@@ -127,8 +127,11 @@ struct asyncx_cqe {
  *	an asyncx context (a context waiting on itself would never close) or
  *	a bad fd, -EINVAL for a file that cannot be polled. With
  *	ASYNCX_POLL_MULTISHOT it posts a CQE with ASYNCX_CQE_F_MORE for each
- *	readiness it sees and stays armed until cancelled or the context is closed, which
- *	posts the final CQE (-ECANCELED, without ASYNCX_CQE_F_MORE). A wait
+ *	readiness it sees and stays armed until cancelled or the context is
+ *	closed, which posts the final CQE (-ECANCELED, without
+ *	ASYNCX_CQE_F_MORE), or until a CQE does not fit in the CQ: then that
+ *	readiness is the final CQE, without ASYNCX_CQE_F_MORE (every multishot
+ *	op ends so rather than overflow the CQ; submit it again). A wait
  *	queue of the file that goes away (POLLFREE, e.g. signalfd) completes
  *	it with -ECANCELED. off and addr must be zero. With
  *	ASYNCX_SQE_FIXED_FILE, fd is an index into the registered files
@@ -288,7 +291,9 @@ enum asyncx_op {
  * Periodic: the timespec is the period (relative, at least 1 us); a CQE
  * with res -ETIME at each expiration, with ASYNCX_CQE_F_MORE on all but
  * the last; off is the number of CQEs (0: until cancelled, when the last
- * CQE is -ECANCELED). Expirations a busy system misses are skipped.
+ * CQE is -ECANCELED). Expirations a busy system misses are skipped. It
+ * ends early, with a last CQE (-ETIME, no ASYNCX_CQE_F_MORE), when a CQE
+ * does not fit in the CQ: CQEs nobody reaps do not pile up.
  */
 #define ASYNCX_TIMEOUT_MULTISHOT	(1U << 1)
 
