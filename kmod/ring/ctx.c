@@ -427,15 +427,16 @@ void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
 }
 
 /**
- * axq_ctx_release() - the file is closed: cancel what is in flight
+ * axq_ctx_cancel_all() - cancel every request in flight and drop the
+ * registered buffers and files
  * @ctx: the context
  *
- * Requests still in flight are cancelled; they drop their context
- * reference as they finish, and the last one frees the context.
+ * The requests complete with -ECANCELED as their tasks drop them; each
+ * drops its context reference then. Idempotent.
  *
  * Context: process context.
  */
-void axq_ctx_release(struct axq_ctx *ctx)
+void axq_ctx_cancel_all(struct axq_ctx *ctx)
 {
 	struct axq_req *req;
 
@@ -448,5 +449,19 @@ void axq_ctx_release(struct axq_ctx *ctx)
 	}
 	spin_unlock(&ctx->inflight_lock);
 	axq_rsrc_release(ctx);
+}
+
+/**
+ * axq_ctx_release() - the file is closed: cancel what is in flight
+ * @ctx: the context
+ *
+ * Requests still in flight are cancelled; they drop their context
+ * reference as they finish, and the last one frees the context.
+ *
+ * Context: process context.
+ */
+void axq_ctx_release(struct axq_ctx *ctx)
+{
+	axq_ctx_cancel_all(ctx);
 	axq_ctx_put(ctx);
 }

@@ -161,6 +161,7 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg);
 int axq_ctx_mmap(struct axq_ctx *ctx, struct vm_area_struct *vma);
 __poll_t axq_ctx_poll(struct axq_ctx *ctx, struct file *file,
 		      struct poll_table_struct *pt);
+void axq_ctx_cancel_all(struct axq_ctx *ctx);
 void axq_ctx_release(struct axq_ctx *ctx);
 int axq_ctx_register_eventfd(struct axq_ctx *ctx, s32 __user *arg);
 int axq_ctx_unregister_eventfd(struct axq_ctx *ctx);

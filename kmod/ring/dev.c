@@ -88,6 +88,28 @@ static int axq_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Every close of a file descriptor of the context, in the closing task.
+ * When the owner's own descriptor goes because the owner exits (its last
+ * thread closes its files, after its mm is gone) or execs (close-on-exec,
+ * in the new mm), nothing of the owner may run on: cancel what it has in
+ * flight, drop its registered files and buffers and its channels, whoever
+ * else still holds the file. (A context file sent over a unix socket while
+ * a request holds that socket would otherwise keep both alive forever:
+ * unix garbage collection sees only sockets.)
+ */
+static int axq_flush(struct file *file, fl_owner_t id)
+{
+	struct axq_ctx *ctx = file->private_data;
+
+	if (ctx->mm && current->mm != ctx->mm &&
+	    task_tgid_nr(current) == ctx->owner_tgid) {
+		axq_ctx_cancel_all(ctx);
+		axq_rchan_ctx_release(ctx);
+	}
+	return 0;
+}
+
 static long axq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct axq_ctx *ctx = file->private_data;
@@ -144,6 +166,7 @@ static const struct file_operations axq_fops = {
 	.owner		= THIS_MODULE,
 	.open		= axq_open,
 	.release	= axq_release,
+	.flush		= axq_flush,
 	.unlocked_ioctl	= axq_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= axq_mmap,

@@ -15,6 +15,8 @@
  *                MAP_SHARED mapping of a regular file gets -EOPNOTSUPP
  *   multishot    a multishot TIMEOUT or POLL nobody reaps ends when its CQE
  *                does not fit in the CQ
+ *   lifetime     the owner's exit cancels what it has in flight, so a
+ *                context held by a unix socket's queue goes
  *   errors       a bad pointer to any ioctl is -EFAULT; a GROUP refused
  *                after its prep frees its id; a wait that only task work
  *                interrupts (an io_uring completion) goes on instead of
@@ -551,6 +553,67 @@ TEST(multishot_poll_of_own_eventfd_is_bounded)
 	EXPECT_GE(1, *ring.cq.koverflow);
 	asyncx_queue_exit(&ring);
 	close(efd);
+}
+
+/* Live contexts, from debugfs: the count, or -1. */
+static int live_contexts(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/asyncx/contexts", "r");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/*
+ * The owner exits while its context's file sits in the queue of a unix
+ * socket that a POLL of the context and its registered files hold: a
+ * cycle unix garbage collection cannot see. The owner's exit cancels the
+ * POLL and drops the files, so the context goes.
+ */
+TEST(owner_exit_frees_a_context_held_by_a_socket)
+{
+	int base = live_contexts(), n, status;
+	pid_t pid;
+
+	ASSERT_LE(0, base);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct asyncx_rsrc_register r = { .nr = 1 };
+		struct asyncx_ring ring;
+		struct asyncx_sqe *sqe;
+		__s32 files[1];
+		int sv[2];
+
+		if (become_nobody() || asyncx_queue_init(8, &ring, 0) ||
+		    socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			_exit(1);
+		/* The context's file in sv[0]'s queue. */
+		if (send_fd(sv[1], ring.fd))
+			_exit(2);
+		/* sv[0] held by the context: registered, and POLLed (for
+		 * POLLPRI, which a unix socket never reports: it stays).
+		 */
+		files[0] = sv[0];
+		r.addr = (unsigned long)files;
+		if (xioctl(ring.fd, ASYNCX_IOC_REGISTER_FILES, &r))
+			_exit(3);
+		sqe = asyncx_get_sqe(&ring);
+		asyncx_prep_poll(sqe, sv[0], POLLPRI);
+		if (asyncx_submit(&ring) != 1)
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	for (int i = 0; i < 300 && (n = live_contexts()) != base; i++)
+		usleep(10 * 1000);
+	EXPECT_EQ(base, n);
 }
 
 /* A GROUP SQE refused after its prep (a RETRY on a GROUP) frees its id. */

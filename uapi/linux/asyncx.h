@@ -485,6 +485,9 @@ struct asyncx_enter {
  * every ioctl and mmap of the rings from another process (a fork child, or
  * one the fd was passed to) answers -EPERM; such a process may only poll,
  * read the fdinfo and close. The rings are not inherited across fork.
+ * When the owner exits (or execs with the descriptor close-on-exec), what
+ * it has in flight is cancelled and its registered buffers, files and
+ * channels are dropped, whoever else still holds the file.
  * SETUP checks the module's access rules again (disabled: -EPERM, group:
  * -EACCES), as open does.
  */
