@@ -27,10 +27,20 @@
  * hold the ring's file, so pinning the address space would keep a process
  * that exits with I/O in flight from ever closing its ring. When the
  * address space is gone, the I/O fails with -EFAULT.
+ *
+ * The I/O runs as its submitter and is checked as pread(2) and pwrite(2)
+ * are: under the submitter's credentials, taken at preparation
+ * (override_creds() on a worker or pool thread), so a peer that asks for
+ * SCM_CREDENTIALS, an LSM and audit see the submitter's uid and gid (not
+ * yet its pid: the thread is the module's); after rw_verify_area() (the
+ * LSM's file_permission hook, fanotify's permission events, the offset's
+ * bounds); followed by fsnotify's access or modify event.
  */
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/fsnotify.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/mutex.h>
@@ -45,6 +55,7 @@
 /* READ's and WRITE's state (rw.c); the stages are in rw.c. */
 struct axq_rw_cmd {
 	struct file		*file;		/* a reference */
+	const struct cred	*cred;		/* the submitter's (get_cred()) */
 	union {
 		struct mm_struct	*mm;	/* the submitter's, mmgrab()bed */
 		struct axq_rsrc_buf	*buf;	/* @fixed: a reference */
@@ -147,6 +158,7 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 		rw->mm = current->mm;
 		mmgrab(rw->mm);
 	}
+	rw->cred = get_current_cred();
 	return 0;
 err:
 	fput(file);
@@ -168,6 +180,9 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	struct file *file = rw->file;
 	bool fpos = rw->use_fpos && !(file->f_mode & FMODE_STREAM);
 	bool fpos_lock = fpos && (file->f_mode & FMODE_ATOMIC_POS);
+	/* A worker or the pool runs as the submitter (see DOC). */
+	bool as = current_cred() != rw->cred;
+	const struct cred *old = NULL;
 	struct iov_iter iter;
 	struct kiocb kiocb;
 	ssize_t ret;
@@ -175,11 +190,19 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	/* The process may have exited: then there is no buffer. */
 	if (use_mm && !mmget_not_zero(rw->mm))
 		return -EFAULT;
+	if (as)
+		old = override_creds(rw->cred);
 	init_sync_kiocb(&kiocb, file);
 	kiocb.ki_flags |= kflags;
 	if (fpos_lock)
 		mutex_lock(&file->f_pos_lock);
 	kiocb.ki_pos = fpos ? file->f_pos : rw->pos;
+	/* As pread/pwrite do (a stream file has no position to check). */
+	ret = rw_verify_area(rw->write ? WRITE : READ, file,
+			     file->f_mode & FMODE_STREAM ? NULL : &kiocb.ki_pos,
+			     rw->len);
+	if (ret)
+		goto out;
 	if (rw->fixed)
 		axq_rsrc_buf_iter(rw->buf, &iter, dir, rw->addr, rw->len);
 	else
@@ -197,10 +220,19 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	if (use_mm)
 		kthread_unuse_mm(rw->mm);
 
+	if (ret > 0) {
+		if (rw->write)
+			fsnotify_modify(file);
+		else
+			fsnotify_access(file);
+	}
 	if (fpos && ret > 0)
 		file->f_pos = kiocb.ki_pos;
+out:
 	if (fpos_lock)
 		mutex_unlock(&file->f_pos_lock);
+	if (as)
+		revert_creds(old);
 	if (use_mm)
 		mmput(rw->mm);
 	return ret;
@@ -348,6 +380,7 @@ static void axq_rw_cleanup(struct axq_req *req)
 		axq_rsrc_buf_put(rw->buf);
 	else
 		mmdrop(rw->mm);
+	put_cred(rw->cred);
 	fput(rw->file);
 }
 

@@ -17,6 +17,8 @@
  *                does not fit in the CQ
  *   lifetime     the owner's exit cancels what it has in flight, so a
  *                context held by a unix socket's queue goes
+ *   read/write   a deferred WRITE runs with its submitter's credentials;
+ *                READ and WRITE raise fsnotify's events
  *   errors       a bad pointer to any ioctl is -EFAULT; a GROUP refused
  *                after its prep frees its id; a wait that only task work
  *                interrupts (an io_uring completion) goes on instead of
@@ -32,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -614,6 +617,96 @@ TEST(owner_exit_frees_a_context_held_by_a_socket)
 	for (int i = 0; i < 300 && (n = live_contexts()) != base; i++)
 		usleep(10 * 1000);
 	EXPECT_EQ(base, n);
+}
+
+/*
+ * A WRITE that runs on the executor (in a chain, or with a deadline) runs
+ * with its submitter's credentials: a peer that asks for SCM_CREDENTIALS
+ * sees the submitter's uid and gid, not the kernel's.
+ */
+TEST(write_runs_as_its_submitter)
+{
+	char data[CMSG_SPACE(sizeof(struct ucred))], c;
+	struct asyncx_ring ring;
+	struct asyncx_cqe cqe;
+	struct asyncx_sqe *sqe;
+	int sv[2], on = 1;
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	ASSERT_EQ(0, setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)));
+	/* A WRITE linked after a NOP, and one with a deadline. */
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_nop(sqe);
+	asyncx_sqe_set_flags(sqe, ASYNCX_SQE_LINK);
+	asyncx_prep_write(asyncx_get_sqe(&ring), sv[0], "l", 1, (__u64)-1);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_write(sqe, sv[0], "d", 1, (__u64)-1);
+	asyncx_sqe_set_deadline(sqe, 1000000000ULL);
+	ASSERT_EQ(3, asyncx_submit(&ring));
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(0, wait_one(&ring, &cqe, 1000));
+		EXPECT_LE(0, cqe.res);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = data, .msg_controllen = sizeof(data),
+		};
+		struct cmsghdr *cm;
+		struct ucred uc;
+
+		ASSERT_EQ(1, recvmsg(sv[1], &msg, 0));
+		cm = CMSG_FIRSTHDR(&msg);
+		ASSERT_NE(NULL, cm);
+		ASSERT_EQ(SCM_CREDENTIALS, cm->cmsg_type);
+		memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+		EXPECT_EQ(NOBODY, uc.uid) TH_LOG("the WRITE of '%c'", c);
+		EXPECT_EQ(NOBODY, uc.gid);
+	}
+	asyncx_queue_exit(&ring);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A READ and a WRITE of a regular file raise inotify's events. */
+TEST(rw_raises_fsnotify_events)
+{
+	char path[] = "/tmp/asyncx-notify-XXXXXX", buf[4];
+	struct inotify_event ev[4];
+	struct asyncx_ring ring;
+	struct asyncx_cqe cqe;
+	unsigned int seen = 0;
+	int fd, in;
+	ssize_t n;
+
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	in = inotify_init1(IN_NONBLOCK);
+	ASSERT_LE(0, in);
+	ASSERT_LE(0, inotify_add_watch(in, path, IN_MODIFY | IN_ACCESS));
+	unlink(path);
+	asyncx_prep_write(asyncx_get_sqe(&ring), fd, "abcd", 4, 0);
+	ASSERT_EQ(1, asyncx_submit(&ring));
+	ASSERT_EQ(0, wait_one(&ring, &cqe, 1000));
+	ASSERT_EQ(4, cqe.res);
+	asyncx_prep_read(asyncx_get_sqe(&ring), fd, buf, 4, 0);
+	ASSERT_EQ(1, asyncx_submit(&ring));
+	ASSERT_EQ(0, wait_one(&ring, &cqe, 1000));
+	ASSERT_EQ(4, cqe.res);
+	n = read(in, ev, sizeof(ev));
+	for (char *p = (char *)ev; n > 0 && p < (char *)ev + n;
+	     p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len)
+		seen |= ((struct inotify_event *)p)->mask;
+	EXPECT_TRUE(seen & IN_MODIFY);
+	EXPECT_TRUE(seen & IN_ACCESS);
+	asyncx_queue_exit(&ring);
+	close(in);
+	close(fd);
 }
 
 /* A GROUP SQE refused after its prep (a RETRY on a GROUP) frees its id. */
