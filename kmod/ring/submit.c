@@ -7,6 +7,7 @@
 #include <linux/err.h>
 #include <linux/hrtimer.h>
 #include <linux/nospec.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -341,6 +342,8 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 		memcpy(&sub->sqe, &ctx->sqes[(head + i) & (ctx->sq_entries - 1)],
 		       sizeof(sub->sqe));
 		axq_submit_sqe(ctx, &sub->sqe, &chain, &sub->batch);
+		/* Up to ASYNCX_MAX_ENTRIES SQEs per enter: no long stretch. */
+		cond_resched();
 	}
 	axq_cqe_batch_flush(ctx, &sub->batch);
 	/* A chain still open at the end of the submission ends here. */
