@@ -110,6 +110,23 @@ void axq_cq_wake(struct axq_ctx *ctx)
 }
 
 /*
+ * Put @cqe in the CQ when it has room and no older CQE waits in the
+ * overflow list (L: ctx->cq_lock). Returns false when it would overflow.
+ */
+static bool axq_cq_try_post_locked(struct axq_ctx *ctx,
+				   const struct asyncx_cqe *cqe)
+{
+	lockdep_assert_held(&ctx->cq_lock);
+	if (unlikely(!list_empty(&ctx->overflow)) || !axq_cq_free_slots(ctx))
+		return false;
+	axq_cq_write(ctx, cqe);
+	axq_cq_publish(ctx);
+	if (ctx->evfd)
+		axq_eventfd_signal(ctx->evfd);
+	return true;
+}
+
+/*
  * Post a CQE; @wake: wake the waiters now, else the caller will (the
  * submission path wakes once per enter, not once per inline CQE).
  */
@@ -122,11 +139,7 @@ static void __axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res,
 
 	/* (Traced by the callers.) */
 	spin_lock(&ctx->cq_lock);
-	if (likely(list_empty(&ctx->overflow)) && axq_cq_free_slots(ctx)) {
-		axq_cq_write(ctx, &cqe);
-		axq_cq_publish(ctx);
-		if (ctx->evfd)
-			axq_eventfd_signal(ctx->evfd);
+	if (axq_cq_try_post_locked(ctx, &cqe)) {
 		spin_unlock(&ctx->cq_lock);
 		if (wake)
 			axq_cq_wake(ctx);
@@ -216,18 +229,14 @@ bool axq_post_cqe_more(struct axq_ctx *ctx, u64 user_data, s32 res,
 {
 	struct asyncx_cqe cqe = { .user_data = user_data, .res = res,
 				  .flags = flags };
+	bool posted;
 
 	spin_lock(&ctx->cq_lock);
-	if (!list_empty(&ctx->overflow) || !axq_cq_free_slots(ctx)) {
-		spin_unlock(&ctx->cq_lock);
-		return false;
-	}
-	trace_asyncx_cqe_post(ctx->id, user_data, res, flags);
-	axq_cq_write(ctx, &cqe);
-	axq_cq_publish(ctx);
-	if (ctx->evfd)
-		axq_eventfd_signal(ctx->evfd);
+	posted = axq_cq_try_post_locked(ctx, &cqe);
 	spin_unlock(&ctx->cq_lock);
+	if (!posted)
+		return false;
+	trace_asyncx_cqe_post(ctx->id, user_data, res, flags);
 	axq_cq_wake(ctx);
 	return true;
 }
