@@ -609,7 +609,8 @@ static inline void asyncx_sqe_set_flags(struct asyncx_sqe *sqe,
  * asyncx_sqe_set_prio() - set the priority class of the operation
  * @sqe: the SQE
  * @prio: ASYNCX_PRIO_NORMAL (the default), ASYNCX_PRIO_HIGH or
- *	ASYNCX_PRIO_LOW
+ *	ASYNCX_PRIO_LOW. HIGH needs CAP_SYS_NICE: without it the operation
+ *	completes with -EPERM.
  */
 static inline void asyncx_sqe_set_prio(struct asyncx_sqe *sqe,
 				       unsigned int prio)

@@ -185,6 +185,17 @@ static long top_join(struct kunit *test, struct axq_task *t, struct top *f,
 	return res;
 }
 
+/*
+ * @f's task was polled and is not in a poll now: it sleeps, hooked. A
+ * waiter is on the wait queue before its poll returns (the poll tests its
+ * condition once more after hooking), so its queue's length alone does not
+ * say that the poll is over: a wake in between would end it in that poll.
+ */
+static bool parked(struct top *f)
+{
+	return atomic_read(&f->c.polls) && !atomic_read(&f->c.in_poll);
+}
+
 /* ------------------------------------------------ producers, consumer */
 
 #define NR_PROD		4
@@ -424,7 +435,8 @@ static void backpressure(struct kunit *test)
 
 	s = send_new(test, ch, 4);
 	t = tspawn(test, &s->base, AXQ_PRIO_NORMAL);
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->send_wq) == 1, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->send_wq) == 1 &&
+					   parked(s), WAIT_MS));
 	KUNIT_EXPECT_EQ(test, axq_chan_len(ch), 4U);
 	KUNIT_EXPECT_FALSE(test, t && axq_task_is_complete(t));
 
@@ -470,7 +482,9 @@ static void close_wakes_all(struct kunit *test)
 		f[i] = send_new(test, ch, i + 1);
 		t[i] = tspawn(test, &f[i]->base, AXQ_PRIO_NORMAL);
 	}
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->send_wq) == 3, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->send_wq) == 3 &&
+					   parked(f[0]) && parked(f[1]) &&
+					   parked(f[2]), WAIT_MS));
 	axq_chan_sender_get(ch);	/* keep @ch until the end of the case */
 	axq_chan_receiver_close(ch);
 	for (i = 0; i < 3; i++)
@@ -491,14 +505,16 @@ static void close_wakes_all(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 7L);
 	f[0] = recv_new(test, ch);
 	t[0] = tspawn(test, &f[0]->base, AXQ_PRIO_NORMAL);
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->recv_wq) == 1, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->recv_wq) == 1 &&
+					   parked(f[0]), WAIT_MS));
 	KUNIT_EXPECT_EQ(test, axq_chan_try_send(ch, 8), 0);
 	KUNIT_EXPECT_EQ(test, top_join(test, t[0], f[0], 2), 0L);
 	KUNIT_EXPECT_EQ(test, f[0]->value, 8L);
 
 	f[1] = recv_new(test, ch);
 	t[1] = tspawn(test, &f[1]->base, AXQ_PRIO_NORMAL);
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->recv_wq) == 1, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->recv_wq) == 1 &&
+					   parked(f[1]), WAIT_MS));
 	axq_chan_sender_put(ch);
 	KUNIT_EXPECT_EQ(test, top_join(test, t[1], f[1], 2), (long)-EPIPE);
 	KUNIT_EXPECT_EQ(test, wq_len(&ch->recv_wq), 0U);
@@ -519,7 +535,8 @@ static void cancel_waiting(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, axq_chan_try_send(ch, 2), 0);
 	f = send_new(test, ch, 3);
 	t = tspawn(test, &f->base, AXQ_PRIO_NORMAL);
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->send_wq) == 1, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->send_wq) == 1 &&
+					   parked(f), WAIT_MS));
 	KUNIT_EXPECT_EQ(test, t ? axq_task_cancel(t) : -1, 0);
 	KUNIT_EXPECT_EQ(test, top_join(test, t, f, 1), (long)-ECANCELED);
 	KUNIT_EXPECT_EQ(test, wq_len(&ch->send_wq), 0U);
@@ -532,7 +549,8 @@ static void cancel_waiting(struct kunit *test)
 
 	f = recv_new(test, ch);
 	t = tspawn(test, &f->base, AXQ_PRIO_NORMAL);
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->recv_wq) == 1, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&ch->recv_wq) == 1 &&
+					   parked(f), WAIT_MS));
 	KUNIT_EXPECT_EQ(test, t ? axq_task_cancel(t) : -1, 0);
 	KUNIT_EXPECT_EQ(test, top_join(test, t, f, 1), (long)-ECANCELED);
 	KUNIT_EXPECT_EQ(test, wq_len(&ch->recv_wq), 0U);
@@ -675,7 +693,8 @@ static void oneshot(struct kunit *test)
 	f = top_new(test, T_ONESHOT);
 	axq_oneshot_recv_init(&f->os, o);
 	t = tspawn(test, &f->base, AXQ_PRIO_NORMAL);
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&o->wq) == 1, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&o->wq) == 1 &&
+					   parked(f), WAIT_MS));
 	KUNIT_EXPECT_EQ(test, axq_oneshot_send(o, -5), 0);
 	KUNIT_EXPECT_EQ(test, top_join(test, t, f, 2), 0L);
 	KUNIT_EXPECT_EQ(test, f->value, -5L);
@@ -688,7 +707,8 @@ static void oneshot(struct kunit *test)
 	f = top_new(test, T_ONESHOT);
 	axq_oneshot_recv_init(&f->os, o);
 	t = tspawn(test, &f->base, AXQ_PRIO_NORMAL);
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&o->wq) == 1, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&o->wq) == 1 &&
+					   parked(f), WAIT_MS));
 	axq_oneshot_sender_close(o);
 	KUNIT_EXPECT_EQ(test, top_join(test, t, f, 2), (long)-EPIPE);
 	axq_oneshot_receiver_close(o);
@@ -699,7 +719,8 @@ static void oneshot(struct kunit *test)
 	f = top_new(test, T_ONESHOT);
 	axq_oneshot_recv_init(&f->os, o);
 	t = tspawn(test, &f->base, AXQ_PRIO_NORMAL);
-	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&o->wq) == 1, WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, poll_until(wq_len(&o->wq) == 1 &&
+					   parked(f), WAIT_MS));
 	KUNIT_EXPECT_EQ(test, t ? axq_task_cancel(t) : -1, 0);
 	KUNIT_EXPECT_EQ(test, top_join(test, t, f, 1), (long)-ECANCELED);
 	KUNIT_EXPECT_EQ(test, wq_len(&o->wq), 0U);
