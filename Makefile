@@ -81,7 +81,8 @@ vm:
 
 # Kernel style on the kernel-side sources.
 KMOD_FILES = $(shell git ls-files -co --exclude-standard -- 'kmod/*.[ch]' \
-		'scripts/tests/warn_module/*.c' 'samples/echo/*.c' 2>/dev/null)
+		'scripts/tests/warn_module/*.c' 'samples/echo/*.c' \
+		'selftests/asyncx/blocker/*.[ch]' 2>/dev/null)
 UAPI_FILES = $(shell git ls-files -co --exclude-standard -- 'uapi/*.h' 2>/dev/null)
 STYLE_FILES = $(KMOD_FILES) $(UAPI_FILES)
 CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types

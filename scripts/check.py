@@ -4,9 +4,9 @@
 
 Builds everything, then runs every suite and counts every test:
 
-  build    asyncx.ko and the echo sample for each kernel with W=1 (a warning
-           fails it), the KUnit
-           module against the debug kernel, libasyncx, the kselftests
+  build    asyncx.ko, the echo sample and the blocker test helper for each
+           kernel with W=1 (a warning fails it), the KUnit module against
+           the debug kernel, libasyncx, the kselftests
   static   sparse (C=2), checkpatch --strict, kernel-doc, cppcheck and
            clang-analyzer on libasyncx (make analyze), the Sphinx docs (-W)
   host     unit tests of the runner's own parsers and of libasyncx; make
@@ -135,6 +135,9 @@ def suite_build(kernels, ksft_dir):
         res.add(build_kmod(k))
         # The echo sample, against this kernel's asyncx.ko (its symbols).
         res.add(build_kmod(k, env={'DIR': os.path.join(ROOT, 'samples', 'echo')}, tag='echo'))
+        # The test helper of workers_test (a file that sleeps on command).
+        res.add(build_kmod(k, env={'DIR': os.path.join(ROOT, 'selftests', 'asyncx', 'blocker')},
+                           tag='blocker'))
     if 'debug' in kernels:
         ko = os.path.join(ROOT, '.build', 'debug', 'kmod', 'asyncx_kunit.ko')
         res.add(one('build asyncx_kunit.ko for debug', os.path.exists(ko)))
@@ -308,6 +311,8 @@ def run_kselftests(kernel, ko, tests=None, label='kselftests'):
     env = {'ASYNCX_KO': ko} if ko else {}
     if ko:
         env['ASYNCX_ECHO_KO'] = os.path.join('.build', f'{kernel}-echo', 'asyncx_echo.ko')
+        env['ASYNCX_BLOCKER_KO'] = os.path.join('.build', f'{kernel}-blocker',
+                                                'asyncx_test_blocker.ko')
     rc, out, dmesg = vm(kernel, label,
                         [os.path.join(HERE, 'guest', 'kselftests.sh'), 'selftests/asyncx', *tests],
                         env=env, timeout=VM_TIMEOUT_DEBUG_KSELFTESTS if kernel == 'debug'

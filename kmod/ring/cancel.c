@@ -5,6 +5,7 @@
  * when their drop runs on a worker.
  */
 #include <linux/errno.h>
+#include <linux/hash.h>
 
 #include "opdef.h"
 
@@ -58,22 +59,30 @@ static int axq_cancel_issue(struct axq_req *req)
 {
 	struct axq_cancel_cmd *c = axq_req_cmd(req, struct axq_cancel_cmd);
 	struct axq_ctx *ctx = req->ctx;
-	struct axq_req *victim;
+	struct axq_req *victim, *oldest = NULL;
+	struct hlist_head *bucket;
 	int ret = c->all ? 0 : -ENOENT;
 
 	spin_lock(&ctx->inflight_lock);
-	list_for_each_entry(victim, &ctx->inflight, node) {
-		/* In a chain, a CANCEL is in flight itself. */
-		if (victim == req)
-			continue;
-		if (c->all) {
-			if (!axq_cancel_one(victim))
+	if (c->all) {
+		list_for_each_entry(victim, &ctx->inflight, node) {
+			/* In a chain, a CANCEL is in flight itself. */
+			if (victim != req && !axq_cancel_one(victim))
 				ret++;
-		} else if (victim->user_data == c->target) {
-			ret = axq_cancel_one(victim);
-			break;
 		}
+		spin_unlock(&ctx->inflight_lock);
+		return ret;
 	}
+	/*
+	 * One: its bucket only. The oldest match is the one cancelled: the
+	 * last in the bucket, where each request goes in at the head.
+	 */
+	bucket = &ctx->cancel_hash[hash_64(c->target, ctx->cancel_bits)];
+	hlist_for_each_entry(victim, bucket, hnode)
+		if (victim != req && victim->user_data == c->target)
+			oldest = victim;
+	if (oldest)
+		ret = axq_cancel_one(oldest);
 	spin_unlock(&ctx->inflight_lock);
 	return ret;
 }

@@ -68,7 +68,7 @@ struct axq_req_retry {
 
 /**
  * struct axq_group - a JOIN or SELECT group (ASYNCX_OP_GROUP)
- * @lock: protects the fields marked L
+ * @lock: protects the fields marked L; taken before ctx->inflight_lock
  * @refs: the GROUP request's, the id's (in ctx->groups, until @erased)
  *	and one per member that joined
  * @rcu: frees it after a grace period: submission finds it by id under RCU
@@ -96,6 +96,8 @@ struct axq_req_retry {
  *	(a waker reference from its first poll to its cleanup) (L)
  * @pending: members that joined before the group started, linked through
  *	their &axq_req.link (L)
+ * @members: the members in flight, through their &axq_req.gnode (L:
+ *	ctx->inflight_lock): what stopping the group cancels
  */
 struct axq_group {
 	spinlock_t		lock;		/* see above */
@@ -118,6 +120,7 @@ struct axq_group {
 	bool			erased;
 	struct axq_task		*waker;
 	struct axq_req		*pending;
+	struct list_head	members;
 };
 
 int axq_deadline_prep(struct axq_req *req, const struct asyncx_sqe *sqe);

@@ -6,6 +6,8 @@
  */
 #include <linux/eventfd.h>
 #include <linux/gfp.h>
+#include <linux/hash.h>
+#include <linux/hashtable.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
@@ -21,6 +23,7 @@
 #include "compose.h"
 #include "cq.h"
 #include "ctx.h"
+#include "iowq.h"
 #include "limits.h"
 #include "req.h"
 #include "rsrc.h"
@@ -58,9 +61,11 @@ void axq_ctx_put(struct axq_ctx *ctx)
 	axq_ring_free(ctx->sqes, ctx->sqes_size);
 	axq_ring_free(ctx->cq, ctx->cq_size);
 	axq_submit_free(ctx->sub);
+	kvfree(ctx->cancel_hash);
 	mutex_destroy(&ctx->lock);
 	axq_groups_destroy(ctx);
-	axq_limits_release(ctx->uid);
+	axq_iowq_destroy(ctx);
+	axq_limits_release(ctx->user);
 	kfree(ctx);
 }
 
@@ -161,6 +166,14 @@ static int axq_rings_alloc(struct axq_ctx *ctx, u32 sq_entries,
 	ctx->sub = axq_submit_alloc();
 	if (!ctx->sub)
 		goto err_cq;
+	/* As io_uring's cancel table: sized by the CQ, not resized. */
+	ctx->cancel_bits = clamp_t(unsigned int, ilog2(cq_entries), 4, 12);
+	ctx->cancel_hash = kvmalloc_array(1U << ctx->cancel_bits,
+					  sizeof(*ctx->cancel_hash),
+					  GFP_KERNEL_ACCOUNT);
+	if (!ctx->cancel_hash)
+		goto err_sub;
+	__hash_init(ctx->cancel_hash, 1U << ctx->cancel_bits);
 
 	ctx->sq_entries = sq_entries;
 	ctx->cq_entries = cq_entries;
@@ -170,6 +183,9 @@ static int axq_rings_alloc(struct axq_ctx *ctx, u32 sq_entries,
 	ctx->cq->ring_entries = cq_entries;
 	return 0;
 
+err_sub:
+	axq_submit_free(ctx->sub);
+	ctx->sub = NULL;
 err_cq:
 	axq_ring_free(ctx->cq, ctx->cq_size);
 	ctx->cq = NULL;
@@ -424,6 +440,7 @@ void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
 		   overflow);
 	seq_printf(m, "overflowed:\t%u\ndropped:\t%u\n",
 		   READ_ONCE(ctx->cq->overflow), READ_ONCE(ctx->sq->dropped));
+	axq_iowq_show(ctx, m);
 }
 
 /**

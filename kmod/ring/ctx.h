@@ -25,6 +25,8 @@ struct eventfd_ctx;
 struct file;
 struct mm_struct;
 struct poll_table_struct;
+struct axq_iowq;
+struct axq_user;
 struct axq_rsrc_buf;
 struct axq_submit;
 struct axq_rsrc_bufs;
@@ -56,7 +58,9 @@ struct axq_cq_ring {
  * struct axq_ctx - one context: the state behind one open() of /dev/asyncx
  * @id: unique for the life of the module, never reused (I: set at open)
  * @owner_tgid: thread group that opened the device (I: set at open)
- * @uid: the user it is counted against in limits.c (I: set at open)
+ * @user: the user (real uid of the opener) it is counted against in
+ *	limits.c, with its operations in flight and channel bytes (I: set at
+ *	open)
  * @refs: the file's reference and one per request in flight
  * @lock: serialises setup and submission (the enter ioctl)
  * @mm: the address space of the process that opened the context (a
@@ -90,6 +94,9 @@ struct axq_cq_ring {
  * @inflight_lock: protects @inflight and the requests' task/cancel
  * @inflight: requests handed to the executor (L: @inflight_lock)
  * @nr_inflight: entries on @inflight (L: @inflight_lock)
+ * @cancel_hash: the requests on @inflight hashed by user_data, for CANCEL
+ *	(1 << @cancel_bits buckets; L: @inflight_lock; I once @ready)
+ * @cancel_bits: log2 of @cancel_hash's size (I once @ready)
  * @groups: the open groups (struct axq_group) by id; inserted at
  *	submission, erased when the GROUP request is retired (the xarray's
  *	own lock; looked up under RCU)
@@ -97,8 +104,10 @@ struct axq_cq_ring {
  * @rsrc_files: the registered files, or NULL (L: @lock; rsrc.c)
  * @rsrc_dying: buffer tables unregistered and not yet freed; unregister
  *	waits (wait_var_event) for it to reach zero (rsrc.c)
+ * @iowq: its I/O workers (iowq.c; I: set at open)
  * @chans: the channels (rchan.c): id -> struct axq_rchan, each holding the
  *	array's reference (the xarray's own lock)
+ * @chan_bytes: bytes of the messages in @chans's channels (rchan.c)
  * @chans_nr: entries in @chans (L: @chans's xa_lock)
  * @chans_next: where the cyclic search for a new id starts (L: @chans's
  *	xa_lock)
@@ -106,7 +115,7 @@ struct axq_cq_ring {
 struct axq_ctx {
 	u64			id;
 	pid_t			owner_tgid;
-	kuid_t			uid;
+	struct axq_user		*user;
 	refcount_t		refs;
 
 	struct mutex		lock;		/* see above */
@@ -132,12 +141,16 @@ struct axq_ctx {
 	spinlock_t		inflight_lock;	/* see above */
 	struct list_head	inflight;
 	unsigned int		nr_inflight;
+	struct hlist_head	*cancel_hash;
+	unsigned int		cancel_bits;
 
 	struct xarray		groups;
 	struct axq_rsrc_bufs	*rsrc_bufs;	/* see above */
 	struct axq_rsrc_files	*rsrc_files;
 	atomic_t		rsrc_dying;
+	struct axq_iowq		*iowq;
 	struct xarray		chans;
+	atomic_long_t		chan_bytes;
 	unsigned int		chans_nr;
 	u32			chans_next;
 };

@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/compat.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -21,6 +22,7 @@
 
 #include "ctx.h"
 #include "dev.h"
+#include "iowq.h"
 #include "limits.h"
 #include "opdef.h"
 #include "rchan.h"
@@ -37,20 +39,20 @@ static atomic64_t axq_next_ctx_id = ATOMIC64_INIT(0);
 
 static int axq_open(struct inode *inode, struct file *file)
 {
+	struct axq_user *user;
 	struct axq_ctx *ctx;
-	kuid_t uid;
 	int ret;
 
-	ret = axq_limits_open(&uid);
-	if (ret)
-		return ret;
+	user = axq_limits_open();
+	if (IS_ERR(user))
+		return PTR_ERR(user);
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx) {
-		axq_limits_release(uid);
+		axq_limits_release(user);
 		return -ENOMEM;
 	}
 
-	ctx->uid = uid;
+	ctx->user = user;
 	/* The owner: the opener's address space (none for a kernel thread,
 	 * which can then only close it). See axq_ctx_owner().
 	 */
@@ -60,6 +62,14 @@ static int axq_open(struct inode *inode, struct file *file)
 	}
 	ctx->id = atomic64_inc_return(&axq_next_ctx_id);
 	ctx->owner_tgid = task_tgid_nr(current);
+	ret = axq_iowq_create(ctx);
+	if (ret) {
+		if (ctx->mm)
+			mmdrop(ctx->mm);
+		kfree(ctx);
+		axq_limits_release(user);
+		return ret;
+	}
 	refcount_set(&ctx->refs, 1);
 	mutex_init(&ctx->lock);
 	spin_lock_init(&ctx->cq_lock);
@@ -88,22 +98,37 @@ static int axq_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int axq_same_file(const void *file, struct file *f, unsigned int fd)
+{
+	return f == file;
+}
+
 /*
  * Every close of a file descriptor of the context, in the closing task.
- * When the owner's own descriptor goes because the owner exits (its last
- * thread closes its files, after its mm is gone) or execs (close-on-exec,
- * in the new mm), nothing of the owner may run on: cancel what it has in
- * flight, drop its registered files and buffers and its channels, whoever
- * else still holds the file. (A context file sent over a unix socket while
- * a request holds that socket would otherwise keep both alive forever:
- * unix garbage collection sees only sockets.)
+ * When the owner's own descriptor goes — because the owner exits (its last
+ * thread closes its files, after its mm is gone), execs (close-on-exec, in
+ * the new mm), or closes the last descriptor of the context in its file
+ * table — nothing of the owner may run on: cancel what it has in flight,
+ * drop its registered files and buffers and its channels, whoever else
+ * still holds the file (a fork() child, a unix socket's queue). (A context
+ * file sent over a unix socket while a request holds that socket would
+ * otherwise keep both alive forever: unix garbage collection sees only
+ * sockets.)
  */
 static int axq_flush(struct file *file, fl_owner_t id)
 {
 	struct axq_ctx *ctx = file->private_data;
+	bool gone;
 
-	if (ctx->mm && current->mm != ctx->mm &&
-	    task_tgid_nr(current) == ctx->owner_tgid) {
+	if (!ctx->mm)
+		return 0;
+	if (current->mm != ctx->mm)
+		gone = task_tgid_nr(current) == ctx->owner_tgid;
+	else
+		/* The owner closes a descriptor: was it its last one? */
+		gone = current->files &&
+		       !iterate_fd(current->files, 0, axq_same_file, file);
+	if (gone) {
 		axq_ctx_cancel_all(ctx);
 		axq_rchan_ctx_release(ctx);
 	}
@@ -210,11 +235,19 @@ int axq_ring_init(void)
 	ret = axq_reqs_init();
 	if (ret)
 		return ret;
+	ret = axq_iowq_init();
+	if (ret)
+		goto err_reqs;
 	ret = misc_register(&axq_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", ASYNCX_DEVICE_NAME, ret);
-		axq_reqs_exit();
+		goto err_iowq;
 	}
+	return 0;
+err_iowq:
+	axq_iowq_exit();
+err_reqs:
+	axq_reqs_exit();
 	return ret;
 }
 
@@ -232,6 +265,8 @@ void axq_ring_exit(void)
 	/* The misc device pins the module while a context is open. */
 	misc_deregister(&axq_miscdev);
 	axq_rt_quiesce();
+	/* After the requests: an orphaned step's worker exits last. */
+	axq_iowq_exit();
 	axq_reqs_exit();
 	axq_limits_exit();
 }

@@ -61,6 +61,7 @@ static int axq_group_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	if (!g)
 		return -ENOMEM;
 	spin_lock_init(&g->lock);
+	INIT_LIST_HEAD(&g->members);
 	/* The GROUP request's reference and the id's (ctx->groups). */
 	refcount_set(&g->refs, 2);
 	g->ctx = ctx;
@@ -147,8 +148,8 @@ static void axq_group_cancel_members(struct axq_group *g,
 	trace_asyncx_group(ctx->id, except ? except->user_data : 0, g->id,
 			   AXQ_GROUP_STOP, 0);
 	spin_lock(&ctx->inflight_lock);
-	list_for_each_entry(r, &ctx->inflight, node) {
-		if (r->group != g || r == except)
+	list_for_each_entry(r, &g->members, gnode) {
+		if (r == except)
 			continue;
 		if (r->task)
 			axq_task_cancel(r->task);
@@ -320,6 +321,10 @@ int axq_group_join(struct axq_req *req, u16 id, bool *start)
 	}
 	req->group_idx = g->joined++;
 	req->group = g;
+	/* Before it may start (and retire, which takes it off). */
+	spin_lock(&ctx->inflight_lock);
+	list_add_tail(&req->gnode, &g->members);
+	spin_unlock(&ctx->inflight_lock);
 	/* A stopped group has started (a SELECT won) or is closed (above):
 	 * the member is not left pending, it stays the caller's.
 	 */

@@ -6,9 +6,11 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/slab.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 #include <linux/xarray.h>
@@ -87,63 +89,214 @@ module_param_named(max_contexts_per_user, axq_max_contexts_per_user, uint, 0644)
 MODULE_PARM_DESC(max_contexts_per_user,
 		 "Contexts one user (real uid) may hold; more fail with -EMFILE; 0 no limit (default 1024)");
 
+static unsigned int axq_max_user_io_workers = 64;
+module_param_named(max_user_io_workers, axq_max_user_io_workers, uint, 0644);
+MODULE_PARM_DESC(max_user_io_workers,
+		 "I/O worker threads one user (real uid) may have over all their contexts (default 64)");
+
+static unsigned int axq_max_user_inflight = 262144;
+module_param_named(max_user_inflight, axq_max_user_inflight, uint, 0644);
+MODULE_PARM_DESC(max_user_inflight,
+		 "Operations in flight of one user (real uid) over all their contexts; more complete with -EBUSY (default 262144)");
+
+static unsigned long axq_max_user_chan_bytes = 64UL << 20;
+module_param_named(max_user_chan_bytes, axq_max_user_chan_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_user_chan_bytes,
+		 "Bytes of messages one user (real uid) may hold in channels over all their contexts; a SEND over it completes with -ENOBUFS (default 64 MiB)");
+
 /*
- * Contexts per user: index the uid (a kuid's value, that is in the initial
- * user namespace), entry a value entry holding the count; no entry for a
- * count of 0. Updates under the xarray's lock.
+ * The users: index the uid (a kuid's value, that is in the initial user
+ * namespace), entry its struct axq_user; no entry for a user with no
+ * context and no I/O worker. Inserted and erased under the xarray's lock.
  */
 static DEFINE_XARRAY(axq_users);
 
-static int axq_user_charge(kuid_t uid)
+/* Free @u if nothing counts in it any more. Called under axq_users' lock. */
+static void axq_user_maybe_free(struct axq_user *u)
 {
-	unsigned long idx = __kuid_val(uid);
+	if (u->contexts || u->io_workers || u->holds)
+		return;
+	__xa_erase(&axq_users, __kuid_val(u->uid));
+	WARN_ON_ONCE(atomic_read(&u->inflight) ||
+		     atomic_long_read(&u->chan_bytes));
+	kfree(u);
+}
+
+/* The caller's user with one more context, unless it has the maximum. */
+static struct axq_user *axq_user_open(kuid_t uid)
+{
 	unsigned int max = READ_ONCE(axq_max_contexts_per_user);
-	void *old, *cur;
-	unsigned long n;
+	unsigned long idx = __kuid_val(uid);
+	struct axq_user *u, *fresh;
+	int ret;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return ERR_PTR(-ENOMEM);
+	fresh->uid = uid;
+	xa_lock(&axq_users);
+	u = xa_load(&axq_users, idx);
+	if (!u) {
+		/* May drop the lock to allocate; nobody else inserts then. */
+		ret = xa_err(__xa_store(&axq_users, idx, fresh, GFP_KERNEL));
+		if (ret) {
+			xa_unlock(&axq_users);
+			kfree(fresh);
+			return ERR_PTR(ret);
+		}
+		u = fresh;
+		fresh = NULL;
+	}
+	if (max && u->contexts >= max) {
+		axq_user_maybe_free(u);
+		u = ERR_PTR(-EMFILE);
+	} else {
+		u->contexts++;
+	}
+	xa_unlock(&axq_users);
+	kfree(fresh);
+	return u;
+}
+
+/**
+ * axq_limits_release() - a context of a user was freed: uncount it
+ * @u: the user axq_limits_open() returned for it
+ *
+ * Context: process context.
+ */
+void axq_limits_release(struct axq_user *u)
+{
+	xa_lock(&axq_users);
+	if (!WARN_ON_ONCE(!u->contexts))
+		u->contexts--;
+	axq_user_maybe_free(u);
+	xa_unlock(&axq_users);
+}
+
+/**
+ * axq_limits_hold() - keep a user's struct while something refers to it
+ * @u: a user the caller holds (through a context)
+ *
+ * Context: any context.
+ */
+void axq_limits_hold(struct axq_user *u)
+{
+	xa_lock(&axq_users);
+	u->holds++;
+	xa_unlock(&axq_users);
+}
+
+/**
+ * axq_limits_unhold() - drop what axq_limits_hold() took
+ * @u: the user
+ *
+ * Context: any context.
+ */
+void axq_limits_unhold(struct axq_user *u)
+{
+	xa_lock(&axq_users);
+	if (!WARN_ON_ONCE(!u->holds))
+		u->holds--;
+	axq_user_maybe_free(u);
+	xa_unlock(&axq_users);
+}
+
+/**
+ * axq_limits_worker_charge() - count one more I/O worker for a user
+ * @u: the context's user (&axq_ctx.user), held by the caller
+ *
+ * Context: any context.
+ * Return: 0, then the caller must call axq_limits_worker_release() when
+ * the worker exits (until then @u stays); -EAGAIN when the user has
+ * max_user_io_workers.
+ */
+int axq_limits_worker_charge(struct axq_user *u)
+{
+	unsigned int max = READ_ONCE(axq_max_user_io_workers);
 	int ret = 0;
 
 	xa_lock(&axq_users);
-	do {
-		old = xa_load(&axq_users, idx);
-		n = old ? xa_to_value(old) : 0;
-		if (max && n >= max) {
-			ret = -EMFILE;
-			break;
-		}
-		/* May drop the lock to allocate: then retry if it changed. */
-		cur = __xa_cmpxchg(&axq_users, idx, old, xa_mk_value(n + 1),
-				   GFP_KERNEL);
-		if (xa_is_err(cur)) {
-			ret = xa_err(cur);
-			break;
-		}
-	} while (cur != old);
+	if (u->io_workers >= max)
+		ret = -EAGAIN;
+	else
+		u->io_workers++;
 	xa_unlock(&axq_users);
 	return ret;
 }
 
 /**
- * axq_limits_release() - a context of a user was freed: uncount it
- * @uid: the uid axq_limits_open() returned for it
+ * axq_limits_worker_release() - an I/O worker of a user exited
+ * @u: the user it was charged to
  *
- * Context: process context.
+ * Context: any context.
  */
-void axq_limits_release(kuid_t uid)
+void axq_limits_worker_release(struct axq_user *u)
 {
-	unsigned long idx = __kuid_val(uid);
-	unsigned long n;
-	void *old;
-
 	xa_lock(&axq_users);
-	old = xa_load(&axq_users, idx);
-	n = old ? xa_to_value(old) : 0;
-	if (n > 1) {
-		/* The slot exists: storing into it allocates nothing. */
-		__xa_store(&axq_users, idx, xa_mk_value(n - 1), GFP_NOWAIT);
-	} else if (!WARN_ON_ONCE(!n)) {
-		__xa_erase(&axq_users, idx);
-	}
+	if (!WARN_ON_ONCE(!u->io_workers))
+		u->io_workers--;
+	axq_user_maybe_free(u);
 	xa_unlock(&axq_users);
+}
+
+/**
+ * axq_limits_inflight_charge() - count one more operation in flight
+ * @u: the context's user
+ *
+ * Context: any context.
+ * Return: 0, or -EBUSY when the user has max_user_inflight in flight.
+ */
+int axq_limits_inflight_charge(struct axq_user *u)
+{
+	if (atomic_inc_return(&u->inflight) >
+	    (int)min_t(unsigned int, READ_ONCE(axq_max_user_inflight), INT_MAX)) {
+		atomic_dec(&u->inflight);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
+ * axq_limits_inflight_release() - an operation of a user retired
+ * @u: the context's user
+ *
+ * Context: any context.
+ */
+void axq_limits_inflight_release(struct axq_user *u)
+{
+	atomic_dec(&u->inflight);
+}
+
+/**
+ * axq_limits_chan_charge() - charge a message's bytes to its user
+ * @u: the context's user
+ * @bytes: the message's size
+ *
+ * Context: any context.
+ * Return: 0, or -ENOBUFS when the user's channels would hold more than
+ * max_user_chan_bytes.
+ */
+int axq_limits_chan_charge(struct axq_user *u, size_t bytes)
+{
+	if (atomic_long_add_return(bytes, &u->chan_bytes) >
+	    (long)min_t(unsigned long, READ_ONCE(axq_max_user_chan_bytes),
+			    LONG_MAX)) {
+		atomic_long_sub(bytes, &u->chan_bytes);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+/**
+ * axq_limits_chan_release() - a charged message was freed
+ * @u: the user it was charged to
+ * @bytes: what was charged
+ *
+ * Context: any context.
+ */
+void axq_limits_chan_release(struct axq_user *u, size_t bytes)
+{
+	atomic_long_sub(bytes, &u->chan_bytes);
 }
 
 /**
@@ -167,21 +320,20 @@ int axq_limits_allowed(void)
 
 /**
  * axq_limits_open() - may the caller open a context? Count it if so
- * @uid: out: the uid it is counted against, for axq_limits_release()
  *
  * Context: process context, in the opener.
- * Return: 0, then the caller must call axq_limits_release() when the
- * context is freed; -EPERM (disabled), -EACCES (not in the group), -EMFILE
- * (too many contexts for this user) or -ENOMEM.
+ * Return: the user (real uid) it is counted against: the caller must call
+ * axq_limits_release() when the context is freed; or ERR_PTR() of -EPERM
+ * (disabled), -EACCES (not in the group), -EMFILE (too many contexts for
+ * this user) or -ENOMEM.
  */
-int axq_limits_open(kuid_t *uid)
+struct axq_user *axq_limits_open(void)
 {
 	int ret = axq_limits_allowed();
 
 	if (ret)
-		return ret;
-	*uid = current_uid();
-	return axq_user_charge(*uid);
+		return ERR_PTR(ret);
+	return axq_user_open(current_uid());
 }
 
 /**

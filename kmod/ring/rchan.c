@@ -48,6 +48,7 @@
 #include <linux/errno.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/refcount.h>
 #include <linux/sched/mm.h>
@@ -58,6 +59,7 @@
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
+#include "limits.h"
 #include "opdef.h"
 #include "rchan.h"
 
@@ -96,6 +98,9 @@ enum {
  * @sent: a waiting SEND's flag, set when the message is moved into the
  *	queue; set at its first poll, with @waker (L: chan->lock)
  * @state: AXQ_MSG_* while not queued (L: chan->lock once offered)
+ * @ctx: the context its bytes are charged to, with its user (I; the
+ *	context outlives its channels' messages: each is freed before the
+ *	context's last request retires, or at its channels' release)
  * @len: bytes in @data (I)
  * @data: the bytes (I)
  */
@@ -104,9 +109,48 @@ struct axq_rchan_msg {
 	struct axq_task		*waker;
 	bool			*sent;
 	u8			state;
+	struct axq_ctx		*ctx;
 	u32			len;
 	u8			data[];
 };
+
+static unsigned long max_chan_bytes = 16UL << 20;
+module_param(max_chan_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_chan_bytes,
+		 "Bytes of messages one context may hold in its channels; a SEND over it completes with -ENOBUFS (default 16 MiB)");
+
+/*
+ * Charge a new message's bytes to its context and user: 0, or -ENOBUFS
+ * over max_chan_bytes or max_user_chan_bytes.
+ */
+static int axq_rchan_msg_charge(struct axq_ctx *ctx, size_t size)
+{
+	if (atomic_long_add_return(size, &ctx->chan_bytes) >
+	    (long)min_t(unsigned long, READ_ONCE(max_chan_bytes), LONG_MAX)) {
+		atomic_long_sub(size, &ctx->chan_bytes);
+		return -ENOBUFS;
+	}
+	if (axq_limits_chan_charge(ctx->user, size)) {
+		atomic_long_sub(size, &ctx->chan_bytes);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static void axq_rchan_msg_uncharge(struct axq_ctx *ctx, size_t size)
+{
+	atomic_long_sub(size, &ctx->chan_bytes);
+	axq_limits_chan_release(ctx->user, size);
+}
+
+/* Free a message (NULL is fine) and uncharge its bytes. */
+static void axq_rchan_msg_free(struct axq_rchan_msg *m)
+{
+	if (!m)
+		return;
+	axq_rchan_msg_uncharge(m->ctx, struct_size(m, data, m->len));
+	kfree(m);
+}
 
 /**
  * struct axq_rchan - a channel on a context
@@ -246,15 +290,20 @@ static int axq_send_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	ret = -EMSGSIZE;
 	if (sqe->len > cc->chan->msg_size)
 		goto err;
-	ret = -ENOMEM;
-	m = kmalloc(struct_size(m, data, sqe->len), GFP_KERNEL_ACCOUNT);
-	if (!m)
+	ret = axq_rchan_msg_charge(req->ctx, struct_size(m, data, sqe->len));
+	if (ret)
 		goto err;
+	m = kmalloc(struct_size(m, data, sqe->len), GFP_KERNEL_ACCOUNT);
+	if (!m) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
 	if (copy_from_user(m->data, u64_to_user_ptr(sqe->addr), sqe->len)) {
 		kfree(m);
 		ret = -EFAULT;
-		goto err;
+		goto err_uncharge;
 	}
+	m->ctx = req->ctx;
 	m->len = sqe->len;
 	m->state = AXQ_MSG_NEW;
 	m->waker = NULL;
@@ -266,6 +315,8 @@ static int axq_send_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	cc->sent = false;
 	cc->reported = false;
 	return 0;
+err_uncharge:
+	axq_rchan_msg_uncharge(req->ctx, struct_size(m, data, sqe->len));
 err:
 	axq_rchan_put(cc->chan);
 	return ret;
@@ -409,7 +460,7 @@ static void axq_send_cleanup(struct axq_req *req)
 	if (moved)
 		axq_rchan_wake_recv(chan);
 	if (!sent)
-		kfree(m);
+		axq_rchan_msg_free(m);
 	if (sent && !cc->reported && !req->posted) {
 		axq_post_cqe(req->ctx, req->user_data, cc->len, 0);
 		req->res = cc->len;
@@ -530,13 +581,13 @@ static int axq_recv_one(struct axq_req *req)
 	}
 	spin_unlock(&chan->lock);
 	if (ret) {
-		kfree(m);
+		axq_rchan_msg_free(m);
 		/* Back in the queue: another RECV may have a good buffer. */
 		axq_rchan_wake_recv(chan);
 		return ret;
 	}
 	ret = m->len;
-	kfree(m);
+	axq_rchan_msg_free(m);
 	if (moved)
 		axq_rchan_wake_recv(chan);
 	return ret;
@@ -651,7 +702,7 @@ static int axq_rchan_kill(struct axq_ctx *ctx, u32 id)
 	/* Every waiting RECV sees dead. */
 	wake_up_all(&chan->recv_wq);
 	list_for_each_entry_safe(m, next, &discard, node)
-		kfree(m);
+		axq_rchan_msg_free(m);
 	axq_rchan_put(chan);
 	return n;
 }

@@ -7,6 +7,7 @@
  */
 #include <linux/capability.h>
 #include <linux/err.h>
+#include <linux/hash.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
 #include <linux/nospec.h>
@@ -20,6 +21,7 @@
 #include "compose.h"
 #include "cq.h"
 #include "ctx.h"
+#include "limits.h"
 #include "opdef.h"
 #include "req.h"
 #include "rsrc.h"
@@ -221,12 +223,16 @@ struct axq_req *axq_req_retire(struct axq_req *req, int res)
 		mmdrop(req->mm);
 	spin_lock(&ctx->inflight_lock);
 	list_del(&req->node);
+	hlist_del(&req->hnode);
+	if (req->group)
+		list_del(&req->gnode);
 	ctx->nr_inflight--;
 	task = req->task;
 	req->task = NULL;
 	spin_unlock(&ctx->inflight_lock);
 	if (task)
 		axq_waker_put(task);
+	axq_limits_inflight_release(ctx->user);
 	if (!req->posted)
 		axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req, res));
 	/* After the member's CQE: the group's comes last. */
@@ -298,17 +304,24 @@ static void axq_req_release(struct axq_future *fut)
 }
 
 /*
- * Put a prepared request in flight: count it (bounded by max_inflight),
- * list it for cancel and close, and take a context reference.
+ * Put a prepared request in flight: count it (bounded by max_inflight per
+ * context and max_user_inflight per user), list it for cancel and close,
+ * and take a context reference.
  */
 int axq_req_add(struct axq_ctx *ctx, struct axq_req *req)
 {
+	if (axq_limits_inflight_charge(ctx->user))
+		return -EBUSY;
 	spin_lock(&ctx->inflight_lock);
 	if (ctx->nr_inflight >= max_inflight) {
 		spin_unlock(&ctx->inflight_lock);
+		axq_limits_inflight_release(ctx->user);
 		return -EBUSY;
 	}
 	list_add_tail(&req->node, &ctx->inflight);
+	hlist_add_head(&req->hnode,
+		       &ctx->cancel_hash[hash_64(req->user_data,
+						 ctx->cancel_bits)]);
 	ctx->nr_inflight++;
 	spin_unlock(&ctx->inflight_lock);
 	refcount_inc(&ctx->refs);

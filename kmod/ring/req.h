@@ -47,6 +47,8 @@ struct mm_struct;
  *	NULL; a member never links: @link chains the group's pending members
  * @group_idx: a member's index in its group, in the order members joined
  * @node: in ctx->inflight (L: ctx->inflight_lock)
+ * @hnode: in ctx->cancel_hash, by @user_data (L: ctx->inflight_lock)
+ * @gnode: a group member's, in its group's members (L: ctx->inflight_lock)
  * @spawned: @etask runs @fut (axq_spawn_in()): the request's memory is
  *	freed with the task's last reference, not when it retires
  * @etask: the task that polls @fut, in the request's own allocation
@@ -73,6 +75,8 @@ struct axq_req {
 	struct axq_req_retry	*retry;
 	struct axq_group	*group;
 	struct list_head	node;
+	struct hlist_node	hnode;
+	struct list_head	gnode;
 	struct axq_task		etask;
 	unsigned long		cmd[];
 };

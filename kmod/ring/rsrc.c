@@ -580,16 +580,20 @@ struct file *axq_rsrc_fget(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
  * @ctx: the context
  *
  * Does not wait: buffers still used by requests (being cancelled) are
- * unpinned by the last of them.
+ * unpinned by the last of them. Takes ctx->lock killably: the owner's
+ * close (->flush) may find another of its threads in a submission, and
+ * waits for it only until killed; then the file's release, which no
+ * submission can overlap, drops them.
  *
- * Context: process context (release); takes ctx->lock.
+ * Context: process context (flush, release); takes ctx->lock.
  */
 void axq_rsrc_release(struct axq_ctx *ctx)
 {
 	struct axq_rsrc_files *files;
 	struct axq_rsrc_bufs *bufs;
 
-	mutex_lock(&ctx->lock);
+	if (mutex_lock_killable(&ctx->lock))
+		return;
 	bufs = ctx->rsrc_bufs;
 	files = ctx->rsrc_files;
 	ctx->rsrc_bufs = NULL;

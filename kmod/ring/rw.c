@@ -7,33 +7,42 @@
 /**
  * DOC: read and write
  *
- * Where the I/O runs depends on the file:
+ * A READ or WRITE is first tried at submission, in the submitter's own
+ * thread, when the file honours IOCB_NOWAIT (sockets, eventfd, pipes on
+ * newer kernels): a ready file completes it there. Everything else runs on
+ * an I/O worker of the context (iowq.c), never on the executor's shared
+ * workers, since it may fault on the user buffer or sleep in the file:
  *
- * - pollable and FMODE_NOWAIT (sockets, eventfd, pipes on newer kernels):
- *   tried with IOCB_NOWAIT on the executor worker; on -EAGAIN the poller
- *   waits for readiness without a thread and the I/O is tried again;
- * - pollable without FMODE_NOWAIT (pipes on 6.1, which ignore IOCB_NOWAIT):
- *   the poller waits for readiness, then the I/O runs in the blocking pool;
- * - anything else (regular files): the blocking pool at once.
+ * - pollable and FMODE_NOWAIT: the worker tries with IOCB_NOWAIT; on
+ *   -EAGAIN it hooks the poller on the file's wait queues (hooking in the
+ *   worker: a driver's ->poll() may sleep) and gives the worker back; the
+ *   poller's wake queues the next try, so a waiting file holds no thread;
+ * - pollable without FMODE_NOWAIT (pipes on 6.1, which ignore
+ *   IOCB_NOWAIT): the same wait for readiness, then a blocking try;
+ * - anything else (regular files): a blocking try at once.
+ *
+ * A cancel, a deadline or the context's close interrupts a blocking try
+ * with a signal to its worker (an interruptible sleep, as a full pipe's,
+ * ends at once) and never waits for it.
  *
  * The I/O calls the file's ->read_iter() or ->write_iter() with a kiocb at
  * the offset, or at f_pos (under f_pos_lock for FMODE_ATOMIC_POS files,
  * advanced by what was done) when the offset is -1; stream files have no
- * position. The user buffer is reached from the worker or pool thread
- * through the submitter's mm, with kthread_use_mm(); a registered buffer
+ * position. The user buffer is reached from the worker through the
+ * submitter's mm, with kthread_use_mm(); a registered buffer
  * (ASYNCX_RW_FIXED, see rsrc.c) through an ITER_BVEC iterator over its
- * pinned pages instead, in any thread and without the mm. The request pins only
- * the mm_struct (mmgrab()), not the address space: the ring's own mappings
- * hold the ring's file, so pinning the address space would keep a process
- * that exits with I/O in flight from ever closing its ring. When the
- * address space is gone, the I/O fails with -EFAULT.
+ * pinned pages instead, in any thread and without the mm. The request pins
+ * only the mm_struct (mmgrab()), not the address space: the ring's own
+ * mappings hold the ring's file, so pinning the address space would keep a
+ * process that exits with I/O in flight from ever closing its ring. When
+ * the address space is gone, the I/O fails with -EFAULT.
  *
  * The I/O runs as its submitter and is checked as pread(2) and pwrite(2)
  * are: under the submitter's credentials, taken at preparation
- * (override_creds() on a worker or pool thread), so a peer that asks for
- * SCM_CREDENTIALS, an LSM and audit see the submitter's uid and gid (not
- * yet its pid: the thread is the module's); after rw_verify_area() (the
- * LSM's file_permission hook, fanotify's permission events, the offset's
+ * (override_creds() on a worker), so a peer that asks for SCM_CREDENTIALS,
+ * an LSM and audit see the submitter's uid and gid (not yet its pid: the
+ * thread is the module's); after rw_verify_area() (the LSM's
+ * file_permission hook, fanotify's permission events, the offset's
  * bounds); followed by fsnotify's access or modify event.
  */
 #include <linux/err.h>
@@ -45,10 +54,12 @@
 #include <linux/kthread.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
+#include "iowq.h"
 #include "opdef.h"
 #include "rsrc.h"
 
@@ -66,28 +77,40 @@ struct axq_rw_cmd {
 	bool			use_fpos;	/* off was (__u64)-1 */
 	bool			write;
 	bool			fixed;		/* ASYNCX_RW_FIXED */
+	bool			polling;	/* @poller is set up */
+	bool			woken;		/* polled during stage IO */
 	u8			mode;
 	u8			stage;
-	struct axq_poller	poller;		/* stage AXQ_RW_POLL */
-	struct axq_blocking	blocking;	/* stage AXQ_RW_BLOCK */
+	u8			next;		/* after @io: AXQ_RW_NEXT_* */
+	struct axq_io_work	io;		/* a try on an I/O worker */
+	struct axq_poller	poller;		/* hooked by @io's step */
 };
 
 /* Where the I/O of a request runs (axq_rw_cmd.mode). */
 enum {
 	AXQ_RW_NOWAIT,		/* IOCB_NOWAIT on the worker, poll on -EAGAIN */
-	AXQ_RW_POLL_BLOCK,	/* poll first, then the blocking pool */
-	AXQ_RW_BLOCK,		/* the blocking pool */
+	AXQ_RW_POLL_BLOCK,	/* poll first, then a blocking try */
+	AXQ_RW_BLOCK,		/* a blocking try */
 };
 
 /* How far a request got (axq_rw_cmd.stage). */
 enum {
-	AXQ_RW_START,		/* not polled yet */
-	AXQ_RW_POLL,		/* the poller is set up */
-	AXQ_RW_BLOCKING,	/* the blocking future is set up */
+	AXQ_RW_START,		/* no try queued yet */
+	AXQ_RW_IO,		/* a try is queued or running on an I/O worker */
+	AXQ_RW_WAIT,		/* waiting for the poller's wake */
+};
+
+/* What a try on the worker says comes next (axq_rw_cmd.next). */
+enum {
+	AXQ_RW_NEXT_DONE,	/* its result is the request's */
+	AXQ_RW_NEXT_WAIT,	/* not ready: wait for the poller's wake */
+	AXQ_RW_NEXT_AGAIN,	/* ready but -EAGAIN: queue another try */
 };
 
 /* Retries of a ready file that still says -EAGAIN before yielding. */
 #define AXQ_RW_RETRIES	8
+
+static long axq_rw_io(struct axq_io_work *w);
 
 /**
  * axq_rw_prep() - validate a READ or WRITE, take its file and mm
@@ -152,6 +175,10 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	else
 		rw->mode = AXQ_RW_POLL_BLOCK;
 	rw->stage = AXQ_RW_START;
+	rw->polling = false;
+	rw->woken = false;
+	rw->next = AXQ_RW_NEXT_DONE;
+	axq_io_work_init(&rw->io, axq_rw_io);
 	if (fixed) {
 		rw->buf = buf;
 	} else {
@@ -171,7 +198,7 @@ err:
  */
 static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 {
-	/* A worker or the pool reaches the buffer through the mm; the
+	/* An I/O worker reaches the buffer through the mm; the
 	 * submitter (axq_rw_try_inline()) is in it already. A registered
 	 * buffer needs no mm.
 	 */
@@ -180,7 +207,7 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	struct file *file = rw->file;
 	bool fpos = rw->use_fpos && !(file->f_mode & FMODE_STREAM);
 	bool fpos_lock = fpos && (file->f_mode & FMODE_ATOMIC_POS);
-	/* A worker or the pool runs as the submitter (see DOC). */
+	/* An I/O worker runs as the submitter (see DOC). */
 	bool as = current_cred() != rw->cred;
 	const struct cred *old = NULL;
 	struct iov_iter iter;
@@ -238,10 +265,53 @@ out:
 	return ret;
 }
 
-/* The blocking pool's function: blocking I/O. */
-static long axq_rw_blocking_fn(void *arg)
+/*
+ * One try, on an I/O worker: the I/O with IOCB_NOWAIT, or blocking (see
+ * DOC); hooks the poller when the file is not ready. Sets rw->next.
+ */
+static long axq_rw_io(struct axq_io_work *w)
 {
-	return axq_rw_do(arg, 0);
+	struct axq_rw_cmd *rw = container_of(w, struct axq_rw_cmd, io);
+	/* The poller's wakes go to the request's task. */
+	struct axq_context cx = { .task = w->waker };
+	unsigned int tries = 0;
+	__poll_t mask;
+	ssize_t ret;
+	int err;
+
+	rw->next = AXQ_RW_NEXT_DONE;
+	if (rw->mode == AXQ_RW_BLOCK)
+		return axq_rw_do(rw, 0);
+	for (;;) {
+		if (rw->mode == AXQ_RW_NOWAIT) {
+			ret = axq_rw_do(rw, IOCB_NOWAIT);
+			if (ret != -EAGAIN)
+				return ret;
+		}
+		if (!rw->polling) {
+			axq_poller_init(&rw->poller, rw->file,
+					rw->write ? EPOLLOUT : EPOLLIN);
+			rw->polling = true;
+		}
+		mask = 0;
+		err = axq_poller_poll(&rw->poller, &cx, &mask);
+		if (err)
+			return err;
+		if (!mask) {
+			rw->next = AXQ_RW_NEXT_WAIT;
+			return 0;
+		}
+		if (rw->mode == AXQ_RW_POLL_BLOCK) {
+			axq_poller_disarm(&rw->poller);
+			rw->polling = false;
+			return axq_rw_do(rw, 0);
+		}
+		if (++tries == AXQ_RW_RETRIES || signal_pending(current)) {
+			/* Give the worker to the next work; come again. */
+			rw->next = AXQ_RW_NEXT_AGAIN;
+			return 0;
+		}
+	}
 }
 
 /**
@@ -250,6 +320,12 @@ static long axq_rw_blocking_fn(void *arg)
  * @cx: the poll context
  * @res: the CQE's result when ready: bytes done or a negative errno
  *
+ * Queues each try on an I/O worker of the context and waits for it, and
+ * between tries for the poller's wake (see DOC). A poll while a try runs
+ * can only come from a wake (the poller's, most likely): then, should the
+ * try find the file not ready, it is tried again rather than waiting for
+ * a wake that has been and gone.
+ *
  * Context: an executor worker.
  * Return: AXQ_READY when the I/O is done, else AXQ_PENDING.
  */
@@ -257,64 +333,36 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 				 int *res)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
-	unsigned int tries = 0;
-	__poll_t mask;
-	ssize_t ret;
 	long out;
-	int err;
+	int ret;
 
 	switch (rw->stage) {
+	case AXQ_RW_IO:
+		if (!axq_io_work_done(&rw->io, &out)) {
+			rw->woken = true;
+			return AXQ_PENDING;
+		}
+		if (rw->next == AXQ_RW_NEXT_DONE) {
+			*res = out;
+			return AXQ_READY;
+		}
+		if (rw->next == AXQ_RW_NEXT_WAIT && !rw->woken) {
+			rw->stage = AXQ_RW_WAIT;
+			return AXQ_PENDING;
+		}
+		break;
 	case AXQ_RW_START:
-		if (rw->mode == AXQ_RW_BLOCK)
-			goto blocking;
-		if (rw->mode == AXQ_RW_NOWAIT) {
-			ret = axq_rw_do(rw, IOCB_NOWAIT);
-			if (ret != -EAGAIN)
-				goto done;
-		}
-		axq_poller_init(&rw->poller, rw->file,
-				rw->write ? EPOLLOUT : EPOLLIN);
-		rw->stage = AXQ_RW_POLL;
-		fallthrough;
-	case AXQ_RW_POLL:
-		for (;;) {
-			mask = 0;
-			err = axq_poller_poll(&rw->poller, cx, &mask);
-			if (err) {
-				*res = err;
-				return AXQ_READY;
-			}
-			if (!mask)
-				return AXQ_PENDING;
-			if (rw->mode == AXQ_RW_POLL_BLOCK) {
-				axq_poller_disarm(&rw->poller);
-				goto blocking;
-			}
-			ret = axq_rw_do(rw, IOCB_NOWAIT);
-			if (ret != -EAGAIN)
-				goto done;
-			if (++tries == AXQ_RW_RETRIES) {
-				/* Give the worker back; come again soon. */
-				axq_wake_by_ref(rw->poller.waker);
-				return AXQ_PENDING;
-			}
-		}
-	case AXQ_RW_BLOCKING:
+	case AXQ_RW_WAIT:
 		break;
 	}
-	if (axq_blocking_poll(&rw->blocking, cx, &out) == AXQ_PENDING)
-		return AXQ_PENDING;
-	*res = out;
-	return AXQ_READY;
-
-blocking:
-	axq_blocking_init(&rw->blocking, axq_rw_blocking_fn, rw);
-	rw->stage = AXQ_RW_BLOCKING;
-	axq_blocking_poll(&rw->blocking, cx, &out);	/* queues it */
+	ret = axq_io_work_queue(req->ctx, &rw->io, cx);
+	if (ret) {
+		*res = ret;
+		return AXQ_READY;
+	}
+	rw->stage = AXQ_RW_IO;
+	rw->woken = false;
 	return AXQ_PENDING;
-done:
-	*res = ret;
-	return AXQ_READY;
 }
 
 /**
@@ -344,7 +392,7 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 
 /**
  * axq_rw_reset() - make a READ/WRITE start over, for another attempt
- * @req: the request, between polls; its last stage has finished
+ * @req: the request, between polls; its last try has returned
  *
  * Context: executor worker.
  */
@@ -352,11 +400,29 @@ static void axq_rw_reset(struct axq_req *req)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
 
-	if (rw->stage == AXQ_RW_POLL)
+	if (rw->polling)
 		axq_poller_disarm(&rw->poller);
-	else if (rw->stage == AXQ_RW_BLOCKING)
-		axq_blocking_drop(&rw->blocking);
+	rw->polling = false;
 	rw->stage = AXQ_RW_START;
+}
+
+/* Unhook the poller, drop the file, mm or registered buffer and cred. */
+static void axq_rw_release(struct axq_rw_cmd *rw)
+{
+	if (rw->polling)
+		axq_poller_disarm(&rw->poller);
+	if (rw->fixed)
+		axq_rsrc_buf_put(rw->buf);
+	else
+		mmdrop(rw->mm);
+	put_cred(rw->cred);
+	fput(rw->file);
+}
+
+/* The request went while a try ran: its worker releases, after the try. */
+static void axq_rw_orphan(struct axq_io_work *w)
+{
+	axq_rw_release(container_of(w, struct axq_rw_cmd, io));
 }
 
 /**
@@ -364,24 +430,18 @@ static void axq_rw_reset(struct axq_req *req)
  *	registered buffer
  * @req: the request
  *
- * Waits for I/O running in the blocking pool to return.
+ * A try running on an I/O worker is interrupted, not waited for: then the
+ * worker releases all this when the try returns.
  *
- * Context: process context (the request's drop); may sleep.
+ * Context: process context (the request's drop); never sleeps on the I/O.
  */
 static void axq_rw_cleanup(struct axq_req *req)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
 
-	if (rw->stage == AXQ_RW_POLL)
-		axq_poller_disarm(&rw->poller);
-	else if (rw->stage == AXQ_RW_BLOCKING)
-		axq_blocking_drop(&rw->blocking);
-	if (rw->fixed)
-		axq_rsrc_buf_put(rw->buf);
-	else
-		mmdrop(rw->mm);
-	put_cred(rw->cred);
-	fput(rw->file);
+	if (axq_io_work_drop(req->ctx, &rw->io, axq_rw_orphan))
+		return;
+	axq_rw_release(rw);
 }
 
 /* A short READ or WRITE breaks a chain, as an error does. */

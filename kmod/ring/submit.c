@@ -316,8 +316,9 @@ efault:
 /*
  * Consume up to @to_submit SQEs from the SQ (as io_submit_sqes() does):
  * each one prepared from a private copy and run inline or handed to the
- * executor; every outcome is a CQE. Return: SQEs consumed, or -EBUSY while
- * CQEs wait for room in the CQ.
+ * executor; every outcome is a CQE. Return: SQEs consumed, -EBUSY while
+ * CQEs wait for room in the CQ, or -EINTR when killed while another thread
+ * submits.
  */
 static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 {
@@ -325,7 +326,9 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	struct axq_chain chain = {};
 	u32 tail, head, n, i;
 
-	mutex_lock(&ctx->lock);
+	/* Killable: another thread's submission may wait on a page fault. */
+	if (mutex_lock_killable(&ctx->lock))
+		return -EINTR;
 	if (!axq_cq_flush(ctx)) {
 		mutex_unlock(&ctx->lock);
 		return -EBUSY;

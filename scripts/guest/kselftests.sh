@@ -35,6 +35,7 @@ limit_of() {
 }
 ko=${ASYNCX_KO:+$(realpath "$ASYNCX_KO")}
 echo_ko=${ASYNCX_ECHO_KO:+$(realpath "$ASYNCX_ECHO_KO")}
+blocker_ko=${ASYNCX_BLOCKER_KO:+$(realpath "$ASYNCX_BLOCKER_KO")}
 
 extra=0
 [ -n "$ko" ] && extra=$((extra + 1))
@@ -55,7 +56,7 @@ for t in "${tests[@]}"; do
 	case $t in /*) prog=$t ;; *) prog=./$t ;; esac
 	lim=$(limit_of "$(basename "$t")")
 	t0=$(date +%s)
-	(cd "$dir" && ASYNCX_KO=$ko ASYNCX_ECHO_KO=$echo_ko timeout -k 5 "$lim" "$prog") 2>&1 |
+	(cd "$dir" && ASYNCX_KO=$ko ASYNCX_ECHO_KO=$echo_ko ASYNCX_BLOCKER_KO=$blocker_ko timeout -k 5 "$lim" "$prog") 2>&1 |
 		sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	echo "    # $t: $(($(date +%s) - t0)) s"

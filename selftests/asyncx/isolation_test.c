@@ -16,9 +16,13 @@
  *   multishot    a multishot TIMEOUT or POLL nobody reaps ends when its CQE
  *                does not fit in the CQ
  *   lifetime     the owner's exit cancels what it has in flight, so a
- *                context held by a unix socket's queue goes
+ *                context held by a unix socket's queue goes; so does the
+ *                owner's close of its last descriptor while a child holds
+ *                the file
  *   read/write   a deferred WRITE runs with its submitter's credentials;
  *                READ and WRITE raise fsnotify's events
+ *   bounds       a user's operations in flight and channel bytes are
+ *                bounded over all their contexts
  *   errors       a bad pointer to any ioctl is -EFAULT; a GROUP refused
  *                after its prep frees its id; a wait that only task work
  *                interrupts (an io_uring completion) goes on instead of
@@ -37,6 +41,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -74,6 +79,26 @@ static int param_set(const char *name, const char *val)
 	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
 	close(fd);
 	return ret;
+}
+
+/* Read a module parameter into @buf (its newline dropped): 0 or -errno. */
+static int param_get(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
 }
 
 /* Is the file @fd on a tmpfs (shmem)? */
@@ -617,6 +642,158 @@ TEST(owner_exit_frees_a_context_held_by_a_socket)
 	for (int i = 0; i < 300 && (n = live_contexts()) != base; i++)
 		usleep(10 * 1000);
 	EXPECT_EQ(base, n);
+}
+
+/*
+ * The owner closes its last descriptor of the context while a fork()
+ * child still holds the file: what the owner has in flight is cancelled
+ * then, not at the child's close. Seen through a pipe: the POLL (for
+ * POLLPRI, which a pipe never reports) holds the pipe's only read end, so
+ * once it is cancelled a write gets EPIPE.
+ */
+TEST(owner_last_close_cancels_what_is_in_flight)
+{
+	struct asyncx_ring ring;
+	int p[2], go[2], ret = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, become_nobody());
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, pipe(go));
+	asyncx_prep_poll(asyncx_get_sqe(&ring), p[0], POLLPRI);
+	ASSERT_EQ(1, asyncx_submit(&ring));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char c;
+
+		/* Hold the context's file (only) until told. */
+		close(p[0]);
+		close(p[1]);
+		close(go[1]);
+		_exit(read(go[0], &c, 1) < 0);
+	}
+	close(go[0]);
+	close(p[0]);
+	/* The POLL holds the read end. */
+	ASSERT_EQ(1, write(p[1], "x", 1));
+	asyncx_queue_exit(&ring);
+	for (int i = 0; i < 100; i++) {
+		ret = write(p[1], "x", 1);
+		if (ret < 0)
+			break;
+		usleep(10 * 1000);
+	}
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EPIPE, errno);
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	close(p[1]);
+}
+
+/* Submit one SQE prepared by the caller and wait for its CQE's result. */
+static int one_result(struct asyncx_ring *ring)
+{
+	struct asyncx_cqe cqe;
+
+	if (asyncx_submit(ring) != 1 || wait_one(ring, &cqe, 2000))
+		return -1000;
+	return cqe.res;
+}
+
+/* As nobody: what user_bounds_hold checks; 0 or the failed step. */
+static int user_bounds_child(void)
+{
+	struct __kernel_timespec ts = { .tv_sec = 30 };
+	static char msg[4096], buf[4096];
+	struct asyncx_ring a, b;
+	struct asyncx_cqe cqe;
+	int ca, cb, busy = 0;
+
+	if (become_nobody() || asyncx_queue_init(16, &a, 0) ||
+	    asyncx_queue_init(16, &b, 0))
+		return 1;
+	/* In flight: 6 + 6 TIMEOUTs against a bound of 10 for the user. */
+	for (int i = 0; i < 6; i++) {
+		asyncx_prep_timeout(asyncx_get_sqe(&a), &ts, 0);
+		asyncx_prep_timeout(asyncx_get_sqe(&b), &ts, 0);
+	}
+	if (asyncx_submit(&a) != 6 || asyncx_submit(&b) != 6)
+		return 2;
+	while (!wait_one(&b, &cqe, 300))
+		busy += cqe.res == -EBUSY;
+	if (busy != 2) {
+		fprintf(stderr, "# %d of the second context's TIMEOUTs got -EBUSY, not 2\n",
+			busy);
+		return 3;
+	}
+	asyncx_prep_cancel(asyncx_get_sqe(&a), 0, ASYNCX_CANCEL_ALL);
+	asyncx_prep_cancel(asyncx_get_sqe(&b), 0, ASYNCX_CANCEL_ALL);
+	if (asyncx_submit(&a) != 1 || asyncx_submit(&b) != 1)
+		return 4;
+	while (!wait_one(&a, &cqe, 300) || !wait_one(&b, &cqe, 300))
+		;
+	/* Channel bytes: 8 KiB for the context, 10 KiB for the user. */
+	ca = asyncx_chan_create(&a, 16, sizeof(msg));
+	cb = asyncx_chan_create(&b, 16, sizeof(msg));
+	if (ca < 0 || cb < 0)
+		return 5;
+	asyncx_prep_send(asyncx_get_sqe(&a), ca, msg, sizeof(msg));
+	if (one_result(&a) != sizeof(msg))
+		return 6;
+	asyncx_prep_send(asyncx_get_sqe(&a), ca, msg, sizeof(msg));
+	if (one_result(&a) != -ENOBUFS)		/* the context's bound */
+		return 7;
+	asyncx_prep_send(asyncx_get_sqe(&b), cb, msg, sizeof(msg));
+	if (one_result(&b) != sizeof(msg))
+		return 8;
+	asyncx_prep_send(asyncx_get_sqe(&b), cb, msg, 2048);
+	if (one_result(&b) != -ENOBUFS)		/* the user's bound */
+		return 9;
+	/* A RECV frees what the message held. */
+	asyncx_prep_recv(asyncx_get_sqe(&a), ca, buf, sizeof(buf));
+	if (one_result(&a) != sizeof(msg))
+		return 10;
+	asyncx_prep_send(asyncx_get_sqe(&b), cb, msg, 2048);
+	if (one_result(&b) != 2048)
+		return 11;
+	asyncx_queue_exit(&a);
+	asyncx_queue_exit(&b);
+	return 0;
+}
+
+/*
+ * What one user holds over all their contexts is bounded: operations in
+ * flight (max_user_inflight: more complete with -EBUSY) and the bytes of
+ * their channels' messages (max_chan_bytes per context and
+ * max_user_chan_bytes per user: a SEND over either completes with
+ * -ENOBUFS). Root sets the bounds; a child as nobody runs into them.
+ */
+TEST(user_bounds_hold)
+{
+	char inflight[16], ctx_bytes[24], user_bytes[24];
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, param_get("max_user_inflight", inflight, sizeof(inflight)));
+	ASSERT_EQ(0, param_get("max_chan_bytes", ctx_bytes, sizeof(ctx_bytes)));
+	ASSERT_EQ(0, param_get("max_user_chan_bytes", user_bytes,
+			       sizeof(user_bytes)));
+	ASSERT_EQ(0, param_set("max_user_inflight", "10"));
+	ASSERT_EQ(0, param_set("max_chan_bytes", "8192"));
+	ASSERT_EQ(0, param_set("max_user_chan_bytes", "10240"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(user_bounds_child());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, param_set("max_user_inflight", inflight));
+	EXPECT_EQ(0, param_set("max_chan_bytes", ctx_bytes));
+	EXPECT_EQ(0, param_set("max_user_chan_bytes", user_bytes));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 /*

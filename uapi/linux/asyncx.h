@@ -140,8 +140,8 @@ struct asyncx_cqe {
  *	when off is (__u64)-1. Completes with the bytes read or a negative
  *	errno: -EBADF for a bad fd or one not open for reading, -EFAULT for
  *	a bad buffer, -ESPIPE for an offset on a file without one. Pollable
- *	files are waited for without holding a thread; others are read in
- *	the blocking pool. op_flags: ASYNCX_RW_FIXED: addr and len lie
+ *	files are waited for without holding a thread; others are read on
+ *	an I/O worker of the context. op_flags: ASYNCX_RW_FIXED: addr and len lie
  *	inside the registered buffer buf_index (else -EFAULT; -ENXIO when
  *	no buffers are registered), whose pinned pages the I/O reaches
  *	directly. With ASYNCX_SQE_FIXED_FILE, fd is an index into the
