@@ -6,6 +6,7 @@
 #ifndef _ASYNCX_RING_IOWQ_H
 #define _ASYNCX_RING_IOWQ_H
 
+#include <linux/compiler.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -56,6 +57,21 @@ enum {
 
 void axq_io_work_init(struct axq_io_work *w,
 		      long (*fn)(struct axq_io_work *w));
+
+/**
+ * axq_io_work_busy() - is a work queued, running, or done and not yet
+ *	collected by axq_io_work_done()?
+ * @w: the work
+ *
+ * Context: the request's poll (which alone moves a work out of and back to
+ * AXQ_IO_IDLE).
+ * Return: true unless the work is idle.
+ */
+static inline bool axq_io_work_busy(const struct axq_io_work *w)
+{
+	return READ_ONCE(w->state) != AXQ_IO_IDLE;
+}
+
 int axq_io_work_queue(struct axq_ctx *ctx, struct axq_io_work *w,
 		      struct axq_context *cx);
 bool axq_io_work_done(struct axq_io_work *w, long *out);

@@ -34,7 +34,11 @@
  *
  * RECV waits on the channel's recv wait queue (struct axq_wq_waker) and
  * copies on the executor worker through the context's mm (the only mm
- * that may submit), with kthread_use_mm().
+ * that may submit), with kthread_use_mm() and without taking a page fault
+ * (which may sleep on the user's behalf: a FUSE file's mapping, a
+ * userfaultfd): a slot not present is faulted in on an I/O worker of the
+ * context (iowq.c), and the copy tried again (up to AXQ_RECV_FAULTS times
+ * a slot, then -EFAULT).
  *
  * Destroy marks the channel dead, takes it out of the array, discards the
  * queued messages (the ioctl returns their number) and completes waiting
@@ -47,6 +51,7 @@
  */
 #include <linux/errno.h>
 #include <linux/kthread.h>
+#include <linux/pagemap.h>
 #include <linux/list.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
@@ -59,6 +64,7 @@
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
+#include "iowq.h"
 #include "limits.h"
 #include "opdef.h"
 #include "rchan.h"
@@ -75,8 +81,16 @@ struct axq_chan_cmd {
 	bool			offered;	/* SEND: given to the channel */
 	bool			sent;		/* SEND: queued (chan lock) */
 	bool			reported;	/* SEND: the result is out */
+	u8			faults;		/* RECV: fault-ins of a slot */
 	struct axq_wq_waker	w;		/* RECV: on the recv queue */
+	struct mm_struct	*mm;		/* RECV: the context's */
+	u64			fault_addr;	/* RECV: the slot to fault in */
+	u32			fault_len;
+	struct axq_io_work	io;		/* RECV: faults it in */
 };
+
+/* Fault-ins of one slot before a RECV gives up with -EFAULT. */
+#define AXQ_RECV_FAULTS	4
 
 /* Messages one poll of a multishot RECV delivers before yielding. */
 #define AXQ_RCHAN_BUDGET	32
@@ -471,6 +485,8 @@ static void axq_send_cleanup(struct axq_req *req)
 
 /* ------------------------------------------------------------------ RECV */
 
+static long axq_recv_fault_in(struct axq_io_work *w);
+
 /**
  * axq_recv_prep() - validate a RECV and take its channel
  * @req: the request
@@ -506,6 +522,9 @@ static int axq_recv_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	cc->next_slot = 0;
 	cc->addr = sqe->addr;
 	cc->len = sqe->len;
+	cc->faults = 0;
+	cc->mm = req->ctx->mm;
+	axq_io_work_init(&cc->io, axq_recv_fault_in);
 	cc->msg = NULL;
 	cc->sent = false;
 	cc->reported = false;
@@ -521,24 +540,52 @@ static bool axq_recv_ready(struct axq_rchan *chan)
 	return !list_empty_careful(&chan->queue) || READ_ONCE(chan->dead);
 }
 
-/* Copy @m to @addr in the context's mm; 0 or -EFAULT. */
+/*
+ * Copy @m to @addr in the context's mm; 0 or -EFAULT. On an executor
+ * worker (not in the submitter) the copy takes no page fault, which may
+ * sleep: a page not present fails it, and the RECV faults the slot in on
+ * an I/O worker (axq_recv_fault_in()) and tries again.
+ */
 static int axq_recv_copy(struct axq_ctx *ctx, u64 addr,
 			 const struct axq_rchan_msg *m)
 {
 	bool use_mm = current->mm != ctx->mm;
 	unsigned long left;
 
+	if (!use_mm)
+		return copy_to_user(u64_to_user_ptr(addr), m->data, m->len) ?
+		       -EFAULT : 0;
 	/* The process may have exited: then there is no buffer. */
-	if (use_mm && !mmget_not_zero(ctx->mm))
+	if (!mmget_not_zero(ctx->mm))
 		return -EFAULT;
-	if (use_mm)
-		kthread_use_mm(ctx->mm);
+	kthread_use_mm(ctx->mm);
+	pagefault_disable();
 	left = copy_to_user(u64_to_user_ptr(addr), m->data, m->len);
-	if (use_mm) {
-		kthread_unuse_mm(ctx->mm);
-		mmput(ctx->mm);
-	}
+	pagefault_enable();
+	kthread_unuse_mm(ctx->mm);
+	mmput(ctx->mm);
 	return left ? -EFAULT : 0;
+}
+
+/* Fault the slot of cc->fault_addr in, on an I/O worker: 0 or -EFAULT. */
+static long axq_recv_fault_in(struct axq_io_work *w)
+{
+	struct axq_chan_cmd *cc = container_of(w, struct axq_chan_cmd, io);
+	size_t left;
+
+	if (!mmget_not_zero(cc->mm))
+		return -EFAULT;
+	kthread_use_mm(cc->mm);
+	left = fault_in_safe_writeable(u64_to_user_ptr(cc->fault_addr),
+				       cc->fault_len);
+	kthread_unuse_mm(cc->mm);
+	mmput(cc->mm);
+	return left ? -EFAULT : 0;
+}
+
+/* The step uses only the command's fields and the context's mm. */
+static void axq_recv_orphan(struct axq_io_work *w)
+{
 }
 
 /*
@@ -611,8 +658,18 @@ static enum axq_poll axq_recv_poll(struct axq_req *req, struct axq_context *cx,
 {
 	struct axq_chan_cmd *cc = axq_req_cmd(req, struct axq_chan_cmd);
 	unsigned int budget = AXQ_RCHAN_BUDGET;
+	long out;
 	int ret;
 
+	if (axq_io_work_busy(&cc->io)) {
+		/* A fault-in of the slot (see axq_recv_copy()). */
+		if (!axq_io_work_done(&cc->io, &out))
+			return AXQ_PENDING;
+		if (out) {
+			*res = out;
+			return AXQ_READY;
+		}
+	}
 	for (;;) {
 		if (axq_wait_cond(&cc->w, &cc->chan->recv_wq, cx,
 				  axq_recv_ready(cc->chan)) == AXQ_PENDING)
@@ -620,6 +677,16 @@ static enum axq_poll axq_recv_poll(struct axq_req *req, struct axq_context *cx,
 		ret = axq_recv_one(req);
 		if (ret == -EAGAIN)
 			continue;	/* another RECV took it: wait again */
+		if (ret == -EFAULT && cc->faults++ < AXQ_RECV_FAULTS) {
+			cc->fault_addr = cc->addr +
+					 (u64)cc->next_slot * cc->chan->msg_size;
+			cc->fault_len = cc->chan->msg_size;
+			ret = axq_io_work_queue(req->ctx, &cc->io, cx);
+			if (!ret)
+				return AXQ_PENDING;
+		}
+		if (ret >= 0)
+			cc->faults = 0;
 		if (ret < 0 || !cc->multishot) {
 			*res = ret;
 			return AXQ_READY;
@@ -648,6 +715,8 @@ static void axq_recv_cleanup(struct axq_req *req)
 {
 	struct axq_chan_cmd *cc = axq_req_cmd(req, struct axq_chan_cmd);
 
+	/* A fault-in goes on alone: it uses nothing released here. */
+	axq_io_work_drop(req->ctx, &cc->io, axq_recv_orphan);
 	axq_wq_waker_disarm(&cc->w);
 	axq_rchan_put(cc->chan);
 }

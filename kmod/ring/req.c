@@ -20,6 +20,7 @@
 
 #include "compose.h"
 #include "cq.h"
+#include "iowq.h"
 #include "ctx.h"
 #include "limits.h"
 #include "opdef.h"
@@ -116,22 +117,114 @@ static u32 axq_req_cqe_flags(struct axq_req *req, int res)
 	return flags;
 }
 
-/* Run an inline op that a chain reached, on a worker. */
-static int axq_req_issue_late(struct axq_req *req)
+/**
+ * struct axq_req_late - the issue of an inline op that touches user memory
+ *	(&axq_opdef.needs_mm), when it starts on the executor: it runs on an
+ *	I/O worker (iowq.c), never on the executor's shared workers (a fault on
+ *	the user's memory may sleep)
+ * @mm: the submitter's (mmgrab()bed)
+ * @req: the request
+ * @io: the issue, on an I/O worker
+ */
+struct axq_req_late {
+	struct mm_struct	*mm;
+	struct axq_req		*req;
+	struct axq_io_work	io;
+};
+
+static long axq_req_late_fn(struct axq_io_work *w)
 {
-	const struct axq_opdef *def = axq_opdefs[req->opcode];
+	struct axq_req_late *late = container_of(w, struct axq_req_late, io);
+	struct axq_req *req = late->req;
 	int ret;
 
-	if (!req->mm)
-		return def->issue(req);
 	/* The process may have exited: then there is no memory to write. */
-	if (!mmget_not_zero(req->mm))
+	if (!mmget_not_zero(late->mm))
 		return -EFAULT;
-	kthread_use_mm(req->mm);
-	ret = def->issue(req);
-	kthread_unuse_mm(req->mm);
-	mmput(req->mm);
+	kthread_use_mm(late->mm);
+	ret = axq_opdefs[req->opcode]->issue(req);
+	kthread_unuse_mm(late->mm);
+	mmput(late->mm);
 	return ret;
+}
+
+/**
+ * axq_req_late_alloc() - prepare an inline op's issue on an I/O worker
+ * @req: a request of a &axq_opdef.needs_mm op, prepared
+ *
+ * Context: submission, in the submitter's mm.
+ * Return: 0 or -ENOMEM.
+ */
+int axq_req_late_alloc(struct axq_req *req)
+{
+	struct axq_req_late *late;
+
+	late = kmalloc(sizeof(*late), GFP_KERNEL_ACCOUNT);
+	if (!late)
+		return -ENOMEM;
+	late->mm = current->mm;
+	mmgrab(late->mm);
+	late->req = req;
+	axq_io_work_init(&late->io, axq_req_late_fn);
+	req->late = late;
+	return 0;
+}
+
+static void axq_req_late_release(struct axq_io_work *w)
+{
+	struct axq_req_late *late = container_of(w, struct axq_req_late, io);
+
+	mmdrop(late->mm);
+	kfree(late);
+}
+
+/**
+ * axq_req_late_free() - drop what axq_req_late_alloc() took
+ * @req: the request
+ *
+ * An issue running on an I/O worker is not waited for: the worker frees
+ * it after.
+ *
+ * Context: process context.
+ */
+void axq_req_late_free(struct axq_req *req)
+{
+	struct axq_req_late *late = req->late;
+
+	if (!late)
+		return;
+	req->late = NULL;
+	if (!axq_io_work_drop(req->ctx, &late->io, axq_req_late_release))
+		axq_req_late_release(&late->io);
+}
+
+/*
+ * Run an inline op that the executor reached: at once, or (touching user
+ * memory) on an I/O worker. AXQ_READY with its result in *@res.
+ */
+static enum axq_poll axq_req_issue_late(struct axq_req *req,
+					struct axq_context *cx, int *res)
+{
+	struct axq_req_late *late = req->late;
+	long out;
+	int ret;
+
+	if (!late) {
+		*res = axq_opdefs[req->opcode]->issue(req);
+		return AXQ_READY;
+	}
+	if (!axq_io_work_busy(&late->io)) {
+		ret = axq_io_work_queue(req->ctx, &late->io, cx);
+		if (ret) {
+			*res = ret;
+			return AXQ_READY;
+		}
+		return AXQ_PENDING;
+	}
+	if (!axq_io_work_done(&late->io, &out))
+		return AXQ_PENDING;
+	*res = out;
+	return AXQ_READY;
 }
 
 static enum axq_poll axq_req_poll(struct axq_future *fut,
@@ -164,12 +257,10 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 	}
 	if (unlikely(req->retry) && axq_retry_wait(req))
 		return AXQ_PENDING;
-	if (def->issue) {
-		res = axq_req_issue_late(req);
-		ready = AXQ_READY;
-	} else {
+	if (def->issue)
+		ready = axq_req_issue_late(req, cx, &res);
+	else
 		ready = def->poll(req, cx, &res);
-	}
 	if (ready == AXQ_PENDING)
 		return AXQ_PENDING;
 	if (unlikely(req->retry) && axq_retry_again(req, res, cx))
@@ -219,8 +310,7 @@ struct axq_req *axq_req_retire(struct axq_req *req, int res)
 		axq_retry_free(req);
 	if (def->cleanup)
 		def->cleanup(req);
-	if (req->mm)
-		mmdrop(req->mm);
+	axq_req_late_free(req);
 	spin_lock(&ctx->inflight_lock);
 	list_del(&req->node);
 	hlist_del(&req->hnode);
@@ -438,7 +528,7 @@ int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	req->res = 0;
 	req->task = NULL;
 	req->link = NULL;
-	req->mm = NULL;
+	req->late = NULL;
 	req->cqe_flags = 0;
 	req->dl = NULL;
 	req->retry = NULL;

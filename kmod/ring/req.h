@@ -19,8 +19,8 @@
 struct axq_ctx;
 struct axq_deadline;
 struct axq_group;
+struct axq_req_late;
 struct axq_req_retry;
-struct mm_struct;
 
 /**
  * struct axq_req - one operation in flight on the executor
@@ -39,8 +39,9 @@ struct mm_struct;
  * @link: the next request of its chain (ASYNCX_SQE_LINK), owned by this
  *	one until this one is dropped: then it starts or fails; NULL at the
  *	end of a chain (set at submission, then only the owner's)
- * @mm: an inline op (&axq_opdef.needs_mm) in a chain: the submitter's mm
- *	(mmgrab()bed), in which its issue runs on a worker; else NULL
+ * @late: an inline op (&axq_opdef.needs_mm) started on the executor (in a
+ *	chain, with a deadline...): its issue runs on an I/O worker of the
+ *	context, in the submitter's mm (req.c); else NULL
  * @dl: its deadline (ASYNCX_SQE_DEADLINE, or its chain's), or NULL
  * @retry: its retry policy (ASYNCX_SQE_RETRY), or NULL
  * @group: the group it is a member of (ASYNCX_SQE_GROUP; a reference), or
@@ -70,7 +71,7 @@ struct axq_req {
 	u32			cqe_flags;
 	struct axq_task		*task;
 	struct axq_req		*link;
-	struct mm_struct	*mm;
+	struct axq_req_late	*late;
 	struct axq_deadline	*dl;
 	struct axq_req_retry	*retry;
 	struct axq_group	*group;
@@ -105,6 +106,8 @@ struct axq_req *axq_req_alloc_proto(void);
 int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		 struct axq_req *req);
 void axq_req_unprep(struct axq_req *req);
+int axq_req_late_alloc(struct axq_req *req);
+void axq_req_late_free(struct axq_req *req);
 int axq_req_add(struct axq_ctx *ctx, struct axq_req *req);
 int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto);
 struct axq_req *axq_req_retire(struct axq_req *req, int res);

@@ -25,7 +25,9 @@
  * with a signal to its worker (an interruptible sleep, as a full pipe's,
  * ends at once) and never waits for it.
  *
- * The I/O calls the file's ->read_iter() or ->write_iter() with a kiocb at
+ * The I/O calls the file's ->read_iter() or ->write_iter(), or for a file
+ * that has only ->read() or ->write() (a seq_file of procfs such as
+ * /proc/net/unix: read(2) calls that too) that one, with a kiocb at
  * the offset, or at f_pos (under f_pos_lock for FMODE_ATOMIC_POS files,
  * advanced by what was done) when the offset is -1; stream files have no
  * position. The user buffer is reached from the worker through the
@@ -119,7 +121,8 @@ static long axq_rw_io(struct axq_io_work *w);
  *
  * Context: submission, in the submitter's mm.
  * Return: 0, -EINVAL for bad fields or flags, or a file without
- * read_iter/write_iter, -EBADF for a bad fd (or registered file index) or
+ * read_iter/write_iter nor read/write (a FIXED one needs read_iter or
+ * write_iter), -EBADF for a bad fd (or registered file index) or
  * a file not open for the access, -ESPIPE for an offset on a file without
  * one, -EFAULT for a buffer outside the user address space (or outside
  * the registered buffer), -ENXIO for ASYNCX_RW_FIXED without registered
@@ -147,7 +150,11 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
 		goto err;
 	ret = -EINVAL;
-	if (write ? !file->f_op->write_iter : !file->f_op->read_iter)
+	if (write ? !file->f_op->write_iter && !file->f_op->write :
+		    !file->f_op->read_iter && !file->f_op->read)
+		goto err;
+	/* ->read() and ->write() take a user pointer, not pinned pages. */
+	if (fixed && (write ? !file->f_op->write_iter : !file->f_op->read_iter))
 		goto err;
 	ret = -ESPIPE;
 	if (sqe->off != (u64)-1 &&
@@ -170,7 +177,8 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	rw->write = write;
 	if (!file_can_poll(file))
 		rw->mode = AXQ_RW_BLOCK;
-	else if (file->f_mode & FMODE_NOWAIT)
+	else if (file->f_mode & FMODE_NOWAIT &&
+		 (write ? file->f_op->write_iter : file->f_op->read_iter))
 		rw->mode = AXQ_RW_NOWAIT;
 	else
 		rw->mode = AXQ_RW_POLL_BLOCK;
@@ -239,10 +247,18 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 		kthread_use_mm(rw->mm);
 	if (rw->write) {
 		file_start_write(file);
-		ret = file->f_op->write_iter(&kiocb, &iter);
+		if (file->f_op->write_iter)
+			ret = file->f_op->write_iter(&kiocb, &iter);
+		else
+			ret = file->f_op->write(file, u64_to_user_ptr(rw->addr),
+						rw->len, &kiocb.ki_pos);
 		file_end_write(file);
 	} else {
-		ret = file->f_op->read_iter(&kiocb, &iter);
+		if (file->f_op->read_iter)
+			ret = file->f_op->read_iter(&kiocb, &iter);
+		else
+			ret = file->f_op->read(file, u64_to_user_ptr(rw->addr),
+					       rw->len, &kiocb.ki_pos);
 	}
 	if (use_mm)
 		kthread_unuse_mm(rw->mm);

@@ -147,16 +147,16 @@ static struct axq_req *axq_req_new(struct axq_ctx *ctx,
 			goto unprep;
 	}
 	if (axq_opdefs[req->opcode]->needs_mm) {
-		req->mm = current->mm;
-		mmgrab(req->mm);
+		ret = axq_req_late_alloc(req);
+		if (ret)
+			goto unprep;
 	}
 	ret = axq_req_add(ctx, req);
 	if (!ret)
 		return req;
 unprep:
 	axq_req_unprep(req);
-	if (req->mm)
-		mmdrop(req->mm);
+	axq_req_late_free(req);
 free:
 	axq_req_free(req, array_index_nospec(sqe->opcode, ASYNCX_OP_LAST));
 	return ERR_PTR(ret);

@@ -886,6 +886,46 @@ TEST(rw_raises_fsnotify_events)
 	close(fd);
 }
 
+/*
+ * A READ gives what read(2) gives, for a seq_file of procfs too
+ * (/proc/net/unix, which used to answer -EINVAL through the ring).
+ */
+TEST(read_of_proc_net_unix_is_read2s)
+{
+	static char want[4096], got[4096];
+	struct asyncx_ring ring;
+	struct asyncx_sqe *sqe;
+	struct asyncx_cqe cqe;
+	ssize_t n;
+	int fd;
+
+	ASSERT_EQ(0, become_nobody());
+	fd = open("/proc/net/unix", O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = pread(fd, want, sizeof(want), 0);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, asyncx_queue_init(8, &ring, 0));
+	/* At offset 0, and at the file position (a linked READ). */
+	asyncx_prep_read(asyncx_get_sqe(&ring), fd, got, sizeof(got), 0);
+	ASSERT_EQ(1, asyncx_submit(&ring));
+	ASSERT_EQ(0, wait_one(&ring, &cqe, 2000));
+	ASSERT_LT(0, cqe.res);
+	/* The table's header line at least is the same. */
+	EXPECT_EQ(0, memcmp(want, got, strcspn(want, "\n")));
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_nop(sqe);
+	asyncx_sqe_set_flags(sqe, ASYNCX_SQE_LINK);
+	asyncx_prep_read(asyncx_get_sqe(&ring), fd, got, sizeof(got), (__u64)-1);
+	ASSERT_EQ(2, asyncx_submit(&ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, wait_one(&ring, &cqe, 2000));
+		EXPECT_LE(0, cqe.res);
+	}
+	EXPECT_EQ(0, memcmp(want, got, strcspn(want, "\n")));
+	asyncx_queue_exit(&ring);
+	close(fd);
+}
+
 /* A GROUP SQE refused after its prep (a RETRY on a GROUP) frees its id. */
 TEST(refused_group_frees_its_id)
 {

@@ -20,6 +20,8 @@
  *   per-user       max_user_io_workers bounds a user's workers over all their
  *                  contexts; a context that can get none fails with -EAGAIN
  *   pipes          WRITEs waiting on full pipes hold no thread
+ *   faults         a RECV into memory that faults on a userfaultfd waits in
+ *                  its context's workers, not on the executor's
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -474,6 +479,84 @@ TEST(pipe_writes_hold_no_thread)
 		close(p[i][0]);
 		close(p[i][1]);
 	}
+}
+
+/*
+ * RECVs whose buffers fault on a userfaultfd nobody serves yet: the copy
+ * on the executor takes no fault; each slot is faulted in on an I/O worker
+ * of the context, which waits there. Another context's TIMEOUT and READ
+ * run meanwhile (the faults used to hold the executor's workers); once
+ * the faults are served, every RECV delivers its message.
+ */
+TEST(recv_fault_waits_in_its_context)
+{
+	const int n = 8;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	long page = sysconf(_SC_PAGESIZE);
+	struct asyncx_ring ring;
+	struct asyncx_sqe *sqe;
+	struct asyncx_cqe cqe;
+	int uffd, chan, served = 0, got = 0;
+	char *buf;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_LE(0, uffd);
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	buf = mmap(NULL, n * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	reg.range.start = (unsigned long)buf;
+	reg.range.len = n * page;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(32, &ring, 0));
+	chan = asyncx_chan_create(&ring, n, 64);
+	ASSERT_LE(0, chan);
+	for (int i = 0; i < n; i++)
+		asyncx_prep_send(asyncx_get_sqe(&ring), chan, "hello", 5);
+	ASSERT_EQ(n, asyncx_submit(&ring));
+	for (int i = 0; i < n; i++) {
+		ASSERT_EQ(0, wait_one(&ring, &cqe, 1000));
+		ASSERT_EQ(5, cqe.res);
+	}
+	/* A deadline starts each RECV on the executor, not in this thread. */
+	for (int i = 0; i < n; i++) {
+		sqe = asyncx_get_sqe(&ring);
+		asyncx_prep_recv(sqe, chan, buf + i * page, 64);
+		asyncx_sqe_set_deadline(sqe, 30ULL * 1000000000ULL);
+		asyncx_sqe_set_data64(sqe, 300 + i);
+	}
+	ASSERT_EQ(n, asyncx_submit(&ring));
+	usleep(200 * 1000);
+	EXPECT_EQ(0, other_context_runs());
+	EXPECT_NE(0, wait_one(&ring, &cqe, 100));	/* none done yet */
+	/* Serve the faults (a zero page each) until every RECV is done. */
+	for (int tries = 0; got < n && tries < 400; tries++) {
+		struct uffd_msg msg;
+
+		while (read(uffd, &msg, sizeof(msg)) == sizeof(msg)) {
+			struct uffdio_zeropage zp = {
+				.range.start = msg.arg.pagefault.address &
+					       ~(page - 1),
+				.range.len = page,
+			};
+
+			if (msg.event == UFFD_EVENT_PAGEFAULT &&
+			    !ioctl(uffd, UFFDIO_ZEROPAGE, &zp))
+				served++;
+		}
+		while (got < n && !wait_one(&ring, &cqe, 10)) {
+			EXPECT_EQ(5, cqe.res);
+			got++;
+		}
+	}
+	EXPECT_EQ(n, got);
+	EXPECT_LE(1, served);
+	for (int i = 0; i < n; i++)
+		EXPECT_EQ(0, memcmp(buf + i * page, "hello", 5));
+	asyncx_queue_exit(&ring);
+	close(uffd);
 }
 
 TEST_HARNESS_MAIN
