@@ -9,17 +9,22 @@
  *
  * A READ or WRITE is first tried at submission, in the submitter's own
  * thread, when the file honours IOCB_NOWAIT (sockets, eventfd, pipes on
- * newer kernels): a ready file completes it there. Everything else runs on
- * an I/O worker of the context (iowq.c), never on the executor's shared
- * workers, since it may fault on the user buffer or sleep in the file:
+ * newer kernels): a ready file completes it there. Nothing of it runs on
+ * the executor's shared workers, since it may fault on the user buffer or
+ * sleep in the file:
  *
- * - pollable and FMODE_NOWAIT: the worker tries with IOCB_NOWAIT; on
- *   -EAGAIN it hooks the poller on the file's wait queues (hooking in the
- *   worker: a driver's ->poll() may sleep) and gives the worker back; the
- *   poller's wake queues the next try, so a waiting file holds no thread;
- * - pollable without FMODE_NOWAIT (pipes on 6.1, which ignore
- *   IOCB_NOWAIT): the same wait for readiness, then a blocking try;
- * - anything else (regular files): a blocking try at once.
+ * - a file that honours IOCB_NOWAIT: each later try runs in the submitter
+ *   too, from task work (task_work_add(), TWA_SIGNAL: a wait of the
+ *   submitter's is interrupted and restarted, as for io_uring's task
+ *   work), so a peer sees the submitter, pid included; on -EAGAIN the try
+ *   hooks the poller on the file's wait queues, whose wake queues the next
+ *   try, so a waiting file holds no thread. When the submitting thread has
+ *   exited (or exec'd), the tries go to an I/O worker of the context
+ *   (iowq.c) instead. A drop while a try is queued or running in the
+ *   submitter never waits: the try releases what it used;
+ * - pollable without IOCB_NOWAIT (pipes on 6.1): the poller waits for
+ *   readiness, then a blocking try runs on an I/O worker;
+ * - anything else (regular files): a blocking try on an I/O worker.
  *
  * A cancel, a deadline or the context's close interrupts a blocking try
  * with a signal to its worker (an interruptible sleep, as a full pipe's,
@@ -41,9 +46,10 @@
  *
  * The I/O runs as its submitter and is checked as pread(2) and pwrite(2)
  * are: under the submitter's credentials, taken at preparation
- * (override_creds() on a worker), so a peer that asks for SCM_CREDENTIALS,
- * an LSM and audit see the submitter's uid and gid (not yet its pid: the
- * thread is the module's); after rw_verify_area() (the LSM's
+ * (override_creds() where the thread's own differ), so a peer that asks
+ * for SCM_CREDENTIALS, an LSM and audit see the submitter's uid and gid
+ * (and its pid, for a socket: its tries run in the submitter); after
+ * rw_verify_area() (the LSM's
  * file_permission hook, fanotify's permission events, the offset's
  * bounds); followed by fsnotify's access or modify event.
  */
@@ -55,12 +61,16 @@
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/mutex.h>
+#include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/task_work.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
+#include "ctx.h"
 #include "iowq.h"
 #include "opdef.h"
 #include "rsrc.h"
@@ -84,8 +94,24 @@ struct axq_rw_cmd {
 	u8			mode;
 	u8			stage;
 	u8			next;		/* after @io: AXQ_RW_NEXT_* */
+	u8			tw_state;	/* AXQ_TW_* (L: @tw_lock) */
+	bool			tw_gone;	/* the submitter takes no more */
 	struct axq_io_work	io;		/* a try on an I/O worker */
-	struct axq_poller	poller;		/* hooked by @io's step */
+	struct axq_poller	poller;		/* hooked by a try */
+	/* Tries in the submitter (see DOC); NULL: on the I/O workers. */
+	struct task_struct	*submitter;	/* get_task_struct() */
+	struct axq_ctx		*ctx;
+	struct callback_head	tw;
+	struct axq_task		*tw_waker;	/* while a try is queued */
+	spinlock_t		tw_lock;	/* protects @tw_state */
+};
+
+/* Where a try in the submitter is (axq_rw_cmd.tw_state). */
+enum {
+	AXQ_TW_IDLE,		/* none queued */
+	AXQ_TW_QUEUED,		/* task work added */
+	AXQ_TW_RUNNING,		/* running in the submitter */
+	AXQ_TW_DROPPED,		/* the request went: the try releases */
 };
 
 /* Where the I/O of a request runs (axq_rw_cmd.mode). */
@@ -113,6 +139,7 @@ enum {
 #define AXQ_RW_RETRIES	8
 
 static long axq_rw_io(struct axq_io_work *w);
+static void axq_rw_release(struct axq_rw_cmd *rw);
 
 /**
  * axq_rw_prep() - validate a READ or WRITE, take its file and mm
@@ -177,8 +204,9 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	rw->write = write;
 	if (!file_can_poll(file))
 		rw->mode = AXQ_RW_BLOCK;
-	else if (file->f_mode & FMODE_NOWAIT &&
+	else if ((file->f_mode & FMODE_NOWAIT || sock_from_file(file)) &&
 		 (write ? file->f_op->write_iter : file->f_op->read_iter))
+		/* (Sockets honour IOCB_NOWAIT without the flag on 6.1.) */
 		rw->mode = AXQ_RW_NOWAIT;
 	else
 		rw->mode = AXQ_RW_POLL_BLOCK;
@@ -187,6 +215,16 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	rw->woken = false;
 	rw->next = AXQ_RW_NEXT_DONE;
 	axq_io_work_init(&rw->io, axq_rw_io);
+	rw->ctx = req->ctx;
+	rw->tw_state = AXQ_TW_IDLE;
+	rw->tw_gone = false;
+	spin_lock_init(&rw->tw_lock);
+	/* A file that honours IOCB_NOWAIT is tried in its submitter. */
+	rw->submitter = NULL;
+	if (rw->mode == AXQ_RW_NOWAIT && !(current->flags & PF_KTHREAD)) {
+		rw->submitter = current;
+		get_task_struct(current);
+	}
 	if (fixed) {
 		rw->buf = buf;
 	} else {
@@ -282,14 +320,13 @@ out:
 }
 
 /*
- * One try, on an I/O worker: the I/O with IOCB_NOWAIT, or blocking (see
- * DOC); hooks the poller when the file is not ready. Sets rw->next.
+ * One try, in the submitter (task work) or on an I/O worker: the I/O with
+ * IOCB_NOWAIT, or blocking (see DOC); hooks the poller, whose wakes go to
+ * @waker (the request's task), when the file is not ready. Sets rw->next.
  */
-static long axq_rw_io(struct axq_io_work *w)
+static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 {
-	struct axq_rw_cmd *rw = container_of(w, struct axq_rw_cmd, io);
-	/* The poller's wakes go to the request's task. */
-	struct axq_context cx = { .task = w->waker };
+	struct axq_context cx = { .task = waker };
 	unsigned int tries = 0;
 	__poll_t mask;
 	ssize_t ret;
@@ -322,12 +359,94 @@ static long axq_rw_io(struct axq_io_work *w)
 			rw->polling = false;
 			return axq_rw_do(rw, 0);
 		}
-		if (++tries == AXQ_RW_RETRIES || signal_pending(current)) {
-			/* Give the worker to the next work; come again. */
+		/* (A worker's signal is a cancel.) */
+		if (++tries == AXQ_RW_RETRIES ||
+		    (current->flags & PF_KTHREAD && signal_pending(current))) {
+			/* Give the thread back; come again. */
 			rw->next = AXQ_RW_NEXT_AGAIN;
 			return 0;
 		}
 	}
+}
+
+/* A try on an I/O worker. */
+static long axq_rw_io(struct axq_io_work *w)
+{
+	return axq_rw_try(container_of(w, struct axq_rw_cmd, io), w->waker);
+}
+
+/* A try in the submitter, from its task work (see DOC). */
+static void axq_rw_tw(struct callback_head *cb)
+{
+	struct axq_rw_cmd *rw = container_of(cb, struct axq_rw_cmd, tw);
+	struct axq_task *waker = rw->tw_waker;
+	struct axq_ctx *ctx = rw->ctx;
+	bool dropped;
+	long res = 0;
+
+	spin_lock(&rw->tw_lock);
+	dropped = rw->tw_state == AXQ_TW_DROPPED;
+	if (!dropped)
+		rw->tw_state = AXQ_TW_RUNNING;
+	spin_unlock(&rw->tw_lock);
+	if (!dropped) {
+		if (current->flags & PF_EXITING || current->mm != rw->mm) {
+			/*
+			 * Exiting (after exit_mm()), or in another mm since an
+			 * exec: from now on the tries go to the I/O workers.
+			 */
+			rw->tw_gone = true;
+			rw->next = AXQ_RW_NEXT_AGAIN;
+		} else {
+			res = axq_rw_try(rw, waker);
+		}
+		spin_lock(&rw->tw_lock);
+		dropped = rw->tw_state == AXQ_TW_DROPPED;
+		rw->tw_state = AXQ_TW_IDLE;
+		spin_unlock(&rw->tw_lock);
+	}
+	if (dropped) {
+		/* The request went meanwhile: release what the try used. */
+		axq_rw_release(rw);
+		axq_waker_put(waker);
+		axq_ctx_put(ctx);
+		return;
+	}
+	rw->io.result = res;
+	/* Release: as an I/O worker publishes a result (iowq.c). */
+	smp_store_release(&rw->io.done, 1);
+	axq_wake(waker);
+}
+
+/*
+ * Queue a try: in the submitter when it can take one (a file that honours
+ * IOCB_NOWAIT), else on an I/O worker. 0 or a negative errno.
+ */
+static int axq_rw_queue(struct axq_req *req, struct axq_rw_cmd *rw,
+			struct axq_context *cx)
+{
+	if (rw->submitter && rw->tw_gone) {
+		put_task_struct(rw->submitter);
+		rw->submitter = NULL;
+	}
+	if (rw->submitter) {
+		rw->io.done = 0;
+		rw->tw_waker = axq_waker_get(cx);
+		spin_lock(&rw->tw_lock);
+		rw->tw_state = AXQ_TW_QUEUED;
+		spin_unlock(&rw->tw_lock);
+		init_task_work(&rw->tw, axq_rw_tw);
+		if (!task_work_add(rw->submitter, &rw->tw, TWA_SIGNAL))
+			return 0;
+		/* The submitter is exiting: its tries go to the workers. */
+		spin_lock(&rw->tw_lock);
+		rw->tw_state = AXQ_TW_IDLE;
+		spin_unlock(&rw->tw_lock);
+		axq_waker_put(rw->tw_waker);
+		put_task_struct(rw->submitter);
+		rw->submitter = NULL;
+	}
+	return axq_io_work_queue(req->ctx, &rw->io, cx);
 }
 
 /**
@@ -371,7 +490,7 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 	case AXQ_RW_WAIT:
 		break;
 	}
-	ret = axq_io_work_queue(req->ctx, &rw->io, cx);
+	ret = axq_rw_queue(req, rw, cx);
 	if (ret) {
 		*res = ret;
 		return AXQ_READY;
@@ -427,6 +546,8 @@ static void axq_rw_release(struct axq_rw_cmd *rw)
 {
 	if (rw->polling)
 		axq_poller_disarm(&rw->poller);
+	if (rw->submitter)
+		put_task_struct(rw->submitter);
 	if (rw->fixed)
 		axq_rsrc_buf_put(rw->buf);
 	else
@@ -454,7 +575,20 @@ static void axq_rw_orphan(struct axq_io_work *w)
 static void axq_rw_cleanup(struct axq_req *req)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+	bool queued = false;
 
+	/* A try queued or running in the submitter releases, after it. */
+	if (rw->submitter) {
+		spin_lock(&rw->tw_lock);
+		if (rw->tw_state != AXQ_TW_IDLE) {
+			rw->tw_state = AXQ_TW_DROPPED;
+			refcount_inc(&req->ctx->refs);
+			queued = true;
+		}
+		spin_unlock(&rw->tw_lock);
+	}
+	if (queued)
+		return;
 	if (axq_io_work_drop(req->ctx, &rw->io, axq_rw_orphan))
 		return;
 	axq_rw_release(rw);

@@ -415,8 +415,20 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 			return ret;
 	}
 	if (e.flags & ASYNCX_ENTER_GETEVENTS && e.min_complete) {
+		ktime_t start = ktime_get();
+
 		err = axq_cq_wait(ctx, min(e.min_complete, ctx->cq_entries),
 				  e.timeout_ns);
+		if (err == -ERESTARTSYS && e.timeout_ns) {
+			/* The restarted wait gets the time left (uapi). */
+			s64 left = e.timeout_ns -
+				   ktime_to_ns(ktime_sub(ktime_get(), start));
+
+			if (left <= 0)
+				err = -ETIME;
+			else if (put_user((u64)left, &arg->timeout_ns))
+				err = -EFAULT;
+		}
 		if (!ret)
 			ret = err;
 	}

@@ -798,8 +798,9 @@ TEST(user_bounds_hold)
 
 /*
  * A WRITE that runs on the executor (in a chain, or with a deadline) runs
- * with its submitter's credentials: a peer that asks for SCM_CREDENTIALS
- * sees the submitter's uid and gid, not the kernel's.
+ * with its submitter's credentials, in its submitter: a peer that asks for
+ * SCM_CREDENTIALS sees the submitter's uid, gid and pid, not the kernel's
+ * or a kernel thread's.
  */
 TEST(write_runs_as_its_submitter)
 {
@@ -842,6 +843,7 @@ TEST(write_runs_as_its_submitter)
 		memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
 		EXPECT_EQ(NOBODY, uc.uid) TH_LOG("the WRITE of '%c'", c);
 		EXPECT_EQ(NOBODY, uc.gid);
+		EXPECT_EQ(getpid(), uc.pid) TH_LOG("the WRITE of '%c'", c);
 	}
 	asyncx_queue_exit(&ring);
 	close(sv[0]);

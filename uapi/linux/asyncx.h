@@ -464,8 +464,11 @@ struct asyncx_params {
  * The ioctl returns the number of SQEs consumed if that is not zero, else
  * 0 or a negative errno: -EBUSY when to_submit > 0 while completions still
  * wait in the overflow list, -ETIME when the wait timed out, -EINTR when a
- * signal arrived (task work alone, such as io_uring queues, restarts the
- * wait instead: it is never seen), -EBADFD before ASYNCX_IOC_SETUP.
+ * signal arrived (task work alone, such as io_uring queues and asyncx's
+ * own tries in the submitter, restarts the wait instead: it is never
+ * seen; before such a restart the kernel writes the time left into
+ * timeout_ns, as select(2) does, so a restarted wait ends when the first
+ * would have), -EBADFD before ASYNCX_IOC_SETUP.
  */
 struct asyncx_enter {
 	__u32	to_submit;
