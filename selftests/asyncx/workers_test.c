@@ -20,8 +20,9 @@
  *   per-user       max_user_io_workers bounds a user's workers over all their
  *                  contexts; a context that can get none fails with -EAGAIN
  *   pipes          WRITEs waiting on full pipes hold no thread
- *   faults         a RECV into memory that faults on a userfaultfd waits in
- *                  its context's workers, not on the executor's
+ *   faults         a RECV into memory whose faults sleep (the helper's
+ *                  mapping) waits in its context's workers, not on the
+ *                  executor's
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,10 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -482,33 +481,42 @@ TEST(pipe_writes_hold_no_thread)
 }
 
 /*
- * RECVs whose buffers fault on a userfaultfd nobody serves yet: the copy
- * on the executor takes no fault; each slot is faulted in on an I/O worker
- * of the context, which waits there. Another context's TIMEOUT and READ
- * run meanwhile (the faults used to hold the executor's workers); once
- * the faults are served, every RECV delivers its message.
+ * RECVs whose buffers are pages of a mapping whose faults sleep until
+ * released (the helper's, as a FUSE file's mapping waits for its daemon):
+ * the copy on the executor takes no fault; each slot is faulted in on an
+ * I/O worker of the context, which waits there (max_io_workers at once).
+ * Another context's TIMEOUT and READ run meanwhile (the faults used to
+ * hold the executor's workers); once released, every RECV delivers its
+ * message. The other context is another process's: a fault that sleeps
+ * holds its mm's mmap lock, so this process cannot map a ring meanwhile.
  */
-TEST(recv_fault_waits_in_its_context)
+TEST_F(workers, recv_fault_waits_in_its_context)
 {
 	const int n = 8;
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	long page = sysconf(_SC_PAGESIZE);
 	struct asyncx_ring ring;
 	struct asyncx_sqe *sqe;
 	struct asyncx_cqe cqe;
-	int uffd, chan, served = 0, got = 0;
+	int bfd, chan, got = 0, go[2], status;
 	char *buf;
+	pid_t pid;
 
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	ASSERT_LE(0, uffd);
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	buf = mmap(NULL, n * page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		if (become_nobody() || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(other_context_runs() ? 1 : 0);
+	}
+	close(go[0]);
+	bfd = open(BLOCKER_READ_DEV, O_RDONLY);
+	ASSERT_LE(0, bfd);
+	buf = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, bfd, 0);
 	ASSERT_NE(MAP_FAILED, buf);
-	reg.range.start = (unsigned long)buf;
-	reg.range.len = n * page;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
 	ASSERT_EQ(0, become_nobody());
 	ASSERT_EQ(0, asyncx_queue_init(32, &ring, 0));
 	chan = asyncx_chan_create(&ring, n, 64);
@@ -528,35 +536,26 @@ TEST(recv_fault_waits_in_its_context)
 		asyncx_sqe_set_data64(sqe, 300 + i);
 	}
 	ASSERT_EQ(n, asyncx_submit(&ring));
-	usleep(200 * 1000);
-	EXPECT_EQ(0, other_context_runs());
+	EXPECT_EQ(self->max_workers,
+		  sleepers_reach(self->ctl, self->max_workers, 2000));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_NE(0, wait_one(&ring, &cqe, 100));	/* none done yet */
-	/* Serve the faults (a zero page each) until every RECV is done. */
-	for (int tries = 0; got < n && tries < 400; tries++) {
-		struct uffd_msg msg;
-
-		while (read(uffd, &msg, sizeof(msg)) == sizeof(msg)) {
-			struct uffdio_zeropage zp = {
-				.range.start = msg.arg.pagefault.address &
-					       ~(page - 1),
-				.range.len = page,
-			};
-
-			if (msg.event == UFFD_EVENT_PAGEFAULT &&
-			    !ioctl(uffd, UFFDIO_ZEROPAGE, &zp))
-				served++;
-		}
-		while (got < n && !wait_one(&ring, &cqe, 10)) {
+	for (int tries = 0; got < n && tries < 200; tries++) {
+		ioctl(self->ctl, BLOCKER_RELEASE);
+		while (got < n && !wait_one(&ring, &cqe, 50)) {
 			EXPECT_EQ(5, cqe.res);
 			got++;
 		}
 	}
 	EXPECT_EQ(n, got);
-	EXPECT_LE(1, served);
 	for (int i = 0; i < n; i++)
 		EXPECT_EQ(0, memcmp(buf + i * page, "hello", 5));
 	asyncx_queue_exit(&ring);
-	close(uffd);
+	munmap(buf, n * page);
+	close(bfd);
+	close(go[1]);
 }
 
 TEST_HARNESS_MAIN

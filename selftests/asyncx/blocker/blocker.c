@@ -11,6 +11,11 @@
  *                           request wait does) until released, then
  *                           says EPOLLIN
  *
+ * A MAP_PRIVATE mapping of /dev/asyncx_blocker_read faults (killably)
+ * until released, then maps a zeroed page (copied on write): memory whose
+ * page faults wait for the test, as a FUSE file's mapping's wait for the
+ * daemon.
+ *
  * The ioctls (blocker.h) release every sleeper and count sleepers and
  * interrupted sleeps. Both devices are 0666: the tests use them as an
  * unprivileged user.
@@ -18,6 +23,7 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
@@ -85,6 +91,33 @@ static __poll_t blocker_poll(struct file *file, poll_table *pt)
 	return EPOLLIN | EPOLLRDNORM;
 }
 
+static vm_fault_t blocker_fault(struct vm_fault *vmf)
+{
+	struct page *page;
+
+	if (blocker_sleep(true))
+		return VM_FAULT_SIGBUS;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!page)
+		return VM_FAULT_OOM;
+	/* Our reference goes to the fault, which drops it. */
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct blocker_vm_ops = {
+	.fault	= blocker_fault,
+};
+
+static int blocker_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	/* Private only: each page is copied on write, never shared. */
+	if (vma->vm_flags & VM_SHARED)
+		return -EINVAL;
+	vma->vm_ops = &blocker_vm_ops;
+	return 0;
+}
+
 static long blocker_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -104,6 +137,7 @@ static long blocker_ioctl(struct file *file, unsigned int cmd,
 static const struct file_operations blocker_read_fops = {
 	.owner		= THIS_MODULE,
 	.read_iter	= blocker_read,
+	.mmap		= blocker_mmap,
 	.unlocked_ioctl	= blocker_ioctl,
 	.llseek		= noop_llseek,
 };
