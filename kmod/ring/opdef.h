@@ -40,8 +40,9 @@
  * @poll: async ops: the request's future; on AXQ_READY *@res is the CQE's
  *	result. Runs on an executor worker.
  * @try_inline: optional, async ops: at submission (outside chains), in
- *	the submitter's context, try to finish at once without blocking or
- *	waiting (a timeout already due, a file already ready); return true
+ *	the submitter's context, once the context's lock is dropped (the
+ *	request is in flight already: axq_req_try()), try to finish at once
+ *	without blocking or waiting (a timeout already due, a file already ready); return true
  *	with *@res set when done: then @cleanup runs and the CQE is posted
  *	without the executor; false to start the request as usual
  * @link: optional: a chain reached the request and is about to start it

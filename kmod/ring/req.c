@@ -418,8 +418,11 @@ int axq_req_add(struct axq_ctx *ctx, struct axq_req *req)
 	return 0;
 }
 
-/* Hand a prepared request to the executor. */
-int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto)
+/*
+ * A prepared request (@proto, the submission's scratch) in an allocation
+ * of its own, in flight; or an ERR_PTR, with what prep took released.
+ */
+struct axq_req *axq_req_commit(struct axq_ctx *ctx, struct axq_req *proto)
 {
 	const struct axq_opdef *def = axq_opdefs[proto->opcode];
 	struct axq_req *req;
@@ -436,12 +439,45 @@ int axq_req_start(struct axq_ctx *ctx, struct axq_req *proto)
 		axq_req_free(req, req->opcode);
 		goto err;
 	}
-	axq_link_start(req);
-	return 0;
+	return req;
 err:
 	if (def->cleanup)
 		def->cleanup(proto);
-	return ret;
+	return ERR_PTR(ret);
+}
+
+/**
+ * axq_req_try() - try a committed request at once, in the submitter, else
+ *	hand it to the executor
+ * @req: a request of an op with &axq_opdef.try_inline, in flight, not
+ *	started
+ *
+ * Called after the submission dropped the context's lock: the try may
+ * take a page fault on the submitter's memory, which must not hold up the
+ * context's other threads (or its close). A request cancelled meanwhile
+ * completes with -ECANCELED.
+ *
+ * Context: submission, in the submitter; no lock held.
+ */
+void axq_req_try(struct axq_req *req)
+{
+	const struct axq_opdef *def = axq_opdefs[req->opcode];
+	struct axq_ctx *ctx = req->ctx;
+	bool cancel;
+	int res;
+
+	spin_lock(&ctx->inflight_lock);
+	cancel = req->cancel;
+	spin_unlock(&ctx->inflight_lock);
+	if (cancel) {
+		axq_req_retire(req, -ECANCELED);
+		return;
+	}
+	if (def->try_inline(req, &res)) {
+		axq_req_retire(req, res);
+		return;
+	}
+	axq_link_start(req);
 }
 
 static const u8 axq_prio_map[] = {

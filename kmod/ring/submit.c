@@ -30,6 +30,10 @@
  * @batch: the CQEs of the ops completed inline, not yet posted
  * @req: where each SQE is prepared: an inline op runs there, an async one
  *	is copied out of it (big enough for any op: axq_req_alloc_proto())
+ * @tries: requests to try at once (&axq_opdef.try_inline), in flight,
+ *	linked through &axq_req.link in SQE order: tried after the lock is
+ *	dropped (axq_req_try())
+ * @tries_tail: where the next one is linked
  *
  * Not on the stack: kernels built with INIT_STACK_ALL_ZERO (Debian's) would
  * clear it on every enter, and the request on every SQE.
@@ -38,6 +42,8 @@ struct axq_submit {
 	struct asyncx_sqe	sqe;
 	struct axq_cqe_batch	batch;
 	struct axq_req		*req;
+	struct axq_req		*tries;
+	struct axq_req		**tries_tail;
 };
 
 /**
@@ -265,17 +271,20 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		ret = def->issue(req);
 		goto post;
 	}
-	if (def->try_inline && def->try_inline(req, &ret)) {
-		def->cleanup(req);
-		goto post;
-	}
-	/* (Should its spawn fail, its CQE goes out directly, before the
-	 * batch: the CQEs of different SQEs have no order to keep.)
-	 */
-	ret = axq_req_start(ctx, req);
-	if (!ret)
+	/* In flight now; tried (or started) once the lock is dropped. */
+	req = axq_req_commit(ctx, req);
+	if (!IS_ERR(req)) {
+		if (!def->try_inline) {
+			axq_link_start(req);
+			return;
+		}
+		*ctx->sub->tries_tail = req;
+		ctx->sub->tries_tail = &req->link;
 		return;
-	/* (axq_req_start() released what prep took.) */
+	}
+	/* (axq_req_commit() released what prep took.) */
+	ret = PTR_ERR(req);
+	req = ctx->sub->req;
 post:
 	/* Inline: axq_ctx_enter() flushes the batch and wakes the waiters
 	 * once, at the end.
@@ -324,6 +333,7 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 {
 	struct axq_submit *sub = ctx->sub;
 	struct axq_chain chain = {};
+	struct axq_req *tries;
 	u32 tail, head, n, i;
 
 	/* Killable: another thread's submission may wait on a page fault. */
@@ -340,6 +350,8 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	tail = smp_load_acquire(&ctx->sq->tail);
 	n = min3(to_submit, tail - head, ctx->sq_entries);
 	sub->batch.nr = 0;
+	sub->tries = NULL;
+	sub->tries_tail = &sub->tries;
 	for (i = 0; i < n; i++) {
 		/* One copy: the application may change it under us. */
 		memcpy(&sub->sqe, &ctx->sqes[(head + i) & (ctx->sq_entries - 1)],
@@ -358,7 +370,21 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	 * application's acquire load of the SQ head.
 	 */
 	smp_store_release(&ctx->sq->head, ctx->sq_head);
+	tries = sub->tries;
 	mutex_unlock(&ctx->lock);
+	/*
+	 * The tries at submission (a file already ready), outside the lock:
+	 * one may take a page fault on the submitter's memory. In SQE order;
+	 * what is not done goes to the executor.
+	 */
+	while (tries) {
+		struct axq_req *req = tries;
+
+		tries = req->link;
+		req->link = NULL;
+		axq_req_try(req);
+		cond_resched();
+	}
 	return n;
 }
 
