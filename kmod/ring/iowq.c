@@ -277,11 +277,20 @@ static void axq_io_run(struct axq_iowq *wq, struct axq_io_work *w)
 
 	spin_lock(&wq->lock);
 	w->worker = NULL;
-	w->state = AXQ_IO_DONE;
 	orphan = w->orphan;
 	/* A cancel's signal was for this work only. */
 	flush_signals(current);
 	wq->nr_idle++;
+	/*
+	 * Every write to the work is done under the lock: once it is
+	 * dropped, a drop that finds the work done may free it.
+	 */
+	w->state = AXQ_IO_DONE;
+	if (!orphan) {
+		w->result = res;
+		/* Release: the result and the state before done. */
+		smp_store_release(&w->done, 1);
+	}
 	spin_unlock(&wq->lock);
 
 	if (orphan) {
@@ -290,9 +299,6 @@ static void axq_io_run(struct axq_iowq *wq, struct axq_io_work *w)
 		axq_waker_put(waker);
 		axq_ctx_put(ctx);
 	} else {
-		w->result = res;
-		/* Release: the result before done; the work may go after. */
-		smp_store_release(&w->done, 1);
 		axq_wake(waker);
 	}
 	cond_resched();
@@ -356,18 +362,17 @@ static void axq_iowq_fail_queued(struct axq_iowq *wq, long err)
 	}
 	list_splice_init(&wq->queue, &failed);
 	wq->nr_queued = 0;
-	list_for_each_entry(w, &failed, node)
-		w->state = AXQ_IO_DONE;
-	spin_unlock(&wq->lock);
+	/* Under the lock, as in axq_io_run(): after it, a drop may free. */
 	list_for_each_entry_safe(w, tmp, &failed, node) {
-		struct axq_task *waker = w->waker;
-
 		list_del_init(&w->node);
 		w->result = err;
+		w->state = AXQ_IO_DONE;
 		/* Release: as in axq_io_run(). */
 		smp_store_release(&w->done, 1);
-		axq_wake(waker);
+		/* (The executor never takes wq->lock.) */
+		axq_wake(w->waker);
 	}
+	spin_unlock(&wq->lock);
 }
 
 /* Free the records of threads that have exited. */

@@ -158,6 +158,31 @@ static struct axq_user *axq_user_open(kuid_t uid)
 	return u;
 }
 
+/* One more in @count of @u, unless it has @max: 0 or -EAGAIN. */
+static int axq_user_count(struct axq_user *u, unsigned int *count,
+			  unsigned int max)
+{
+	int ret = 0;
+
+	xa_lock(&axq_users);
+	if (*count >= max)
+		ret = -EAGAIN;
+	else
+		(*count)++;
+	xa_unlock(&axq_users);
+	return ret;
+}
+
+/* One less in @count of @u; free @u when nothing counts in it any more. */
+static void axq_user_uncount(struct axq_user *u, unsigned int *count)
+{
+	xa_lock(&axq_users);
+	if (!WARN_ON_ONCE(!*count))
+		(*count)--;
+	axq_user_maybe_free(u);
+	xa_unlock(&axq_users);
+}
+
 /**
  * axq_limits_release() - a context of a user was freed: uncount it
  * @u: the user axq_limits_open() returned for it
@@ -166,11 +191,7 @@ static struct axq_user *axq_user_open(kuid_t uid)
  */
 void axq_limits_release(struct axq_user *u)
 {
-	xa_lock(&axq_users);
-	if (!WARN_ON_ONCE(!u->contexts))
-		u->contexts--;
-	axq_user_maybe_free(u);
-	xa_unlock(&axq_users);
+	axq_user_uncount(u, &u->contexts);
 }
 
 /**
@@ -181,9 +202,7 @@ void axq_limits_release(struct axq_user *u)
  */
 void axq_limits_hold(struct axq_user *u)
 {
-	xa_lock(&axq_users);
-	u->holds++;
-	xa_unlock(&axq_users);
+	axq_user_count(u, &u->holds, UINT_MAX);
 }
 
 /**
@@ -194,11 +213,7 @@ void axq_limits_hold(struct axq_user *u)
  */
 void axq_limits_unhold(struct axq_user *u)
 {
-	xa_lock(&axq_users);
-	if (!WARN_ON_ONCE(!u->holds))
-		u->holds--;
-	axq_user_maybe_free(u);
-	xa_unlock(&axq_users);
+	axq_user_uncount(u, &u->holds);
 }
 
 /**
@@ -212,16 +227,8 @@ void axq_limits_unhold(struct axq_user *u)
  */
 int axq_limits_worker_charge(struct axq_user *u)
 {
-	unsigned int max = READ_ONCE(axq_max_user_io_workers);
-	int ret = 0;
-
-	xa_lock(&axq_users);
-	if (u->io_workers >= max)
-		ret = -EAGAIN;
-	else
-		u->io_workers++;
-	xa_unlock(&axq_users);
-	return ret;
+	return axq_user_count(u, &u->io_workers,
+			      READ_ONCE(axq_max_user_io_workers));
 }
 
 /**
@@ -232,11 +239,7 @@ int axq_limits_worker_charge(struct axq_user *u)
  */
 void axq_limits_worker_release(struct axq_user *u)
 {
-	xa_lock(&axq_users);
-	if (!WARN_ON_ONCE(!u->io_workers))
-		u->io_workers--;
-	axq_user_maybe_free(u);
-	xa_unlock(&axq_users);
+	axq_user_uncount(u, &u->io_workers);
 }
 
 /**

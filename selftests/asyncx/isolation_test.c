@@ -53,53 +53,8 @@
 #include "kselftest_harness.h"
 #include "util.h"
 
-#define NOBODY		65534
-#define PARAMS		"/sys/module/asyncx/parameters/"
 /* A user address nothing is mapped at. */
 #define BAD_PTR		((void *)8)
-
-/* Become uid/gid 65534 with no supplementary groups: no capabilities. */
-static int become_nobody(void)
-{
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	return setresuid(NOBODY, NOBODY, NOBODY);
-}
-
-/* Write @val to a module parameter: 0 or -errno. */
-static int param_set(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
-/* Read a module parameter into @buf (its newline dropped): 0 or -errno. */
-static int param_get(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
 
 /* Is the file @fd on a tmpfs (shmem)? */
 static int is_tmpfs(int fd)
@@ -361,10 +316,10 @@ TEST(setup_checks_access_rules)
 		}
 		ASSERT_EQ(sizeof(err), read(res[0], &err, sizeof(err)));
 		ASSERT_EQ(0, err);
-		ASSERT_EQ(0, param_set(rule[i].name, rule[i].val));
+		ASSERT_EQ(0, param_write(rule[i].name, rule[i].val));
 		ASSERT_EQ(1, write(go[1], "g", 1));
 		EXPECT_EQ(sizeof(err), read(res[0], &err, sizeof(err)));
-		EXPECT_EQ(0, param_set(rule[i].name, rule[i].undo));
+		EXPECT_EQ(0, param_write(rule[i].name, rule[i].undo));
 		EXPECT_EQ(rule[i].err, err) {
 			TH_LOG("%s=%s", rule[i].name, rule[i].val);
 		}
@@ -583,20 +538,6 @@ TEST(multishot_poll_of_own_eventfd_is_bounded)
 	close(efd);
 }
 
-/* Live contexts, from debugfs: the count, or -1. */
-static int live_contexts(void)
-{
-	FILE *f = fopen("/sys/kernel/debug/asyncx/contexts", "r");
-	int n = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 /*
  * The owner exits while its context's file sits in the queue of a unix
  * socket that a POLL of the context and its registered files hold: a
@@ -605,7 +546,8 @@ static int live_contexts(void)
  */
 TEST(owner_exit_frees_a_context_held_by_a_socket)
 {
-	int base = live_contexts(), n, status;
+	long base = live_contexts(), n = -1;
+	int status;
 	pid_t pid;
 
 	ASSERT_LE(0, base);
@@ -704,7 +646,7 @@ static int one_result(struct asyncx_ring *ring)
 }
 
 /* As nobody: what user_bounds_hold checks; 0 or the failed step. */
-static int user_bounds_child(void)
+static int user_bounds_child(void *arg __attribute__((unused)))
 {
 	struct __kernel_timespec ts = { .tv_sec = 30 };
 	static char msg[4096], buf[4096];
@@ -774,26 +716,20 @@ static int user_bounds_child(void)
 TEST(user_bounds_hold)
 {
 	char inflight[16], ctx_bytes[24], user_bytes[24];
-	int status;
-	pid_t pid;
+	int ret;
 
-	ASSERT_EQ(0, param_get("max_user_inflight", inflight, sizeof(inflight)));
-	ASSERT_EQ(0, param_get("max_chan_bytes", ctx_bytes, sizeof(ctx_bytes)));
-	ASSERT_EQ(0, param_get("max_user_chan_bytes", user_bytes,
+	ASSERT_EQ(0, param_read("max_user_inflight", inflight, sizeof(inflight)));
+	ASSERT_EQ(0, param_read("max_chan_bytes", ctx_bytes, sizeof(ctx_bytes)));
+	ASSERT_EQ(0, param_read("max_user_chan_bytes", user_bytes,
 			       sizeof(user_bytes)));
-	ASSERT_EQ(0, param_set("max_user_inflight", "10"));
-	ASSERT_EQ(0, param_set("max_chan_bytes", "8192"));
-	ASSERT_EQ(0, param_set("max_user_chan_bytes", "10240"));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(user_bounds_child());
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, param_set("max_user_inflight", inflight));
-	EXPECT_EQ(0, param_set("max_chan_bytes", ctx_bytes));
-	EXPECT_EQ(0, param_set("max_user_chan_bytes", user_bytes));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, param_write("max_user_inflight", "10"));
+	ASSERT_EQ(0, param_write("max_chan_bytes", "8192"));
+	ASSERT_EQ(0, param_write("max_user_chan_bytes", "10240"));
+	ret = in_child(user_bounds_child, NULL);
+	EXPECT_EQ(0, param_write("max_user_inflight", inflight));
+	EXPECT_EQ(0, param_write("max_chan_bytes", ctx_bytes));
+	EXPECT_EQ(0, param_write("max_user_chan_bytes", user_bytes));
+	EXPECT_EQ(0, ret);
 }
 
 /*

@@ -24,6 +24,7 @@
 #include <asyncx.h>
 
 #include "kselftest_harness.h"
+#include "util.h"
 
 #define PARAMS		"/sys/module/asyncx/parameters/"
 #define NOBODY		65534
@@ -35,51 +36,6 @@ static const char *const params[] = {
 };
 
 #define NR_PARAMS	(sizeof(params) / sizeof(params[0]))
-
-static int param_read(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	return 0;
-}
-
-static long param_long(const char *name)
-{
-	char buf[32];
-
-	if (param_read(name, buf, sizeof(buf)))
-		return -1000;
-	return strtol(buf, NULL, 0);
-}
-
-/* 0, or the negative errno of the write (a rejected value). */
-static int param_write(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 /* Drop CAP_SYS_ADMIN from the effective and permitted sets (as root). */
 static int drop_sys_admin(void)

@@ -27,34 +27,22 @@
 
 #include "kselftest_harness.h"
 #include "util.h"
+#include "util.h"
 
 #define DEBUGFS_CONTEXTS	"/sys/kernel/debug/asyncx/contexts"
 
 static const struct __kernel_timespec ts_hour = { .tv_sec = 3600 };
 static const struct __kernel_timespec ts_short = { .tv_nsec = 100000 };
 
-static long contexts(void)
-{
-	FILE *f = fopen(DEBUGFS_CONTEXTS, "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 /* Contexts are released when the last reference goes: wait up to 10 s. */
 static long contexts_settle(long want)
 {
-	long n = contexts();
+	long n = live_contexts();
 	int i;
 
 	for (i = 0; i < 200 && n != want; i++) {
 		usleep(50000);
-		n = contexts();
+		n = live_contexts();
 	}
 	return n;
 }
@@ -208,7 +196,7 @@ static void __attribute__((noreturn)) busy_child(int ready_fd, int mode)
 TEST_F_TIMEOUT(teardown, sigkill_mid_submit_and_wait, 120)
 {
 	double end = now() + storm_secs();
-	long ctx0 = contexts();
+	long ctx0 = live_contexts();
 	int iters = 0, killed = 0;
 
 	ASSERT_LE(0, ctx0) TH_LOG("%s unreadable (root, debugfs?)", DEBUGFS_CONTEXTS);
@@ -284,7 +272,7 @@ static void *enter_loop(void *arg)
 TEST_F_TIMEOUT(teardown, close_races_enter, 120)
 {
 	double end = now() + storm_secs();
-	long ctx0 = contexts();
+	long ctx0 = live_contexts();
 	int iters = 0, empty[2];
 
 	ASSERT_LE(0, ctx0);
@@ -330,7 +318,7 @@ TEST_F_TIMEOUT(teardown, fork_exec_exit_storm, 300)
 	struct asyncx_ring ring;
 	struct asyncx_cqe *cqe;
 	struct asyncx_sqe *sqe;
-	long ctx0 = contexts();
+	long ctx0 = live_contexts();
 	int empty[2], children = 0, i, n, cancelled = 0;
 	pid_t pids[8] = {};
 
