@@ -142,13 +142,17 @@ trap 'exit 130' INT TERM
 : >"$run/output"
 
 virtfs=security_model=none,multidevs=remap
+# /dev/nullb0, a memory-backed block device for the file tests and the
+# benchmarks: the debug kernel has null_blk built in; on Debian's kernels
+# modprobe (scripts/guest/kselftests.sh) takes these from the command line.
+nullblk="null_blk.memory_backed=1 null_blk.gb=1"
 timeout -k 5 $((tmo + 120)) qemu-system-x86_64 \
 	-machine "q35,accel=$VM_ACCEL" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-display none -vga none -no-reboot -nic none \
 	-monitor "unix:$mon,server=on,wait=off" \
 	-serial "file:$run/console.log" \
 	-kernel "$image" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 rdinit=/init log_buf_len=8M sysrq_always_enabled $bootargs $append" \
+	-append "console=ttyS0 panic=-1 rdinit=/init log_buf_len=8M sysrq_always_enabled $nullblk $bootargs $append" \
 	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$virtfs" \
 	-virtfs "local,path=$root,mount_tag=work,$virtfs" \
 	-virtfs "local,path=$run,mount_tag=run,$virtfs" \

@@ -6,6 +6,7 @@
 #define _ASYNCX_RING_COMPAT_H
 
 #include <linux/eventfd.h>
+#include <linux/fdtable.h>
 #include <linux/mm.h>
 #include <linux/version.h>
 
@@ -40,6 +41,19 @@ static inline long axq_pin_user_pages(unsigned long start,
 	return pin_user_pages(start, nr_pages, gup_flags, pages);
 #else
 	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
+#endif
+}
+
+/*
+ * Take @fd out of the current thread's table: the file, with the table's
+ * reference, or NULL. 6.8 renamed close_fd_get_file() file_close_fd().
+ */
+static inline struct file *axq_file_close_fd(unsigned int fd)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return file_close_fd(fd);
+#else
+	return close_fd_get_file(fd);
 #endif
 }
 

@@ -34,6 +34,12 @@
  *   drop never waits for the step: the worker finishes it and releases
  *   what it used (the work's @orphan), holding the request's memory (its
  *   task) and the context meanwhile. Signals are flushed between steps.
+ * - In the submitter: a step that must act in the submitting thread
+ *   itself (its file table, its names under /proc/self, a socket's peer
+ *   that sees its pid) is queued as its task work instead
+ *   (axq_io_work_queue_task()), with the same states, result and orphan:
+ *   a drop never waits for it nor signals the user's thread, and the task
+ *   work releases what the step used.
  * - Module lifetime: a worker of a closed context exits as soon as its
  *   step returns. Each worker signals its exit from the kernel's own code
  *   (kthread_complete_and_exit()), and unload waits for every worker's,
@@ -41,6 +47,7 @@
  */
 #include <linux/completion.h>
 #include <linux/errno.h>
+#include <linux/fs_struct.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -50,6 +57,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/task_work.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -143,6 +151,7 @@ void axq_io_work_init(struct axq_io_work *w,
 	w->worker = NULL;
 	w->result = 0;
 	w->state = AXQ_IO_IDLE;
+	w->in_task = false;
 	w->done = 0;
 }
 
@@ -172,6 +181,7 @@ int axq_io_work_queue(struct axq_ctx *ctx, struct axq_io_work *w,
 
 	w->done = 0;
 	w->orphan = NULL;
+	w->in_task = false;
 	w->ctx = ctx;
 	w->waker = axq_waker_get(cx);
 	spin_lock(&wq->lock);
@@ -194,6 +204,92 @@ int axq_io_work_queue(struct axq_ctx *ctx, struct axq_io_work *w,
 	if (wake)
 		wake_up(&wq->wait);
 	return 0;
+}
+
+/* A work queued by axq_io_work_queue_task(), in its thread's task work. */
+static void axq_io_task_run(struct callback_head *cb)
+{
+	struct axq_io_work *w = container_of(cb, struct axq_io_work, tw);
+	void (*orphan)(struct axq_io_work *w);
+	struct axq_task *waker = w->waker;
+	/* Alive: the request holds it, or a drop took a reference. */
+	struct axq_ctx *ctx = w->ctx;
+	struct axq_iowq *wq = ctx->iowq;
+	long res = 0;
+
+	spin_lock(&wq->lock);
+	orphan = w->orphan;
+	if (!orphan) {
+		w->state = AXQ_IO_RUNNING;
+		w->worker = current;
+	}
+	spin_unlock(&wq->lock);
+
+	if (!orphan)
+		res = w->fn(w);
+
+	spin_lock(&wq->lock);
+	w->worker = NULL;
+	orphan = w->orphan;
+	/* As in axq_io_run(): every write to the work under the lock. */
+	w->state = AXQ_IO_DONE;
+	if (!orphan) {
+		w->result = res;
+		/* Release: pairs with axq_io_work_done()'s acquire. */
+		smp_store_release(&w->done, 1);
+	}
+	spin_unlock(&wq->lock);
+
+	if (orphan) {
+		orphan(w);
+		axq_waker_put(waker);
+		axq_ctx_put(ctx);
+	} else {
+		axq_wake(waker);
+	}
+}
+
+/**
+ * axq_io_work_queue_task() - run a work in a user thread, from its task work
+ * @ctx: the request's context
+ * @w: the work (axq_io_work_init() done; not queued or running)
+ * @task: the thread (the request's submitter): @fn runs there, as task
+ *	work (TWA_SIGNAL: a wait of the thread's is interrupted and
+ *	restarted), in the thread's own credentials, mm, files and fs
+ * @cx: the poll context of the request's task, which the work wakes when
+ *	done
+ *
+ * @fn finds w->in_task set; it must check that the thread is still what
+ * it needs (PF_EXITING: it may run from the thread's exit, after its mm
+ * and files are gone). A drop while the work is queued or running never
+ * waits for it and sends no signal: the task work releases (@orphan).
+ *
+ * Context: inside the request's poll; never sleeps.
+ * Return: 0, or -ESRCH when @task takes no more task work (it is exiting).
+ */
+int axq_io_work_queue_task(struct axq_ctx *ctx, struct axq_io_work *w,
+			   struct task_struct *task, struct axq_context *cx)
+{
+	struct axq_iowq *wq = ctx->iowq;
+
+	w->done = 0;
+	w->orphan = NULL;
+	w->in_task = true;
+	w->ctx = ctx;
+	w->waker = axq_waker_get(cx);
+	spin_lock(&wq->lock);
+	w->state = AXQ_IO_QUEUED;
+	spin_unlock(&wq->lock);
+	init_task_work(&w->tw, axq_io_task_run);
+	if (!task_work_add(task, &w->tw, TWA_SIGNAL))
+		return 0;
+	spin_lock(&wq->lock);
+	w->state = AXQ_IO_IDLE;
+	w->in_task = false;
+	spin_unlock(&wq->lock);
+	axq_waker_put(w->waker);
+	w->waker = NULL;
+	return -ESRCH;
 }
 
 /**
@@ -238,6 +334,14 @@ bool axq_io_work_drop(struct axq_ctx *ctx, struct axq_io_work *w,
 	bool running = false;
 
 	spin_lock(&wq->lock);
+	if (w->in_task && (w->state == AXQ_IO_QUEUED ||
+			   w->state == AXQ_IO_RUNNING)) {
+		/* Its task work releases: never signal a user's thread. */
+		refcount_inc(&ctx->refs);
+		w->orphan = orphan;
+		spin_unlock(&wq->lock);
+		return true;
+	}
 	switch (w->state) {
 	case AXQ_IO_QUEUED:
 		list_del_init(&w->node);
@@ -320,6 +424,12 @@ static int axq_io_worker(void *data)
 
 	/* A cancel interrupts a step's sleep with SIGKILL (see DOC). */
 	allow_signal(SIGKILL);
+	/*
+	 * An fs_struct of its own, which a step resolving a path points at
+	 * its submitter's root and directory (fs.c); on failure the thread
+	 * shares init's, and such steps fail with -ENOMEM.
+	 */
+	unshare_fs_struct();
 	spin_lock(&wq->lock);
 	for (;;) {
 		while (!list_empty(&wq->queue)) {

@@ -34,6 +34,9 @@ struct task_struct;
  * @state: AXQ_IO_IDLE, _QUEUED, _RUNNING or _DONE (L: the pool's lock)
  * @done: @result is there (written with a release store by the worker,
  *	read with an acquire load by the request's poll)
+ * @in_task: queued by axq_io_work_queue_task(): @fn runs in a user thread
+ *	(its task work), not on an I/O worker
+ * @tw: the task work, when @in_task
  */
 struct axq_io_work {
 	struct list_head	node;
@@ -44,7 +47,9 @@ struct axq_io_work {
 	struct task_struct	*worker;
 	long			result;
 	u8			state;
+	bool			in_task;
 	int			done;
+	struct callback_head	tw;
 };
 
 /* struct axq_io_work.state */
@@ -74,6 +79,8 @@ static inline bool axq_io_work_busy(const struct axq_io_work *w)
 
 int axq_io_work_queue(struct axq_ctx *ctx, struct axq_io_work *w,
 		      struct axq_context *cx);
+int axq_io_work_queue_task(struct axq_ctx *ctx, struct axq_io_work *w,
+			   struct task_struct *task, struct axq_context *cx);
 bool axq_io_work_done(struct axq_io_work *w, long *out);
 bool axq_io_work_drop(struct axq_ctx *ctx, struct axq_io_work *w,
 		      void (*orphan)(struct axq_io_work *w));

@@ -25,6 +25,13 @@ const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST] = {
 	[ASYNCX_OP_GROUP]	= &axq_op_group,
 	[ASYNCX_OP_SEND]	= &axq_op_send,
 	[ASYNCX_OP_RECV]	= &axq_op_recv,
+	[ASYNCX_OP_READV]	= &axq_op_readv,
+	[ASYNCX_OP_WRITEV]	= &axq_op_writev,
+	[ASYNCX_OP_FSYNC]	= &axq_op_fsync,
+	[ASYNCX_OP_FALLOCATE]	= &axq_op_fallocate,
+	[ASYNCX_OP_OPENAT]	= &axq_op_openat,
+	[ASYNCX_OP_CLOSE]	= &axq_op_close,
+	[ASYNCX_OP_STATX]	= &axq_op_statx,
 };
 EXPORT_SYMBOL_NS_GPL(axq_opdefs, ASYNCX_INTERNAL);
 

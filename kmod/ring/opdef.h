@@ -97,6 +97,13 @@ extern const struct axq_opdef axq_op_write;		/* rw.c */
 extern const struct axq_opdef axq_op_group;		/* group.c */
 extern const struct axq_opdef axq_op_send;		/* rchan.c */
 extern const struct axq_opdef axq_op_recv;		/* rchan.c */
+extern const struct axq_opdef axq_op_readv;		/* rw.c */
+extern const struct axq_opdef axq_op_writev;		/* rw.c */
+extern const struct axq_opdef axq_op_fsync;		/* fs.c */
+extern const struct axq_opdef axq_op_fallocate;		/* fs.c */
+extern const struct axq_opdef axq_op_openat;		/* fs.c */
+extern const struct axq_opdef axq_op_close;		/* fs.c */
+extern const struct axq_opdef axq_op_statx;		/* fs.c */
 
 extern const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST];
 

@@ -7,11 +7,13 @@
 /**
  * DOC: read and write
  *
- * A READ or WRITE is first tried at submission, in the submitter's own
+ * A READ or WRITE (READV, WRITEV: the same over an iovec array copied at
+ * submission) is first tried at submission, in the submitter's own
  * thread, when the file honours IOCB_NOWAIT (sockets, eventfd, pipes on
- * newer kernels): a ready file completes it there. Nothing of it runs on
- * the executor's shared workers, since it may fault on the user buffer or
- * sleep in the file:
+ * newer kernels; regular files and block devices with FMODE_NOWAIT, unless
+ * O_DIRECT): a ready file, or a page-cache hit, completes it there. Nothing
+ * of it runs on the executor's shared workers, since it may fault on the
+ * user buffer or sleep in the file:
  *
  * - a file that honours IOCB_NOWAIT: each later try runs in the submitter
  *   too, from task work (task_work_add(), TWA_SIGNAL: a wait of the
@@ -24,7 +26,10 @@
  *   submitter never waits: the try releases what it used;
  * - pollable without IOCB_NOWAIT (pipes on 6.1): the poller waits for
  *   readiness, then a blocking try runs on an I/O worker;
- * - anything else (regular files): a blocking try on an I/O worker.
+ * - anything else (regular files): a blocking try on an I/O worker; when
+ *   the try at submission did part of it (a short count of a regular file
+ *   is not its end), the worker does the rest, and the result counts both,
+ *   so a regular file reads short only at its end, as with read(2).
  *
  * A cancel, a deadline or the context's close interrupts a blocking try
  * with a signal to its worker (an interruptible sleep, as a full pipe's,
@@ -67,6 +72,8 @@
 #include <linux/sched/task.h>
 #include <linux/task_work.h>
 #include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/compat.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
@@ -75,43 +82,32 @@
 #include "opdef.h"
 #include "rsrc.h"
 
-/* READ's and WRITE's state (rw.c); the stages are in rw.c. */
+/* The state of READ, WRITE, READV and WRITEV; the stages are below. */
 struct axq_rw_cmd {
 	struct file		*file;		/* a reference */
 	const struct cred	*cred;		/* the submitter's (get_cred()) */
-	union {
-		struct mm_struct	*mm;	/* the submitter's, mmgrab()bed */
-		struct axq_rsrc_buf	*buf;	/* @fixed: a reference */
-	};
+	struct mm_struct	*mm;		/* the submitter's, mmgrab()bed */
+	struct axq_rsrc_buf	*buf;		/* @fixed: a reference */
+	struct iovec		*iov;		/* READV/WRITEV: a copy */
 	u64			addr;		/* @fixed: offset in @buf */
-	u32			len;
+	u32			len;		/* bytes asked for, in all */
+	u32			done;		/* bytes done by earlier tries */
+	u32			nr_segs;	/* of @iov */
 	loff_t			pos;
 	bool			use_fpos;	/* off was (__u64)-1 */
 	bool			write;
 	bool			fixed;		/* ASYNCX_RW_FIXED */
 	bool			polling;	/* @poller is set up */
 	bool			woken;		/* polled during stage IO */
+	bool			nowait_first;	/* AXQ_RW_BLOCK: try inline */
+	bool			tw_gone;	/* the submitter takes no more */
 	u8			mode;
 	u8			stage;
 	u8			next;		/* after @io: AXQ_RW_NEXT_* */
-	u8			tw_state;	/* AXQ_TW_* (L: @tw_lock) */
-	bool			tw_gone;	/* the submitter takes no more */
-	struct axq_io_work	io;		/* a try on an I/O worker */
+	struct axq_io_work	io;		/* a try: worker or submitter */
 	struct axq_poller	poller;		/* hooked by a try */
 	/* Tries in the submitter (see DOC); NULL: on the I/O workers. */
 	struct task_struct	*submitter;	/* get_task_struct() */
-	struct axq_ctx		*ctx;
-	struct callback_head	tw;
-	struct axq_task		*tw_waker;	/* while a try is queued */
-	spinlock_t		tw_lock;	/* protects @tw_state */
-};
-
-/* Where a try in the submitter is (axq_rw_cmd.tw_state). */
-enum {
-	AXQ_TW_IDLE,		/* none queued */
-	AXQ_TW_QUEUED,		/* task work added */
-	AXQ_TW_RUNNING,		/* running in the submitter */
-	AXQ_TW_DROPPED,		/* the request went: the try releases */
 };
 
 /* Where the I/O of a request runs (axq_rw_cmd.mode). */
@@ -141,34 +137,101 @@ enum {
 static long axq_rw_io(struct axq_io_work *w);
 static void axq_rw_release(struct axq_rw_cmd *rw);
 
+/*
+ * READV/WRITEV: copy the iovec array at @uvec (@nr entries, at most
+ * UIO_MAXIOV; a compat task's are struct compat_iovec) and check it as
+ * readv(2) does: -EINVAL for a negative length or too many entries,
+ * -EFAULT for a segment outside the user address space. The total is
+ * clamped to MAX_RW_COUNT, shortening the segments past it.
+ */
+static int axq_rw_import_vec(struct axq_rw_cmd *rw, u64 uvec, u32 nr)
+{
+	struct iovec *iov;
+	size_t total = 0;
+	u32 i;
+
+	if (nr > UIO_MAXIOV)
+		return -EINVAL;
+	iov = kmalloc_array(max_t(u32, nr, 1), sizeof(*iov),
+			    GFP_KERNEL_ACCOUNT);
+	if (!iov)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+#ifdef CONFIG_COMPAT
+		if (in_compat_syscall()) {
+			struct compat_iovec civ;
+
+			if (copy_from_user(&civ, u64_to_user_ptr(uvec) +
+					   i * sizeof(civ), sizeof(civ)))
+				goto fault;
+			iov[i].iov_base = compat_ptr(civ.iov_base);
+			iov[i].iov_len = civ.iov_len;
+			continue;
+		}
+#endif
+		if (copy_from_user(&iov[i], u64_to_user_ptr(uvec) +
+				   i * sizeof(*iov), sizeof(*iov)))
+			goto fault;
+	}
+	for (i = 0; i < nr; i++) {
+		size_t len = iov[i].iov_len;
+
+		if ((ssize_t)len < 0) {
+			kfree(iov);
+			return -EINVAL;
+		}
+		if (!access_ok(iov[i].iov_base, len))
+			goto fault;
+		if (len > MAX_RW_COUNT - total) {
+			len = MAX_RW_COUNT - total;
+			iov[i].iov_len = len;
+		}
+		total += len;
+	}
+	rw->iov = iov;
+	rw->nr_segs = nr;
+	rw->len = total;
+	return 0;
+fault:
+	kfree(iov);
+	return -EFAULT;
+}
+
 /**
- * axq_rw_prep() - validate a READ or WRITE, take its file and mm
+ * axq_rw_prep() - validate a READ, WRITE, READV or WRITEV, take its file,
+ *	its mm and its credentials
  * @req: the request
  * @sqe: the SQE (a private copy)
  *
  * Context: submission, in the submitter's mm.
  * Return: 0, -EINVAL for bad fields or flags, or a file without
  * read_iter/write_iter nor read/write (a FIXED one needs read_iter or
- * write_iter), -EBADF for a bad fd (or registered file index) or
+ * write_iter), or a bad iovec array (a negative length, more than
+ * UIO_MAXIOV entries), -EBADF for a bad fd (or registered file index) or
  * a file not open for the access, -ESPIPE for an offset on a file without
  * one, -EFAULT for a buffer outside the user address space (or outside
  * the registered buffer), -ENXIO for ASYNCX_RW_FIXED without registered
- * buffers.
+ * buffers, -ENOMEM.
  */
 static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
-	bool write = req->opcode == ASYNCX_OP_WRITE;
+	bool vec = req->opcode == ASYNCX_OP_READV ||
+		   req->opcode == ASYNCX_OP_WRITEV;
+	bool write = req->opcode == ASYNCX_OP_WRITE ||
+		     req->opcode == ASYNCX_OP_WRITEV;
 	bool fixed = sqe->op_flags & ASYNCX_RW_FIXED;
 	struct axq_rsrc_buf *buf = NULL;
 	struct file *file;
+	bool iter_ops;
 	int ret;
 
-	if (sqe->op_flags & ~ASYNCX_RW_FIXED)
+	rw->iov = NULL;
+	if (sqe->op_flags & ~ASYNCX_RW_FIXED || (vec && fixed))
 		return -EINVAL;
 	if (sqe->off != (u64)-1 && (s64)sqe->off < 0)
 		return -EINVAL;
-	if (!fixed && !access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
+	if (!fixed && !vec && !access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
 		return -EFAULT;
 	file = axq_rsrc_fget(req->ctx, sqe);
 	if (IS_ERR(file))
@@ -176,17 +239,25 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	ret = -EBADF;
 	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
 		goto err;
+	iter_ops = write ? !!file->f_op->write_iter : !!file->f_op->read_iter;
 	ret = -EINVAL;
-	if (write ? !file->f_op->write_iter && !file->f_op->write :
-		    !file->f_op->read_iter && !file->f_op->read)
+	if (!iter_ops && (write ? !file->f_op->write : !file->f_op->read))
 		goto err;
 	/* ->read() and ->write() take a user pointer, not pinned pages. */
-	if (fixed && (write ? !file->f_op->write_iter : !file->f_op->read_iter))
+	if (fixed && !iter_ops)
 		goto err;
 	ret = -ESPIPE;
 	if (sqe->off != (u64)-1 &&
 	    !(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
 		goto err;
+	rw->nr_segs = 0;
+	if (vec) {
+		ret = axq_rw_import_vec(rw, sqe->addr, sqe->len);
+		if (ret)
+			goto err;
+	} else {
+		rw->len = min_t(u32, sqe->len, MAX_RW_COUNT);
+	}
 	if (fixed) {
 		buf = axq_rsrc_buf_get(req->ctx, sqe->buf_index, sqe->addr,
 				       sqe->len);
@@ -197,49 +268,108 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 
 	rw->file = file;
 	rw->fixed = fixed;
+	rw->buf = buf;
 	rw->addr = fixed ? sqe->addr - buf->ubase : sqe->addr;
-	rw->len = min_t(u32, sqe->len, MAX_RW_COUNT);
+	rw->done = 0;
 	rw->use_fpos = sqe->off == (u64)-1;
 	rw->pos = rw->use_fpos ? 0 : (loff_t)sqe->off;
 	rw->write = write;
-	if (!file_can_poll(file))
+	rw->nowait_first = false;
+	if (!file_can_poll(file)) {
 		rw->mode = AXQ_RW_BLOCK;
-	else if ((file->f_mode & FMODE_NOWAIT || sock_from_file(file)) &&
-		 (write ? file->f_op->write_iter : file->f_op->read_iter))
+		/*
+		 * A regular file or a block device that honours IOCB_NOWAIT
+		 * is tried once at submission: a page-cache hit completes
+		 * there. (O_DIRECT would wait for the device in a sync
+		 * kiocb: it goes to the workers.)
+		 */
+		rw->nowait_first = file->f_mode & FMODE_NOWAIT && iter_ops &&
+				   !(file->f_flags & O_DIRECT) &&
+				   (S_ISREG(file_inode(file)->i_mode) ||
+				    S_ISBLK(file_inode(file)->i_mode));
+	} else if ((file->f_mode & FMODE_NOWAIT || sock_from_file(file)) &&
+		   iter_ops) {
 		/* (Sockets honour IOCB_NOWAIT without the flag on 6.1.) */
 		rw->mode = AXQ_RW_NOWAIT;
-	else
+	} else {
 		rw->mode = AXQ_RW_POLL_BLOCK;
+	}
 	rw->stage = AXQ_RW_START;
 	rw->polling = false;
 	rw->woken = false;
 	rw->next = AXQ_RW_NEXT_DONE;
 	axq_io_work_init(&rw->io, axq_rw_io);
-	rw->ctx = req->ctx;
-	rw->tw_state = AXQ_TW_IDLE;
 	rw->tw_gone = false;
-	spin_lock_init(&rw->tw_lock);
 	/* A file that honours IOCB_NOWAIT is tried in its submitter. */
 	rw->submitter = NULL;
 	if (rw->mode == AXQ_RW_NOWAIT && !(current->flags & PF_KTHREAD)) {
 		rw->submitter = current;
 		get_task_struct(current);
 	}
-	if (fixed) {
-		rw->buf = buf;
-	} else {
-		rw->mm = current->mm;
-		mmgrab(rw->mm);
-	}
+	rw->mm = current->mm;
+	mmgrab(rw->mm);
 	rw->cred = get_current_cred();
 	return 0;
 err:
+	kfree(rw->iov);
 	fput(file);
 	return ret;
 }
 
+/* A result of the request from a try's: with what earlier tries did. */
+static long axq_rw_total(const struct axq_rw_cmd *rw, ssize_t ret)
+{
+	if (ret < 0)
+		/* As read(2): bytes done before an error are the result. */
+		return rw->done ? rw->done : ret;
+	return rw->done + ret;
+}
+
 /*
- * Do the I/O once, in the submitter's mm. @kflags: IOCB_NOWAIT or 0.
+ * ->read() or ->write() of a file without the _iter ones, segment by
+ * segment from where earlier tries stopped, as readv(2) loops.
+ */
+static ssize_t axq_rw_loop(struct axq_rw_cmd *rw, loff_t *pos)
+{
+	struct iovec one = {
+		.iov_base = u64_to_user_ptr(rw->addr),
+		.iov_len = rw->len,
+	};
+	const struct iovec *iov = rw->iov ? rw->iov : &one;
+	u32 nr = rw->iov ? rw->nr_segs : 1, skip = rw->done, i;
+	struct file *file = rw->file;
+	ssize_t ret = 0, n;
+
+	for (i = 0; i < nr; i++) {
+		char __user *base = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		base += skip;
+		len -= skip;
+		skip = 0;
+		if (rw->write)
+			n = file->f_op->write(file, base, len, pos);
+		else
+			n = file->f_op->read(file, base, len, pos);
+		if (n < 0) {
+			if (!ret)
+				ret = n;
+			break;
+		}
+		ret += n;
+		if (n != len)
+			break;
+	}
+	return ret;
+}
+
+/*
+ * Do the I/O once, in the submitter's mm, from where earlier tries
+ * stopped (@rw->done). @kflags: IOCB_NOWAIT or 0.
  * Returns bytes done or a negative errno (-EAGAIN with IOCB_NOWAIT).
  */
 static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
@@ -255,6 +385,9 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	bool fpos_lock = fpos && (file->f_mode & FMODE_ATOMIC_POS);
 	/* An I/O worker runs as the submitter (see DOC). */
 	bool as = current_cred() != rw->cred;
+	bool iter_ops = rw->write ? !!file->f_op->write_iter :
+				    !!file->f_op->read_iter;
+	u32 count = rw->len - rw->done;
 	const struct cred *old = NULL;
 	struct iov_iter iter;
 	struct kiocb kiocb;
@@ -269,35 +402,36 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 	kiocb.ki_flags |= kflags;
 	if (fpos_lock)
 		mutex_lock(&file->f_pos_lock);
-	kiocb.ki_pos = fpos ? file->f_pos : rw->pos;
+	kiocb.ki_pos = fpos ? file->f_pos : rw->pos + rw->done;
 	/* As pread/pwrite do (a stream file has no position to check). */
 	ret = rw_verify_area(rw->write ? WRITE : READ, file,
 			     file->f_mode & FMODE_STREAM ? NULL : &kiocb.ki_pos,
-			     rw->len);
+			     count);
 	if (ret)
 		goto out;
-	if (rw->fixed)
-		axq_rsrc_buf_iter(rw->buf, &iter, dir, rw->addr, rw->len);
-	else
-		iov_iter_ubuf(&iter, dir, u64_to_user_ptr(rw->addr), rw->len);
+	if (rw->iov) {
+		iov_iter_init(&iter, dir, rw->iov, rw->nr_segs, rw->len);
+		iov_iter_advance(&iter, rw->done);
+	} else if (rw->fixed) {
+		axq_rsrc_buf_iter(rw->buf, &iter, dir, rw->addr + rw->done,
+				  count);
+	} else {
+		iov_iter_ubuf(&iter, dir, u64_to_user_ptr(rw->addr + rw->done),
+			      count);
+	}
 
 	if (use_mm)
 		kthread_use_mm(rw->mm);
-	if (rw->write) {
+	if (rw->write)
 		file_start_write(file);
-		if (file->f_op->write_iter)
-			ret = file->f_op->write_iter(&kiocb, &iter);
-		else
-			ret = file->f_op->write(file, u64_to_user_ptr(rw->addr),
-						rw->len, &kiocb.ki_pos);
+	if (!iter_ops)
+		ret = axq_rw_loop(rw, &kiocb.ki_pos);
+	else if (rw->write)
+		ret = file->f_op->write_iter(&kiocb, &iter);
+	else
+		ret = file->f_op->read_iter(&kiocb, &iter);
+	if (rw->write)
 		file_end_write(file);
-	} else {
-		if (file->f_op->read_iter)
-			ret = file->f_op->read_iter(&kiocb, &iter);
-		else
-			ret = file->f_op->read(file, u64_to_user_ptr(rw->addr),
-					       rw->len, &kiocb.ki_pos);
-	}
 	if (use_mm)
 		kthread_unuse_mm(rw->mm);
 
@@ -323,6 +457,7 @@ out:
  * One try, in the submitter (task work) or on an I/O worker: the I/O with
  * IOCB_NOWAIT, or blocking (see DOC); hooks the poller, whose wakes go to
  * @waker (the request's task), when the file is not ready. Sets rw->next.
+ * Returns the request's result when rw->next is AXQ_RW_NEXT_DONE.
  */
 static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 {
@@ -334,12 +469,12 @@ static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 
 	rw->next = AXQ_RW_NEXT_DONE;
 	if (rw->mode == AXQ_RW_BLOCK)
-		return axq_rw_do(rw, 0);
+		return axq_rw_total(rw, axq_rw_do(rw, 0));
 	for (;;) {
 		if (rw->mode == AXQ_RW_NOWAIT) {
 			ret = axq_rw_do(rw, IOCB_NOWAIT);
 			if (ret != -EAGAIN)
-				return ret;
+				return axq_rw_total(rw, ret);
 		}
 		if (!rw->polling) {
 			axq_poller_init(&rw->poller, rw->file,
@@ -357,7 +492,7 @@ static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 		if (rw->mode == AXQ_RW_POLL_BLOCK) {
 			axq_poller_disarm(&rw->poller);
 			rw->polling = false;
-			return axq_rw_do(rw, 0);
+			return axq_rw_total(rw, axq_rw_do(rw, 0));
 		}
 		/* (A worker's signal is a cancel.) */
 		if (++tries == AXQ_RW_RETRIES ||
@@ -369,53 +504,22 @@ static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 	}
 }
 
-/* A try on an I/O worker. */
+/* A try: on an I/O worker, or in the submitter from its task work. */
 static long axq_rw_io(struct axq_io_work *w)
 {
-	return axq_rw_try(container_of(w, struct axq_rw_cmd, io), w->waker);
-}
+	struct axq_rw_cmd *rw = container_of(w, struct axq_rw_cmd, io);
 
-/* A try in the submitter, from its task work (see DOC). */
-static void axq_rw_tw(struct callback_head *cb)
-{
-	struct axq_rw_cmd *rw = container_of(cb, struct axq_rw_cmd, tw);
-	struct axq_task *waker = rw->tw_waker;
-	struct axq_ctx *ctx = rw->ctx;
-	bool dropped;
-	long res = 0;
-
-	spin_lock(&rw->tw_lock);
-	dropped = rw->tw_state == AXQ_TW_DROPPED;
-	if (!dropped)
-		rw->tw_state = AXQ_TW_RUNNING;
-	spin_unlock(&rw->tw_lock);
-	if (!dropped) {
-		if (current->flags & PF_EXITING || current->mm != rw->mm) {
-			/*
-			 * Exiting (after exit_mm()), or in another mm since an
-			 * exec: from now on the tries go to the I/O workers.
-			 */
-			rw->tw_gone = true;
-			rw->next = AXQ_RW_NEXT_AGAIN;
-		} else {
-			res = axq_rw_try(rw, waker);
-		}
-		spin_lock(&rw->tw_lock);
-		dropped = rw->tw_state == AXQ_TW_DROPPED;
-		rw->tw_state = AXQ_TW_IDLE;
-		spin_unlock(&rw->tw_lock);
+	if (w->in_task && (current->flags & PF_EXITING ||
+			   current->mm != rw->mm)) {
+		/*
+		 * Exiting (after exit_mm()), or in another mm since an
+		 * exec: from now on the tries go to the I/O workers.
+		 */
+		rw->tw_gone = true;
+		rw->next = AXQ_RW_NEXT_AGAIN;
+		return 0;
 	}
-	if (dropped) {
-		/* The request went meanwhile: release what the try used. */
-		axq_rw_release(rw);
-		axq_waker_put(waker);
-		axq_ctx_put(ctx);
-		return;
-	}
-	rw->io.result = res;
-	/* Release: as an I/O worker publishes a result (iowq.c). */
-	smp_store_release(&rw->io.done, 1);
-	axq_wake(waker);
+	return axq_rw_try(rw, w->waker);
 }
 
 /*
@@ -425,41 +529,25 @@ static void axq_rw_tw(struct callback_head *cb)
 static int axq_rw_queue(struct axq_req *req, struct axq_rw_cmd *rw,
 			struct axq_context *cx)
 {
-	if (rw->submitter && rw->tw_gone) {
-		put_task_struct(rw->submitter);
-		rw->submitter = NULL;
-	}
-	if (rw->submitter) {
-		rw->io.done = 0;
-		rw->tw_waker = axq_waker_get(cx);
-		spin_lock(&rw->tw_lock);
-		rw->tw_state = AXQ_TW_QUEUED;
-		spin_unlock(&rw->tw_lock);
-		init_task_work(&rw->tw, axq_rw_tw);
-		if (!task_work_add(rw->submitter, &rw->tw, TWA_SIGNAL))
-			return 0;
-		/* The submitter is exiting: its tries go to the workers. */
-		spin_lock(&rw->tw_lock);
-		rw->tw_state = AXQ_TW_IDLE;
-		spin_unlock(&rw->tw_lock);
-		axq_waker_put(rw->tw_waker);
-		put_task_struct(rw->submitter);
-		rw->submitter = NULL;
-	}
+	if (rw->submitter && !rw->tw_gone &&
+	    !axq_io_work_queue_task(req->ctx, &rw->io, rw->submitter, cx))
+		return 0;
+	/* The submitter is exiting: its tries go to the workers. */
+	rw->tw_gone = true;
 	return axq_io_work_queue(req->ctx, &rw->io, cx);
 }
 
 /**
- * axq_rw_poll() - the READ/WRITE future
+ * axq_rw_poll() - the future of READ, WRITE, READV and WRITEV
  * @req: the request
  * @cx: the poll context
  * @res: the CQE's result when ready: bytes done or a negative errno
  *
- * Queues each try on an I/O worker of the context and waits for it, and
- * between tries for the poller's wake (see DOC). A poll while a try runs
- * can only come from a wake (the poller's, most likely): then, should the
- * try find the file not ready, it is tried again rather than waiting for
- * a wake that has been and gone.
+ * Queues each try on an I/O worker of the context or in the submitter,
+ * and waits for it, and between tries for the poller's wake (see DOC). A
+ * poll while a try runs can only come from a wake (the poller's, most
+ * likely): then, should the try find the file not ready, it is tried
+ * again rather than waiting for a wake that has been and gone.
  *
  * Context: an executor worker.
  * Return: AXQ_READY when the I/O is done, else AXQ_PENDING.
@@ -492,7 +580,7 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 	}
 	ret = axq_rw_queue(req, rw, cx);
 	if (ret) {
-		*res = ret;
+		*res = axq_rw_total(rw, ret);
 		return AXQ_READY;
 	}
 	rw->stage = AXQ_RW_IO;
@@ -505,8 +593,12 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
  * @req: the request
  * @res: bytes done or a negative errno, when done
  *
- * Only for files that honour IOCB_NOWAIT (AXQ_RW_NOWAIT): one try, in the
- * submitter's context; -EAGAIN leaves it to the executor.
+ * One try with IOCB_NOWAIT, in the submitter's context, for files that
+ * honour it: a socket, pipe or eventfd (AXQ_RW_NOWAIT) and a regular file
+ * or block device (AXQ_RW_BLOCK with @nowait_first). -EAGAIN (or, from a
+ * file, -EOPNOTSUPP: 6.1's ext4 says so for a buffered write) leaves it to
+ * the executor; so does a file's short count, whose rest is done on an
+ * I/O worker (a blocking read there tells the end of the file).
  *
  * Context: submission, in the submitter's mm.
  * Return: true if the I/O is done (or failed for good).
@@ -516,12 +608,20 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
 	ssize_t ret;
 
-	if (rw->mode != AXQ_RW_NOWAIT)
+	if (rw->mode != AXQ_RW_NOWAIT && !rw->nowait_first)
 		return false;
 	ret = axq_rw_do(rw, IOCB_NOWAIT);
 	if (ret == -EAGAIN)
 		return false;
-	*res = ret;
+	if (rw->mode == AXQ_RW_BLOCK) {
+		if (ret == -EOPNOTSUPP)
+			return false;
+		if (ret > 0 && ret < rw->len - rw->done) {
+			rw->done += ret;
+			return false;
+		}
+	}
+	*res = axq_rw_total(rw, ret);
 	return true;
 }
 
@@ -538,10 +638,11 @@ static void axq_rw_reset(struct axq_req *req)
 	if (rw->polling)
 		axq_poller_disarm(&rw->poller);
 	rw->polling = false;
+	rw->done = 0;
 	rw->stage = AXQ_RW_START;
 }
 
-/* Unhook the poller, drop the file, mm or registered buffer and cred. */
+/* Unhook the poller, drop the file, mm, registered buffer and cred. */
 static void axq_rw_release(struct axq_rw_cmd *rw)
 {
 	if (rw->polling)
@@ -550,8 +651,8 @@ static void axq_rw_release(struct axq_rw_cmd *rw)
 		put_task_struct(rw->submitter);
 	if (rw->fixed)
 		axq_rsrc_buf_put(rw->buf);
-	else
-		mmdrop(rw->mm);
+	mmdrop(rw->mm);
+	kfree(rw->iov);
 	put_cred(rw->cred);
 	fput(rw->file);
 }
@@ -567,28 +668,16 @@ static void axq_rw_orphan(struct axq_io_work *w)
  *	registered buffer
  * @req: the request
  *
- * A try running on an I/O worker is interrupted, not waited for: then the
- * worker releases all this when the try returns.
+ * A try queued or running, on an I/O worker or in the submitter, is
+ * interrupted (a worker's), not waited for: then the try releases all
+ * this when it returns.
  *
  * Context: process context (the request's drop); never sleeps on the I/O.
  */
 static void axq_rw_cleanup(struct axq_req *req)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
-	bool queued = false;
 
-	/* A try queued or running in the submitter releases, after it. */
-	if (rw->submitter) {
-		spin_lock(&rw->tw_lock);
-		if (rw->tw_state != AXQ_TW_IDLE) {
-			rw->tw_state = AXQ_TW_DROPPED;
-			refcount_inc(&req->ctx->refs);
-			queued = true;
-		}
-		spin_unlock(&rw->tw_lock);
-	}
-	if (queued)
-		return;
 	if (axq_io_work_drop(req->ctx, &rw->io, axq_rw_orphan))
 		return;
 	axq_rw_release(rw);
@@ -602,26 +691,20 @@ static bool axq_rw_chain_ok(const struct axq_req *req)
 	return req->res >= 0 && (u32)req->res == rw->len;
 }
 
-const struct axq_opdef axq_op_read = {
-	.name		= "READ",
-	.cmd_size	= sizeof(struct axq_rw_cmd),
-	.op_flags	= ASYNCX_RW_FIXED,
-	.chain_ok	= axq_rw_chain_ok,
-	.prep		= axq_rw_prep,
-	.poll		= axq_rw_poll,
-	.try_inline	= axq_rw_try_inline,
-	.reset		= axq_rw_reset,
-	.cleanup	= axq_rw_cleanup,
-};
+#define AXQ_RW_OPDEF(_name)				\
+{							\
+	.name		= _name,			\
+	.cmd_size	= sizeof(struct axq_rw_cmd),	\
+	.op_flags	= ASYNCX_RW_FIXED,		\
+	.chain_ok	= axq_rw_chain_ok,		\
+	.prep		= axq_rw_prep,			\
+	.poll		= axq_rw_poll,			\
+	.try_inline	= axq_rw_try_inline,		\
+	.reset		= axq_rw_reset,			\
+	.cleanup	= axq_rw_cleanup,		\
+}
 
-const struct axq_opdef axq_op_write = {
-	.name		= "WRITE",
-	.cmd_size	= sizeof(struct axq_rw_cmd),
-	.op_flags	= ASYNCX_RW_FIXED,
-	.chain_ok	= axq_rw_chain_ok,
-	.prep		= axq_rw_prep,
-	.poll		= axq_rw_poll,
-	.try_inline	= axq_rw_try_inline,
-	.reset		= axq_rw_reset,
-	.cleanup	= axq_rw_cleanup,
-};
+const struct axq_opdef axq_op_read = AXQ_RW_OPDEF("READ");
+const struct axq_opdef axq_op_write = AXQ_RW_OPDEF("WRITE");
+const struct axq_opdef axq_op_readv = AXQ_RW_OPDEF("READV");
+const struct axq_opdef axq_op_writev = AXQ_RW_OPDEF("WRITEV");

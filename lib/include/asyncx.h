@@ -821,6 +821,148 @@ static inline void asyncx_prep_write(struct asyncx_sqe *sqe, int fd,
 	asyncx_prep_rw(ASYNCX_OP_WRITE, sqe, fd, buf, len, off);
 }
 
+/**
+ * asyncx_prep_readv() - prepare a vectored read, as preadv(2)
+ * @sqe: the SQE
+ * @fd: the file, open for reading
+ * @iov: the buffers; the array is read at submission, the buffers must
+ *	stay valid until the CQE comes
+ * @nr_vecs: entries of @iov (at most 1024)
+ * @off: the file offset, or (__u64)-1 for the file position
+ *
+ * The CQE's res is the number of bytes read or a negative errno.
+ */
+static inline void asyncx_prep_readv(struct asyncx_sqe *sqe, int fd,
+				     const struct iovec *iov,
+				     unsigned int nr_vecs, __u64 off)
+{
+	asyncx_prep_rw(ASYNCX_OP_READV, sqe, fd, iov, nr_vecs, off);
+}
+
+/**
+ * asyncx_prep_writev() - prepare a vectored write, as pwritev(2)
+ * @sqe: the SQE
+ * @fd: the file, open for writing
+ * @iov: the buffers (see asyncx_prep_readv())
+ * @nr_vecs: entries of @iov (at most 1024)
+ * @off: the file offset, or (__u64)-1 for the file position
+ *
+ * The CQE's res is the number of bytes written or a negative errno.
+ */
+static inline void asyncx_prep_writev(struct asyncx_sqe *sqe, int fd,
+				      const struct iovec *iov,
+				      unsigned int nr_vecs, __u64 off)
+{
+	asyncx_prep_rw(ASYNCX_OP_WRITEV, sqe, fd, iov, nr_vecs, off);
+}
+
+/**
+ * asyncx_prep_fsync_range() - prepare an fsync or fdatasync of a range
+ * @sqe: the SQE
+ * @fd: the file
+ * @off: where the range starts
+ * @len: its length in bytes; 0 for up to the end of the file
+ * @flags: 0 (fsync(2)) or ASYNCX_FSYNC_DATASYNC (fdatasync(2))
+ *
+ * The CQE's res is 0 or a negative errno.
+ */
+static inline void asyncx_prep_fsync_range(struct asyncx_sqe *sqe, int fd,
+					   __u64 off, __u64 len,
+					   unsigned int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_FSYNC, sqe, fd, NULL, 0, off);
+	sqe->addr = len;
+	sqe->op_flags = flags;
+}
+
+/**
+ * asyncx_prep_fsync() - prepare an fsync(2) or fdatasync(2) of a file
+ * @sqe: the SQE
+ * @fd: the file
+ * @flags: 0 or ASYNCX_FSYNC_DATASYNC
+ *
+ * The CQE's res is 0 or a negative errno.
+ */
+static inline void asyncx_prep_fsync(struct asyncx_sqe *sqe, int fd,
+				     unsigned int flags)
+{
+	asyncx_prep_fsync_range(sqe, fd, 0, 0, flags);
+}
+
+/**
+ * asyncx_prep_fallocate() - prepare a fallocate(2)
+ * @sqe: the SQE
+ * @fd: the file, open for writing
+ * @mode: FALLOC_FL_* flags, or 0
+ * @off: where the range starts
+ * @len: its length in bytes
+ *
+ * The CQE's res is 0 or a negative errno.
+ */
+static inline void asyncx_prep_fallocate(struct asyncx_sqe *sqe, int fd,
+					 int mode, __u64 off, __u64 len)
+{
+	asyncx_prep_rw(ASYNCX_OP_FALLOCATE, sqe, fd, NULL, (unsigned int)mode,
+		       off);
+	sqe->addr = len;
+}
+
+/**
+ * asyncx_prep_openat() - prepare an openat(2)
+ * @sqe: the SQE
+ * @dfd: the directory a relative @path starts from, or AT_FDCWD
+ * @path: the path name; read at submission
+ * @flags: O_* open flags
+ * @mode: the mode of a file O_CREAT or O_TMPFILE makes
+ *
+ * The CQE's res is the new file descriptor, installed in the submitting
+ * thread's table, or a negative errno.
+ */
+static inline void asyncx_prep_openat(struct asyncx_sqe *sqe, int dfd,
+				      const char *path, int flags,
+				      unsigned int mode)
+{
+	asyncx_prep_rw(ASYNCX_OP_OPENAT, sqe, dfd, path, mode, 0);
+	sqe->op_flags = (__u32)flags;
+}
+
+/**
+ * asyncx_prep_close() - prepare a close(2)
+ * @sqe: the SQE
+ * @fd: the descriptor, in the submitting thread's table
+ *
+ * The CQE's res is 0 or a negative errno (-EBADF for a bad descriptor or
+ * an asyncx context).
+ */
+static inline void asyncx_prep_close(struct asyncx_sqe *sqe, int fd)
+{
+	asyncx_prep_rw(ASYNCX_OP_CLOSE, sqe, fd, NULL, 0, 0);
+}
+
+struct statx;
+
+/**
+ * asyncx_prep_statx() - prepare a statx(2)
+ * @sqe: the SQE
+ * @dfd: the directory a relative @path starts from, or AT_FDCWD
+ * @path: the path name (read at submission); "" with AT_EMPTY_PATH for
+ *	@dfd itself
+ * @flags: AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH,
+ *	AT_STATX_SYNC_TYPE bits
+ * @mask: the STATX_* fields wanted
+ * @statxbuf: filled when the CQE comes; valid until then
+ *
+ * The CQE's res is 0 or a negative errno.
+ */
+static inline void asyncx_prep_statx(struct asyncx_sqe *sqe, int dfd,
+				     const char *path, int flags,
+				     unsigned int mask, struct statx *statxbuf)
+{
+	asyncx_prep_rw(ASYNCX_OP_STATX, sqe, dfd, path, mask,
+		       (__u64)(uintptr_t)statxbuf);
+	sqe->op_flags = (__u32)flags;
+}
+
 /*
  * Composition in the ring: groups, deadlines, retry policies. The setters
  * add to what a prep helper filled in (they may come before or after it);

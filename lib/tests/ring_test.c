@@ -383,6 +383,57 @@ static int test_prep_helpers(void)
 	return 0;
 }
 
+/* The file ops' prep helpers put each argument where the uapi says. */
+static int test_file_helpers(void)
+{
+	struct iovec iov[2];
+	struct asyncx_ring ring;
+	struct asyncx_sqe *sqe;
+	char st[256];
+
+	CHECK(fake_ring_init(&ring) == 0);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_readv(sqe, 3, iov, 2, 100);
+	CHECK(sqe->opcode == ASYNCX_OP_READV && sqe->fd == 3 && sqe->len == 2);
+	CHECK(sqe->addr == (__u64)(uintptr_t)iov && sqe->off == 100);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_writev(sqe, 4, iov, 1, (__u64)-1);
+	CHECK(sqe->opcode == ASYNCX_OP_WRITEV && sqe->off == (__u64)-1);
+
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_fsync_range(sqe, 5, 4096, 8192, ASYNCX_FSYNC_DATASYNC);
+	CHECK(sqe->opcode == ASYNCX_OP_FSYNC && sqe->fd == 5);
+	CHECK(sqe->off == 4096 && sqe->addr == 8192 && sqe->len == 0);
+	CHECK(sqe->op_flags == ASYNCX_FSYNC_DATASYNC);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_fsync(sqe, 5, 0);
+	CHECK(sqe->off == 0 && sqe->addr == 0 && sqe->op_flags == 0);
+
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_fallocate(sqe, 6, 3, 1 << 20, 1ULL << 33);
+	CHECK(sqe->opcode == ASYNCX_OP_FALLOCATE && sqe->len == 3);
+	CHECK(sqe->off == 1 << 20 && sqe->addr == 1ULL << 33);
+
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_openat(sqe, -100, "f", O_CREAT | O_RDWR, 0640);
+	CHECK(sqe->opcode == ASYNCX_OP_OPENAT && sqe->fd == -100);
+	CHECK(sqe->op_flags == (O_CREAT | O_RDWR) && sqe->len == 0640);
+	CHECK(sqe->off == 0);
+
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_close(sqe, 9);
+	CHECK(sqe->opcode == ASYNCX_OP_CLOSE && sqe->fd == 9);
+	CHECK(!sqe->addr && !sqe->len && !sqe->off && !sqe->op_flags);
+
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_statx(sqe, 7, "p", 0x100, 0x7ff, (struct statx *)st);
+	CHECK(sqe->opcode == ASYNCX_OP_STATX && sqe->fd == 7);
+	CHECK(sqe->op_flags == 0x100 && sqe->len == 0x7ff);
+	CHECK(sqe->off == (__u64)(uintptr_t)st);
+	fake_ring_exit(&ring);
+	return 0;
+}
+
 static int test_chan_helpers(void)
 {
 	char buf[64];
@@ -748,6 +799,7 @@ static const struct {
 	{ "get_sqe_until_full", test_get_sqe_until_full },
 	{ "prep_helpers", test_prep_helpers },
 	{ "chan_helpers", test_chan_helpers },
+	{ "file_helpers", test_file_helpers },
 	{ "submit_publishes", test_submit_publishes },
 	{ "submit_leftovers", test_submit_leftovers },
 	{ "wraparound", test_wraparound },

@@ -44,6 +44,8 @@ extra=0
 echo "KTAP version 1"
 echo "1..$(( ${#tests[@]} + extra ))"
 kmemleak_clear
+# /dev/nullb0 for files_test (built in on the debug kernel; see vm.sh).
+[ -e /dev/nullb0 ] || modprobe null_blk 2>/dev/null || echo "# modprobe null_blk failed"
 if [ -n "$ko" ]; then
 	insmod "$ko" || echo "# insmod $ko failed"
 	wait_for_node /dev/asyncx || echo "# /dev/asyncx did not appear"

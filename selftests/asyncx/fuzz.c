@@ -176,6 +176,7 @@ struct ctx {
 #define ST_MEMBER	0x8	/* a group member: may win (CQE_F_WINNER) */
 #define ST_RETRY	0x10	/* a retry policy: its CQE counts attempts */
 #define ST_SLOTS	0x20	/* a multishot RECV: its CQEs name slots */
+#define ST_OPEN		0x40	/* an OPENAT: a CQE's res >= 0 is an fd to close */
 
 static uint64_t ud_of(struct ctx *c, uint32_t seq)
 {
@@ -276,6 +277,77 @@ static int some_fd(struct thread *t, struct ctx *c)
 	case 2: return (int)rnd(t);
 	case 3: return c->fd;		/* the context itself */
 	default: return t->fds[below(t, t->nfds)];
+	}
+}
+
+/* Names for OPENAT and STATX: none of them may be created or harmed. */
+static const char *const fuzz_names[] = {
+	"/dev/null", "/proc/self/stat", "/nonexistent/x", "", ".", "/",
+	"/dev/fd/999", "/proc/self/fd",
+};
+
+/*
+ * The file ops, whatever the mutations made of the SQE, touch only what
+ * the fuzzer can lose: READV/WRITEV take its iovec arrays (into its
+ * buffer), OPENAT and STATX its names (never creating or truncating),
+ * STATX writes to its buffer or the bad pointers, FALLOCATE stays small,
+ * CLOSE closes only a descriptor made for it (or bad ones).
+ */
+static void fs_sanitize(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
+			char *buf)
+{
+	static __thread struct iovec iov[8];
+	uint64_t a = s->addr;
+	bool bad = a == (uintptr_t)none_page || a == (uintptr_t)ro_page ||
+		   a >= 1ULL << 47 || a < 4096;
+
+	switch (s->opcode) {
+	case ASYNCX_OP_READV:
+	case ASYNCX_OP_WRITEV:
+		for (int i = 0; i < 8; i++) {
+			iov[i].iov_base = buf + below(t, BUF_SIZE / 2);
+			iov[i].iov_len = below(t, BUF_SIZE / 16);
+		}
+		if (!bad || chance(t, 50))
+			s->addr = (uintptr_t)iov;
+		if (chance(t, 95))
+			s->len = below(t, 9);
+		break;
+	case ASYNCX_OP_OPENAT:
+	case ASYNCX_OP_STATX:
+		if (!bad || chance(t, 50))
+			s->addr = (uintptr_t)fuzz_names[below(t, 8)];
+		/* A loose context's CQEs may be lost: nothing to close. */
+		if (s->opcode == ASYNCX_OP_OPENAT && c->loose)
+			s->addr = (uintptr_t)fuzz_names[2];
+		if (s->opcode == ASYNCX_OP_OPENAT) {
+			s->op_flags &= ~(O_CREAT | __O_TMPFILE | O_TRUNC);
+			if (chance(t, 50))
+				s->op_flags &= O_ACCMODE | O_CLOEXEC | O_NONBLOCK |
+					       O_DIRECTORY | O_NOFOLLOW | O_PATH;
+			break;
+		}
+		if (!(s->off >= (uintptr_t)buf && s->off < (uintptr_t)buf + BUF_SIZE / 2))
+			s->off = chance(t, 80) ? (uintptr_t)buf : some_ptr(t, buf);
+		if (s->off != (uintptr_t)buf && s->off != (uintptr_t)none_page &&
+		    s->off != (uintptr_t)ro_page && s->off < 1ULL << 47)
+			s->off = (uintptr_t)buf;
+		break;
+	case ASYNCX_OP_FALLOCATE:
+		s->off &= 0xffff;
+		s->addr &= 0xffff;
+		break;
+	case ASYNCX_OP_CLOSE:
+		s->fd = chance(t, 50) ? c->fd : -1 - (int)below(t, 3);
+		if (chance(t, 30)) {
+			/* One made for it; bounded, should the SQE be lost. */
+			s->fd = dup(t->fds[0]);
+			if (s->fd > 512) {
+				close(s->fd);
+				s->fd = -1;
+			}
+		}
+		break;
 	}
 }
 
@@ -381,6 +453,7 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 	    s->addr && s->addr != (uintptr_t)none_page && s->addr != (uintptr_t)ro_page &&
 	    s->addr < 1ULL << 47)
 		s->addr = (uintptr_t)buf;
+	fs_sanitize(t, c, s, buf);
 	s->user_data = ud_of(c, seq);
 	/*
 	 * Decided on the SQE as written, mutations included: a flipped bit
@@ -393,6 +466,8 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 		c->state[seq] |= ST_MULTI | ST_SLOTS;
 	if (s->opcode == ASYNCX_OP_GROUP)
 		c->state[seq] |= ST_GROUP;
+	if (s->opcode == ASYNCX_OP_OPENAT)
+		c->state[seq] |= ST_OPEN;
 	if (s->flags & ASYNCX_SQE_GROUP)
 		c->state[seq] |= ST_MEMBER;
 	if (s->flags & ASYNCX_SQE_RETRY)
@@ -467,6 +542,9 @@ static void check_cqe(struct thread *t, struct ctx *c, const struct asyncx_cqe *
 	}
 	if (c->state[seq] & ST_FINAL)
 		fail(t, "second final CQE for user_data %#" PRIx64 " (res %d)", ud, cqe->res);
+	/* An fd opened for the fuzzer's OPENAT is closed again. */
+	if (c->state[seq] & ST_OPEN && cqe->res >= 0)
+		close(cqe->res);
 	c->state[seq] |= ST_FINAL;
 	c->finals++;
 }

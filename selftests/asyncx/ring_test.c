@@ -1851,7 +1851,7 @@ TEST(probe)
 {
 	struct {
 		struct asyncx_probe p;
-		struct asyncx_probe_op ops[16];
+		struct asyncx_probe_op ops[ASYNCX_OP_LAST];
 	} buf;
 	struct asyncx_sqe *sqe;
 	struct asyncx_cqe c[3];
@@ -1863,7 +1863,7 @@ TEST(probe)
 	sqe = ring_get_sqe(&r);
 	sqe->opcode = ASYNCX_OP_PROBE;
 	sqe->addr = (__u64)(uintptr_t)&buf;
-	sqe->len = 16;
+	sqe->len = ASYNCX_OP_LAST;
 	sqe->user_data = 1;
 	sqe = ring_get_sqe(&r);
 	sqe->opcode = ASYNCX_OP_PROBE;

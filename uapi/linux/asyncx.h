@@ -140,8 +140,12 @@ struct asyncx_cqe {
  *	when off is (__u64)-1. Completes with the bytes read or a negative
  *	errno: -EBADF for a bad fd or one not open for reading, -EFAULT for
  *	a bad buffer, -ESPIPE for an offset on a file without one. Pollable
- *	files are waited for without holding a thread; others are read on
- *	an I/O worker of the context. op_flags: ASYNCX_RW_FIXED: addr and len lie
+ *	files are waited for without holding a thread; a regular file or
+ *	block device that honours IOCB_NOWAIT is read at submission when
+ *	that needs no waiting (a page-cache hit), and otherwise, as every
+ *	other file, on an I/O worker of the context; a short count of such
+ *	a try is completed there, so a regular file gives a short count only
+ *	at its end, as read(2). op_flags: ASYNCX_RW_FIXED: addr and len lie
  *	inside the registered buffer buf_index (else -EFAULT; -ENXIO when
  *	no buffers are registered), whose pinned pages the I/O reaches
  *	directly. With ASYNCX_SQE_FIXED_FILE, fd is an index into the
@@ -194,6 +198,46 @@ struct asyncx_cqe {
  *	ASYNCX_CQE_F_MORE has res the number of slots. Destroy (-EPIPE) or
  *	a cancellation (-ECANCELED) ends the stream early with such a last
  *	CQE. off must be zero
+ * @ASYNCX_OP_READV: as ASYNCX_OP_READ, into the len buffers of the struct
+ *	iovec array at addr (at most UIO_MAXIOV, 1024, entries; a negative
+ *	length or more entries: -EINVAL), as preadv(2); the array is read at
+ *	submission. No ASYNCX_RW_FIXED
+ * @ASYNCX_OP_WRITEV: as ASYNCX_OP_WRITE, from the iovec array at addr, as
+ *	pwritev(2) (see ASYNCX_OP_READV)
+ * @ASYNCX_OP_FSYNC: as fsync(2) of fd, or with ASYNCX_FSYNC_DATASYNC in
+ *	op_flags as fdatasync(2), of the range at off of addr bytes (addr 0:
+ *	to the end of the file), as sync_file_range() names a range. len
+ *	must be zero; a negative off or addr is -EINVAL. Runs on an I/O
+ *	worker; completes with 0 or the errno of fsync(2) (-EINVAL for a file
+ *	that cannot be synced, -EIO)
+ * @ASYNCX_OP_FALLOCATE: as fallocate(2) of fd with mode len (FALLOC_FL_*)
+ *	at off for addr bytes; runs on an I/O worker; completes with 0 or
+ *	fallocate(2)'s errno (-EBADF for a file not open for writing,
+ *	-EINVAL, -EOPNOTSUPP, -ENOSPC, ...)
+ * @ASYNCX_OP_OPENAT: as openat(2): the path name at addr (a C string,
+ *	read at submission: -EFAULT, -ENAMETOOLONG), from the directory fd
+ *	(or AT_FDCWD) for a relative name, with the open flags op_flags
+ *	(O_*; a flag openat(2) does not know is -EINVAL) and mode len.
+ *	Completes with the new file descriptor or openat(2)'s errno
+ *	(-ENOENT, -EACCES, -EEXIST, -ENOTDIR, -EBADF for a bad fd with a
+ *	relative name, -EMFILE, ...). The open runs on an I/O worker under
+ *	the submitter's credentials, root, directory and umask; the
+ *	descriptor is installed in the submitting thread's table, from its
+ *	task work (-ECANCELED when that thread has exited). off must be
+ *	zero; no ASYNCX_SQE_FIXED_FILE
+ * @ASYNCX_OP_CLOSE: as close(2) of fd, in the submitting thread's table:
+ *	completes with 0, -EBADF for a bad fd or an asyncx context, or the
+ *	error of the file's flush (close(2)'s). The descriptor is free at
+ *	submission (in a chain: when the chain reaches it, from the
+ *	submitter's task work); a file whose close may sleep (->flush()) is
+ *	closed on an I/O worker. off, addr and len must be zero; no
+ *	ASYNCX_SQE_FIXED_FILE
+ * @ASYNCX_OP_STATX: as statx(2) of the path name at addr from dirfd fd,
+ *	with the AT_* flags op_flags (AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT,
+ *	AT_EMPTY_PATH, AT_STATX_SYNC_TYPE; others -EINVAL) and the mask len
+ *	(STATX_*), into the struct statx at off. Runs on an I/O worker;
+ *	completes with 0 or statx(2)'s errno. stx_mnt_id is not given (its
+ *	bit is never set in stx_mask)
  * @ASYNCX_OP_LAST: number of opcodes; not an opcode
  */
 enum asyncx_op {
@@ -207,6 +251,13 @@ enum asyncx_op {
 	ASYNCX_OP_GROUP,
 	ASYNCX_OP_SEND,
 	ASYNCX_OP_RECV,
+	ASYNCX_OP_READV,
+	ASYNCX_OP_WRITEV,
+	ASYNCX_OP_FSYNC,
+	ASYNCX_OP_FALLOCATE,
+	ASYNCX_OP_OPENAT,
+	ASYNCX_OP_CLOSE,
+	ASYNCX_OP_STATX,
 	ASYNCX_OP_LAST,
 };
 
@@ -303,6 +354,9 @@ enum asyncx_op {
 
 /* op_flags of ASYNCX_OP_CANCEL */
 #define ASYNCX_CANCEL_ALL	(1U << 0)	/* every operation in flight */
+
+/* op_flags of ASYNCX_OP_FSYNC */
+#define ASYNCX_FSYNC_DATASYNC	(1U << 0)	/* fdatasync(2), not fsync(2) */
 
 /* op_flags of ASYNCX_OP_POLL */
 #define ASYNCX_POLL_MULTISHOT	(1U << 0)	/* one CQE per readiness, until cancelled */

@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The file ops of the ring (kmod/ring/rw.c, kmod/ring/fs.c): READV and
+ * WRITEV, FSYNC, FALLOCATE, OPENAT, CLOSE and STATX, each against what its
+ * system call gives for the same input (results, errors, file contents),
+ * and where each runs: a page-cache hit of a file that honours IOCB_NOWAIT
+ * at submission with no thread, the rest on the context's I/O workers.
+ *
+ *   vec        WRITEV then READV, at offsets and at the file position;
+ *              bad arrays and segments
+ *   proc       READV of a procfs file that has only ->read(), as readv(2)
+ *   cached     a READ of /dev/nullb0 (null_blk, memory-backed) that hits
+ *              the page cache completes at submission, no I/O worker made;
+ *              a read past the end is short
+ *   self       names that mean the opener (/proc/self, /dev/fd/N, links to
+ *              them) name the submitter, not the worker
+ *   fsync      FSYNC and FDATASYNC, ranges, errors as fsync(2)'s
+ *   fallocate  sizes and errors as fallocate(2)'s
+ *   openat     a table of names, dirfds, flags against openat(2), run as
+ *              an unprivileged user (uid 65534): permissions, umask, owner
+ *   fifo       an OPENAT that blocks (a FIFO with no writer) is cancelled
+ *              at once
+ *   close      CLOSE frees the descriptor; -EBADF for a bad one and for the
+ *              ring itself; in a chain it runs in the submitter
+ *   statx      STATX against statx(2), fields and errors
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <linux/fs.h>
+#include <unistd.h>
+#include <asyncx.h>
+#include "kselftest_harness.h"
+#include "util.h"
+
+#define NULLB	"/dev/nullb0"
+
+/* Submit what is queued and wait for one CQE; its res, or -1000 - error. */
+static int run1(struct asyncx_ring *ring)
+{
+	struct asyncx_cqe cqe;
+	int ret = asyncx_submit(ring);
+
+	if (ret != 1)
+		return -1000 + ret;
+	ret = wait_one(ring, &cqe, 5000);
+	return ret ? -2000 + ret : cqe.res;
+}
+
+/* The value of @key in the ring's fdinfo, or -1. */
+static long fdinfo(const struct asyncx_ring *ring, const char *key)
+{
+	char path[64], line[256];
+	size_t n = strlen(key);
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring->fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			val = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
+FIXTURE(files) {
+	struct asyncx_ring ring;
+	char dir[64];
+	int dfd;
+};
+
+FIXTURE_SETUP(files)
+{
+	strcpy(self->dir, "/tmp/asyncx-files-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	self->dfd = open(self->dir, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, self->dfd);
+	ASSERT_EQ(0, asyncx_queue_init(16, &self->ring, 0));
+}
+
+FIXTURE_TEARDOWN(files)
+{
+	char cmd[128];
+
+	asyncx_queue_exit(&self->ring);
+	close(self->dfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
+	if (system(cmd))
+		fprintf(stderr, "# %s failed\n", cmd);
+}
+
+/* A file of the test's directory, created with @len bytes of a pattern. */
+static int pattern_file(const char *dir, const char *name, size_t len)
+{
+	char path[128], *buf = malloc(len ? len : 1);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(i * 7 + 3);
+	if (fd >= 0 && len && pwrite(fd, buf, len, 0) != (ssize_t)len) {
+		close(fd);
+		fd = -1;
+	}
+	free(buf);
+	return fd;
+}
+
+TEST_F(files, writev_then_readv)
+{
+	char a[] = "hello ", b[] = "vectored ", c[] = "world";
+	char x[10] = { 0 }, y[20] = { 0 };
+	struct iovec w[3] = {
+		{ a, 6 }, { b, 9 }, { c, 5 },
+	};
+	struct iovec r[2] = { { x, 10 }, { y, 20 } };
+	struct iovec bad[2] = { { x, 10 }, { (void *)8, 4 } };
+	struct asyncx_ring *ring = &self->ring;
+	struct asyncx_sqe *sqe;
+	struct iovec *many;
+	int fd = pattern_file(self->dir, "vec", 0);
+	int rdonly;
+
+	ASSERT_LE(0, fd);
+	asyncx_prep_writev(asyncx_get_sqe(ring), fd, w, 3, 100);
+	EXPECT_EQ(20, run1(ring));
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, r, 2, 100);
+	EXPECT_EQ(20, run1(ring));
+	EXPECT_EQ(0, memcmp(x, "hello vect", 10));
+	EXPECT_EQ(0, memcmp(y, "ored world", 10));
+
+	/* At the file position, which each advances. */
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	asyncx_prep_writev(asyncx_get_sqe(ring), fd, w, 1, (__u64)-1);
+	EXPECT_EQ(6, run1(ring));
+	asyncx_prep_writev(asyncx_get_sqe(ring), fd, w + 2, 1, (__u64)-1);
+	EXPECT_EQ(5, run1(ring));
+	EXPECT_EQ(11, lseek(fd, 0, SEEK_CUR));
+	memset(x, 0, sizeof(x));
+	EXPECT_EQ(11, pread(fd, y, 11, 0));
+	EXPECT_EQ(0, memcmp(y, "hello world", 11));
+
+	/* A read at the end is short; past it, 0. */
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, r, 2, 115);
+	EXPECT_EQ(5, run1(ring));
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, r, 2, 1000);
+	EXPECT_EQ(0, run1(ring));
+
+	/* Errors, as preadv(2)'s. */
+	many = calloc(1025, sizeof(*many));
+	ASSERT_NE(NULL, many);
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, many, 1025, 0);
+	EXPECT_EQ(-EINVAL, run1(ring));
+	EXPECT_EQ(-1, preadv(fd, many, 1025, 0));
+	EXPECT_EQ(EINVAL, errno);
+	free(many);
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, (void *)8, 2, 0);
+	EXPECT_EQ(-EFAULT, run1(ring));
+	/* A segment that faults: what came before it, as preadv(2). */
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, bad, 2, 0);
+	EXPECT_EQ(preadv(fd, bad, 2, 0), run1(ring));
+	/* One outside the user address space. */
+	bad[1].iov_base = (void *)(1UL << 63);
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, bad, 2, 0);
+	EXPECT_EQ(-EFAULT, run1(ring));
+	bad[1].iov_base = y;
+	bad[1].iov_len = (size_t)-1;
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, bad, 2, 0);
+	EXPECT_EQ(-EINVAL, run1(ring));
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_readv(sqe, fd, r, 2, 0);
+	sqe->op_flags = ASYNCX_RW_FIXED;
+	EXPECT_EQ(-EINVAL, run1(ring));
+	rdonly = openat(self->dfd, "vec", O_RDONLY);
+	ASSERT_LE(0, rdonly);
+	asyncx_prep_writev(asyncx_get_sqe(ring), rdonly, w, 3, 0);
+	EXPECT_EQ(-EBADF, run1(ring));
+	asyncx_prep_readv(asyncx_get_sqe(ring), -1, r, 2, 0);
+	EXPECT_EQ(-EBADF, run1(ring));
+	/* No segments: nothing to do. */
+	asyncx_prep_readv(asyncx_get_sqe(ring), fd, r, 0, 0);
+	EXPECT_EQ(0, run1(ring));
+	close(rdonly);
+	close(fd);
+}
+
+/* /proc/net/unix has only ->read(): READV loops over it as readv(2). */
+TEST_F(files, readv_of_a_read_only_procfs_file)
+{
+	char a[16], b[4096], c[16], d[4096];
+	struct iovec r[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	struct iovec s[2] = { { c, sizeof(c) }, { d, sizeof(d) } };
+	int fd = open("/proc/net/unix", O_RDONLY);
+	int fd2 = open("/proc/net/unix", O_RDONLY);
+	ssize_t want;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+	want = readv(fd2, s, 2);
+	ASSERT_LT(16, want);
+	asyncx_prep_readv(asyncx_get_sqe(&self->ring), fd, r, 2, (__u64)-1);
+	/* Its first line (the header) is the same in both. */
+	EXPECT_LT(16, run1(&self->ring));
+	EXPECT_EQ(0, memcmp(a, c, 16));
+	EXPECT_EQ(0, memcmp(b, d, 16));
+	close(fd);
+	close(fd2);
+}
+
+/*
+ * A READ that hits the page cache of a file honouring IOCB_NOWAIT (a block
+ * device) completes at submission: its CQE is there when the submit
+ * returns, and the context never made an I/O worker. A read that misses
+ * goes to a worker and gets the data. A read across the end is short.
+ */
+TEST_F(files, cached_reads_complete_at_submission)
+{
+	struct asyncx_ring *ring = &self->ring;
+	char *want = malloc(65536), *got = malloc(65536);
+	struct asyncx_cqe *cqe;
+	unsigned long long size;
+	int fd;
+
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, got);
+	fd = open(NULLB, O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("no %s (null_blk)", NULLB);
+	ASSERT_EQ(0, ioctl(fd, BLKGETSIZE64, &size));
+	for (int i = 0; i < 65536; i++)
+		want[i] = (char)(i * 13 + 1);
+	ASSERT_EQ(65536, pwrite(fd, want, 65536, 0));
+	ASSERT_EQ(0, fsync(fd));
+	/* Cached now: the read is done inside the submit. */
+	EXPECT_EQ(65536, pread(fd, got, 65536, 0));
+	memset(got, 0, 65536);
+	asyncx_prep_read(asyncx_get_sqe(ring), fd, got, 65536, 0);
+	ASSERT_EQ(1, asyncx_submit(ring));
+	ASSERT_EQ(0, asyncx_peek_cqe(ring, &cqe));
+	EXPECT_EQ(65536, cqe->res);
+	asyncx_cqe_seen(ring, cqe);
+	EXPECT_EQ(0, memcmp(want, got, 65536));
+	EXPECT_EQ(0, fdinfo(ring, "io-workers"));
+
+	/*
+	 * Dropped from the cache: the data still comes (whether the try at
+	 * submission finds the pages read ahead in time or a worker reads).
+	 */
+	ASSERT_EQ(0, ioctl(fd, BLKFLSBUF, 0));
+	memset(got, 0, 65536);
+	asyncx_prep_read(asyncx_get_sqe(ring), fd, got, 65536, 0);
+	EXPECT_EQ(65536, run1(ring));
+	EXPECT_EQ(0, memcmp(want, got, 65536));
+
+	/* Across the end of the device: short, as read(2). */
+	asyncx_prep_read(asyncx_get_sqe(ring), fd, got, 8192, size - 4096);
+	EXPECT_EQ(4096, run1(ring));
+	asyncx_prep_read(asyncx_get_sqe(ring), fd, got, 8192, size);
+	EXPECT_EQ(0, run1(ring));
+	close(fd);
+	free(want);
+	free(got);
+}
+
+TEST_F(files, fsync_and_fdatasync)
+{
+	struct asyncx_ring *ring = &self->ring;
+	int fd = pattern_file(self->dir, "sync", 8192);
+	struct asyncx_sqe *sqe;
+	int p[2];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(p));
+	asyncx_prep_fsync(asyncx_get_sqe(ring), fd, 0);
+	EXPECT_EQ(0, run1(ring));
+	asyncx_prep_fsync(asyncx_get_sqe(ring), fd, ASYNCX_FSYNC_DATASYNC);
+	EXPECT_EQ(0, run1(ring));
+	asyncx_prep_fsync_range(asyncx_get_sqe(ring), fd, 4096, 4096, 0);
+	EXPECT_EQ(0, run1(ring));
+	/* As fsync(2): a pipe cannot be synced. */
+	EXPECT_EQ(-1, fsync(p[0]));
+	EXPECT_EQ(EINVAL, errno);
+	asyncx_prep_fsync(asyncx_get_sqe(ring), p[0], 0);
+	EXPECT_EQ(-EINVAL, run1(ring));
+	asyncx_prep_fsync(asyncx_get_sqe(ring), -1, 0);
+	EXPECT_EQ(-EBADF, run1(ring));
+	asyncx_prep_fsync_range(asyncx_get_sqe(ring), fd, (__u64)-4096, 0, 0);
+	EXPECT_EQ(-EINVAL, run1(ring));
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_fsync(sqe, fd, 0);
+	sqe->len = 1;
+	EXPECT_EQ(-EINVAL, run1(ring));
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_fsync(sqe, fd, 0);
+	sqe->op_flags = 2;
+	EXPECT_EQ(-EINVAL, run1(ring));
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
+TEST_F(files, fallocate_as_fallocate2)
+{
+	struct asyncx_ring *ring = &self->ring;
+	int fd = pattern_file(self->dir, "falloc", 0);
+	struct stat st;
+	int rdonly, p[2];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(p));
+	asyncx_prep_fallocate(asyncx_get_sqe(ring), fd, 0, 0, 1 << 20);
+	EXPECT_EQ(0, run1(ring));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(1 << 20, st.st_size);
+	asyncx_prep_fallocate(asyncx_get_sqe(ring), fd, FALLOC_FL_KEEP_SIZE,
+			      1 << 20, 1 << 20);
+	EXPECT_EQ(0, run1(ring));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(1 << 20, st.st_size);
+	/* Each error as fallocate(2) gives it for the same input. */
+	rdonly = openat(self->dfd, "falloc", O_RDONLY);
+	ASSERT_LE(0, rdonly);
+	struct { int fd, mode; long long off, len; } bad[] = {
+		{ rdonly, 0, 0, 4096 },
+		{ p[1], 0, 0, 4096 },
+		{ fd, 0, -1, 4096 },
+		{ fd, 0, 0, 0 },
+		{ fd, 0x1000000, 0, 4096 },
+		{ fd, FALLOC_FL_PUNCH_HOLE, 0, 4096 },
+		{ -1, 0, 0, 4096 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int want = fallocate(bad[i].fd, bad[i].mode, bad[i].off,
+				     bad[i].len) ? -errno : 0;
+
+		asyncx_prep_fallocate(asyncx_get_sqe(ring), bad[i].fd,
+				      bad[i].mode, bad[i].off, bad[i].len);
+		EXPECT_EQ(want, run1(ring)) TH_LOG("case %zu", i);
+		EXPECT_NE(0, want) TH_LOG("case %zu", i);
+	}
+	close(rdonly);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
+struct open_case {
+	const char *name;
+	int dirfd;		/* -100: AT_FDCWD; -2: the test dir; -3: a file */
+	const char *path;
+	int flags;
+	unsigned int mode;
+};
+
+static int open_dirfd(int which, int dfd, int filefd)
+{
+	switch (which) {
+	case -100: return AT_FDCWD;
+	case -2: return dfd;
+	case -3: return filefd;
+	default: return which;
+	}
+}
+
+/* What the ring's OPENAT gives: the fd (then closed) as 0, or -errno. */
+static int ring_open(struct asyncx_ring *ring, int dirfd, const char *path,
+		     int flags, unsigned int mode, struct stat *st)
+{
+	int fd;
+
+	asyncx_prep_openat(asyncx_get_sqe(ring), dirfd, path, flags, mode);
+	fd = run1(ring);
+	if (fd < 0)
+		return fd;
+	if (st && fstat(fd, st))
+		return -9999;
+	close(fd);
+	return 0;
+}
+
+static int sys_open(int dirfd, const char *path, int flags, unsigned int mode,
+		    struct stat *st)
+{
+	int fd = openat(dirfd, path, flags, mode);
+
+	if (fd < 0)
+		return -errno;
+	if (st && fstat(fd, st))
+		return -9999;
+	close(fd);
+	return 0;
+}
+
+/*
+ * As an unprivileged user in its own directory: every case gives what
+ * openat(2) gives, and a file it creates has the submitter's owner and
+ * umask.
+ */
+TEST_F(files, openat_as_openat2)
+{
+	static char longname[PATH_MAX + 10];
+	struct asyncx_ring *ring = &self->ring;
+	char sub[128], path[160];
+	struct stat a, b;
+	int filefd, fd, flags;
+
+	memset(longname, 'a', sizeof(longname) - 1);
+	/* A root-only file, then the rest as nobody in a dir of nobody's. */
+	snprintf(path, sizeof(path), "%s/secret", self->dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, chmod(self->dir, 0777));
+	/* (So that the teardown, as nobody, may remove it from /tmp.) */
+	ASSERT_EQ(0, chown(self->dir, NOBODY, NOBODY));
+	snprintf(sub, sizeof(sub), "%s/sub", self->dir);
+	ASSERT_EQ(0, mkdir(sub, 0777));
+	ASSERT_EQ(0, chown(sub, NOBODY, NOBODY));
+	filefd = pattern_file(self->dir, "data", 100);
+	ASSERT_LE(0, filefd);
+	ASSERT_EQ(0, chdir(self->dir));
+	asyncx_queue_exit(ring);
+	ASSERT_EQ(0, become_nobody());
+	ASSERT_EQ(0, asyncx_queue_init(16, ring, 0));
+	umask(027);
+
+	const struct open_case cases[] = {
+		{ "cwd relative", -100, "data", O_RDONLY, 0 },
+		{ "dirfd relative", -2, "data", O_RDONLY, 0 },
+		{ "absolute, bad dirfd", 12345, "/proc/self/status", O_RDONLY, 0 },
+		{ "dotdot from dirfd", -2, "sub/../data", O_RDONLY, 0 },
+		{ "missing", -2, "nope", O_RDONLY, 0 },
+		{ "exclusive on existing", -2, "data", O_CREAT | O_EXCL | O_WRONLY, 0644 },
+		{ "dirfd is a file", -3, "data", O_RDONLY, 0 },
+		{ "bad dirfd", 12345, "data", O_RDONLY, 0 },
+		{ "empty name", -2, "", O_RDONLY, 0 },
+		{ "too long", -2, longname, O_RDONLY, 0 },
+		{ "directory flag on a file", -2, "data", O_RDONLY | O_DIRECTORY, 0 },
+		{ "not allowed", -2, "secret", O_RDONLY, 0 },
+		{ "cannot create in root's", -100, "/proc/x", O_CREAT | O_WRONLY, 0600 },
+		{ "a directory for writing", -2, "sub", O_WRONLY, 0 },
+		{ "nofollow on a symlink", -2, "link", O_RDONLY | O_NOFOLLOW, 0 },
+	};
+	ASSERT_EQ(0, symlink("data", "sub/../link"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct open_case *c = &cases[i];
+		int d = open_dirfd(c->dirfd, self->dfd, filefd);
+		int want = sys_open(d, c->path, c->flags, c->mode, &a);
+		int got = ring_open(ring, d, c->path, c->flags, c->mode, &b);
+
+		EXPECT_EQ(want, got) TH_LOG("%s", c->name);
+		if (!want && !got)
+			EXPECT_EQ(a.st_ino, b.st_ino) TH_LOG("%s", c->name);
+	}
+
+	/* A bad name pointer. */
+	asyncx_prep_openat(asyncx_get_sqe(ring), AT_FDCWD, (char *)8, O_RDONLY, 0);
+	EXPECT_EQ(-EFAULT, run1(ring));
+	/* An unknown flag (openat2(2) refuses it too). */
+	asyncx_prep_openat(asyncx_get_sqe(ring), AT_FDCWD, "data", 1 << 30, 0);
+	EXPECT_EQ(-EINVAL, run1(ring));
+
+	/* Created: nobody's, with the umask applied, O_CLOEXEC honoured. */
+	asyncx_prep_openat(asyncx_get_sqe(ring), self->dfd, "sub/new",
+			   O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+	fd = run1(ring);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &a));
+	EXPECT_EQ((uid_t)NOBODY, a.st_uid);
+	EXPECT_EQ((gid_t)NOBODY, a.st_gid);
+	EXPECT_EQ(0640, a.st_mode & 0777);
+	flags = fcntl(fd, F_GETFD);
+	EXPECT_EQ(FD_CLOEXEC, flags);
+	EXPECT_EQ(5, write(fd, "hello", 5));
+	close(fd);
+	close(filefd);
+}
+
+/*
+ * An open of a FIFO with no writer sleeps (on an I/O worker): a CANCEL
+ * ends it at once, and the worker is free again.
+ */
+TEST_F(files, blocked_openat_is_cancelled)
+{
+	struct asyncx_ring *ring = &self->ring;
+	struct asyncx_cqe cqe;
+	struct asyncx_sqe *sqe;
+	char path[128];
+	int got = 0;
+
+	snprintf(path, sizeof(path), "%s/fifo", self->dir);
+	ASSERT_EQ(0, mkfifo(path, 0600));
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_openat(sqe, AT_FDCWD, path, O_RDONLY, 0);
+	asyncx_sqe_set_data64(sqe, 1);
+	ASSERT_EQ(1, asyncx_submit(ring));
+	EXPECT_EQ(-ETIME, wait_one(ring, &cqe, 200));
+	EXPECT_EQ(0, fdinfo(ring, "io-workers-idle"));
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_cancel(sqe, 1, 0);
+	asyncx_sqe_set_data64(sqe, 2);
+	ASSERT_EQ(1, asyncx_submit(ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, wait_one(ring, &cqe, 1000));
+		EXPECT_EQ(cqe.user_data == 1 ? -ECANCELED : 0, cqe.res);
+		got |= 1 << cqe.user_data;
+	}
+	EXPECT_EQ(6, got);
+	/* The worker's sleep was interrupted: it is idle again. */
+	for (int i = 0; i < 100 && fdinfo(ring, "io-workers-idle") != 1; i++)
+		usleep(10 * 1000);
+	EXPECT_EQ(1, fdinfo(ring, "io-workers-idle"));
+}
+
+TEST_F(files, close_as_close2)
+{
+	struct asyncx_ring *ring = &self->ring;
+	struct asyncx_sqe *sqe;
+	struct asyncx_cqe cqe;
+	int fd = dup(1), p[2];
+
+	ASSERT_LE(0, fd);
+	asyncx_prep_close(asyncx_get_sqe(ring), fd);
+	EXPECT_EQ(0, run1(ring));
+	EXPECT_EQ(-1, fcntl(fd, F_GETFD));
+	EXPECT_EQ(EBADF, errno);
+	asyncx_prep_close(asyncx_get_sqe(ring), fd);
+	EXPECT_EQ(-EBADF, run1(ring));
+	asyncx_prep_close(asyncx_get_sqe(ring), -1);
+	EXPECT_EQ(-EBADF, run1(ring));
+	/* Not the ring itself (nor any asyncx context). */
+	asyncx_prep_close(asyncx_get_sqe(ring), ring->fd);
+	EXPECT_EQ(-EBADF, run1(ring));
+	EXPECT_LE(0, fcntl(ring->fd, F_GETFD));
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_close(sqe, 0);
+	sqe->len = 1;
+	EXPECT_EQ(-EINVAL, run1(ring));
+
+	/* In a chain: a WRITE, then the CLOSE of its pipe end. */
+	ASSERT_EQ(0, pipe(p));
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_write(sqe, p[1], "x", 1, (__u64)-1);
+	asyncx_sqe_set_flags(sqe, ASYNCX_SQE_LINK);
+	asyncx_sqe_set_data64(sqe, 1);
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_close(sqe, p[1]);
+	asyncx_sqe_set_data64(sqe, 2);
+	ASSERT_EQ(2, asyncx_submit(ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, wait_one(ring, &cqe, 2000));
+		EXPECT_EQ(cqe.user_data == 1 ? 1 : 0, cqe.res);
+	}
+	EXPECT_EQ(-1, fcntl(p[1], F_GETFD));
+	/* The write end is closed: the reader sees the byte, then EOF. */
+	char c[2];
+	EXPECT_EQ(1, read(p[0], c, 2));
+	EXPECT_EQ(0, read(p[0], c, 2));
+	close(p[0]);
+}
+
+/* The pid in an open /proc/<pid>/stat, or -1. */
+static int stat_pid(int fd)
+{
+	char buf[32] = { 0 };
+
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
+/*
+ * /proc/self, and what leads there, is the submitter's process: the open
+ * and the statx of such names run in the submitting thread.
+ */
+TEST_F(files, proc_self_names_the_submitter)
+{
+	struct asyncx_ring *ring = &self->ring;
+	const char *names[] = { "/proc/self/stat", "selflink", "dotlink" };
+	char path[64];
+	struct statx a, b;
+	struct stat st;
+	int fd, data;
+
+	data = pattern_file(self->dir, "data", 10);
+	ASSERT_LE(0, data);
+	ASSERT_EQ(0, chdir(self->dir));
+	ASSERT_EQ(0, symlink("/proc/self/stat", "selflink"));
+	ASSERT_EQ(0, mkdir("d", 0755));
+	ASSERT_EQ(0, symlink("../selflink", "d/l"));
+	ASSERT_EQ(0, symlink("d/l", "dotlink"));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		asyncx_prep_openat(asyncx_get_sqe(ring), AT_FDCWD, names[i],
+				   O_RDONLY, 0);
+		fd = run1(ring);
+		ASSERT_LE(0, fd) TH_LOG("%s", names[i]);
+		EXPECT_EQ(getpid(), stat_pid(fd)) TH_LOG("%s", names[i]);
+		close(fd);
+	}
+	/* /dev/fd/N: the submitter's descriptor N. */
+	snprintf(path, sizeof(path), "/dev/fd/%d", data);
+	asyncx_prep_openat(asyncx_get_sqe(ring), AT_FDCWD, path, O_RDONLY, 0);
+	fd = run1(ring);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(data, &st));
+	ASSERT_EQ(0, statx(fd, "", AT_EMPTY_PATH, STATX_INO, &a));
+	EXPECT_EQ(st.st_ino, a.stx_ino);
+	close(fd);
+	memset(&b, 0, sizeof(b));
+	asyncx_prep_statx(asyncx_get_sqe(ring), AT_FDCWD, path, 0, STATX_INO,
+			  &b);
+	EXPECT_EQ(0, run1(ring));
+	EXPECT_EQ(st.st_ino, b.stx_ino);
+	close(data);
+}
+
+static void statx_expect_same(struct __test_metadata *_metadata,
+			      const struct statx *a, const struct statx *b,
+			      const char *what)
+{
+	EXPECT_EQ(a->stx_mask & ~STATX_MNT_ID, b->stx_mask) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_ino, b->stx_ino) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_mode, b->stx_mode) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_size, b->stx_size) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_uid, b->stx_uid) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_nlink, b->stx_nlink) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_blocks, b->stx_blocks) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_mtime.tv_sec, b->stx_mtime.tv_sec) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_mtime.tv_nsec, b->stx_mtime.tv_nsec) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_dev_major, b->stx_dev_major) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_dev_minor, b->stx_dev_minor) TH_LOG("%s", what);
+	EXPECT_EQ(a->stx_attributes, b->stx_attributes) TH_LOG("%s", what);
+}
+
+TEST_F(files, statx_as_statx2)
+{
+	struct asyncx_ring *ring = &self->ring;
+	int fd = pattern_file(self->dir, "st", 1234);
+	struct statx a, b;
+	struct {
+		const char *what;
+		int dirfd;
+		const char *path;
+		int flags;
+		unsigned int mask;
+	} cases[] = {
+		{ "relative", -2, "st", 0, STATX_BASIC_STATS },
+		{ "symlink followed", -2, "ln", 0, STATX_BASIC_STATS },
+		{ "symlink itself", -2, "ln", AT_SYMLINK_NOFOLLOW, STATX_ALL },
+		{ "empty path on the fd", -3, "", AT_EMPTY_PATH, STATX_SIZE },
+		{ "the root", -100, "/", 0, STATX_BASIC_STATS },
+		{ "a directory", -100, "/proc", 0, STATX_BASIC_STATS },
+	};
+	struct {
+		const char *what;
+		int dirfd;
+		const char *path;
+		int flags;
+		unsigned int mask;
+	} bad[] = {
+		{ "missing", -2, "nope", 0, STATX_BASIC_STATS },
+		{ "empty without the flag", -2, "", 0, STATX_BASIC_STATS },
+		{ "bad flags", -2, "st", 0x1, STATX_BASIC_STATS },
+		{ "both sync types", -2, "st", AT_STATX_SYNC_TYPE, STATX_BASIC_STATS },
+		{ "reserved mask bit", -2, "st", 0, 0x80000000U },
+		{ "dirfd is a file", -3, "x", 0, STATX_BASIC_STATS },
+		{ "bad dirfd", 12345, "st", 0, STATX_BASIC_STATS },
+	};
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, symlinkat("st", self->dfd, "ln"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int d = open_dirfd(cases[i].dirfd, self->dfd, fd);
+
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0xff, sizeof(b));
+		ASSERT_EQ(0, statx(d, cases[i].path, cases[i].flags,
+				   cases[i].mask, &a)) TH_LOG("%s", cases[i].what);
+		asyncx_prep_statx(asyncx_get_sqe(ring), d, cases[i].path,
+				  cases[i].flags, cases[i].mask, &b);
+		ASSERT_EQ(0, run1(ring)) TH_LOG("%s", cases[i].what);
+		statx_expect_same(_metadata, &a, &b, cases[i].what);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int d = open_dirfd(bad[i].dirfd, self->dfd, fd);
+		int want = statx(d, bad[i].path, bad[i].flags, bad[i].mask,
+				 &a) ? -errno : 0;
+
+		asyncx_prep_statx(asyncx_get_sqe(ring), d, bad[i].path,
+				  bad[i].flags, bad[i].mask, &b);
+		EXPECT_EQ(want, run1(ring)) TH_LOG("%s", bad[i].what);
+		EXPECT_NE(0, want) TH_LOG("%s", bad[i].what);
+	}
+	/* A buffer that cannot be written. */
+	asyncx_prep_statx(asyncx_get_sqe(ring), self->dfd, "st", 0,
+			  STATX_BASIC_STATS, (struct statx *)8);
+	EXPECT_EQ(-EFAULT, run1(ring));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
