@@ -40,6 +40,9 @@ static int axq_cancel_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 static int axq_cancel_one(struct axq_req *victim)
 {
 	lockdep_assert_held(&victim->ctx->inflight_lock);
+	/* A device has its I/O: it completes with its own result. */
+	if (!axq_req_stoppable(victim))
+		return -EALREADY;
 	if (victim->task)
 		return axq_task_cancel(victim->task);
 	if (victim->cancel)

@@ -238,12 +238,17 @@ int axq_ring_init(void)
 	ret = axq_iowq_init();
 	if (ret)
 		goto err_reqs;
+	ret = axq_rw_init();
+	if (ret)
+		goto err_iowq;
 	ret = misc_register(&axq_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", ASYNCX_DEVICE_NAME, ret);
-		goto err_iowq;
+		goto err_rw;
 	}
 	return 0;
+err_rw:
+	axq_rw_exit();
 err_iowq:
 	axq_iowq_exit();
 err_reqs:
@@ -267,6 +272,8 @@ void axq_ring_exit(void)
 	axq_rt_quiesce();
 	/* After the requests: an orphaned step's worker exits last. */
 	axq_iowq_exit();
+	/* After the workers: O_DIRECT I/O that a dropped request left. */
+	axq_rw_exit();
 	axq_reqs_exit();
 	axq_limits_exit();
 }

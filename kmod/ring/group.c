@@ -149,7 +149,8 @@ static void axq_group_cancel_members(struct axq_group *g,
 			   AXQ_GROUP_STOP, 0);
 	spin_lock(&ctx->inflight_lock);
 	list_for_each_entry(r, &g->members, gnode) {
-		if (r == except)
+		/* (One that cannot stop completes with its own result.) */
+		if (r == except || !axq_req_stoppable(r))
 			continue;
 		if (r->task)
 			axq_task_cancel(r->task);

@@ -58,7 +58,7 @@ EXPORT_SYMBOL_NS_GPL(axq_chain_ok_res, ASYNCX_INTERNAL);
  * Every row needs its name (at most AXQ_OPDEF_NAME_MAX characters), its
  * state's size, a chain policy, a prep and exactly one of issue (inline
  * ops) and poll (async ops); the hooks of async ops (try_inline, reset,
- * done, cleanup, unprep) make no sense on an inline op.
+ * done, stop, cleanup, unprep) make no sense on an inline op.
  *
  * Context: any context.
  * Return: NULL for a whole row, else the name of the first fact missing
@@ -79,7 +79,7 @@ const char *axq_opdef_missing(const struct axq_opdef *d)
 	if (!d->issue == !d->poll)
 		return "issue or poll";
 	if (d->issue && (d->cleanup || d->try_inline || d->reset || d->done ||
-			 d->unprep))
+			 d->stop || d->unprep))
 		return "an inline op's async hooks";
 	return NULL;
 }

@@ -54,6 +54,13 @@
  *	posted from its poll (it completed, or its deadline passed): release
  *	what the user may reuse as soon as that CQE is seen (a group's id).
  *	On a worker; @cleanup still runs later
+ * @stop: optional, async ops: a CANCEL, a passed deadline or a SELECT
+ *	group is about to stop the request: return false when it cannot be
+ *	stopped now (a device has its O_DIRECT I/O, which would write the
+ *	buffer after the CQE said it was stopped): then the CANCEL answers
+ *	-EALREADY and the request completes with its own result. Returning
+ *	true, the op must start nothing the stop would not wait for. Under
+ *	ctx->inflight_lock or in the request's poll; never sleeps
  * @cleanup: async ops: release what @prep took (files, mm) and what @poll
  *	set up (timers, wakers); runs once, when the request is dropped or
  *	could not be started (then @poll never ran), in process context
@@ -79,6 +86,7 @@ struct axq_opdef {
 	void (*link)(struct axq_req *req);
 	void (*reset)(struct axq_req *req);
 	void (*done)(struct axq_req *req);
+	bool (*stop)(struct axq_req *req);
 	void (*cleanup)(struct axq_req *req);
 	void (*unprep)(struct axq_req *req);
 };
@@ -108,6 +116,8 @@ extern const struct axq_opdef axq_op_statx;		/* fs.c */
 extern const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST];
 
 bool axq_chain_ok_res(const struct axq_req *req);
+int axq_rw_init(void);
+void axq_rw_exit(void);
 const char *axq_opdef_missing(const struct axq_opdef *d);
 int axq_opdefs_check(void);
 

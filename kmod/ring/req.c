@@ -251,7 +251,9 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 		if (req->dl)
 			axq_deadline_attach(req);
 	}
-	if (unlikely(axq_deadline_passed(req, req->dl))) {
+	/* (An op that cannot stop now completes with its own result.) */
+	if (unlikely(axq_deadline_passed(req, req->dl)) &&
+	    axq_req_stoppable(req)) {
 		res = -ETIME;
 		goto post;
 	}
@@ -444,6 +446,25 @@ err:
 	if (def->cleanup)
 		def->cleanup(proto);
 	return ERR_PTR(ret);
+}
+
+/**
+ * axq_req_stoppable() - may a CANCEL, a deadline or a SELECT group stop a
+ *	request now?
+ * @req: a request in flight
+ *
+ * Asks the op (&axq_opdef.stop); an op without the hook can always be
+ * stopped. A false answer means the request completes with its own
+ * result.
+ *
+ * Context: under ctx->inflight_lock or in the request's poll.
+ * Return: true if the request may be stopped.
+ */
+bool axq_req_stoppable(struct axq_req *req)
+{
+	const struct axq_opdef *def = axq_opdefs[req->opcode];
+
+	return !def->stop || def->stop(req);
 }
 
 /**

@@ -111,6 +111,7 @@ void axq_req_late_free(struct axq_req *req);
 int axq_req_add(struct axq_ctx *ctx, struct axq_req *req);
 struct axq_req *axq_req_commit(struct axq_ctx *ctx, struct axq_req *proto);
 void axq_req_try(struct axq_req *req);
+bool axq_req_stoppable(struct axq_req *req);
 struct axq_req *axq_req_retire(struct axq_req *req, int res);
 void axq_link_start(struct axq_req *req);
 void axq_link_fail(struct axq_req *req);

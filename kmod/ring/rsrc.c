@@ -396,6 +396,20 @@ struct axq_rsrc_buf *axq_rsrc_buf_get(struct axq_ctx *ctx, u16 index,
 }
 
 /**
+ * axq_rsrc_buf_hold() - one more reference to a registered buffer
+ * @buf: what axq_rsrc_buf_get() returned, still held
+ *
+ * For an I/O that outlives its request (O_DIRECT, rw.c); drop it with
+ * axq_rsrc_buf_put().
+ *
+ * Context: any context.
+ */
+void axq_rsrc_buf_hold(struct axq_rsrc_buf *buf)
+{
+	refcount_inc(&buf->tab->refs);
+}
+
+/**
  * axq_rsrc_buf_put() - drop a request's reference to a registered buffer
  * @buf: what axq_rsrc_buf_get() returned
  *

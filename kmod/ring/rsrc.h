@@ -76,6 +76,7 @@ void axq_rsrc_release(struct axq_ctx *ctx);
 struct file *axq_rsrc_fget(struct axq_ctx *ctx, const struct asyncx_sqe *sqe);
 struct axq_rsrc_buf *axq_rsrc_buf_get(struct axq_ctx *ctx, u16 index,
 				      u64 addr, u32 len);
+void axq_rsrc_buf_hold(struct axq_rsrc_buf *buf);
 void axq_rsrc_buf_put(struct axq_rsrc_buf *buf);
 void axq_rsrc_buf_iter(const struct axq_rsrc_buf *buf, struct iov_iter *iter,
 		       unsigned int dir, u64 off, size_t len);
@@ -86,8 +87,9 @@ void axq_rsrc_buf_iter(const struct axq_rsrc_buf *buf, struct iov_iter *iter,
  * @sqe: the SQE
  * @op: its opcode (checked)
  *
- * ASYNCX_SQE_FIXED_FILE is for READ, WRITE and POLL; a nonzero buf_index
- * only for READ and WRITE with ASYNCX_RW_FIXED.
+ * ASYNCX_SQE_FIXED_FILE is for the ops on an open file: READ, WRITE,
+ * READV, WRITEV, POLL, FSYNC and FALLOCATE; a nonzero buf_index only for
+ * READ and WRITE with ASYNCX_RW_FIXED.
  *
  * Context: submission (inline: it runs for every SQE).
  * Return: 0 or -EINVAL.
@@ -96,8 +98,11 @@ static inline int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe,
 				     unsigned int op)
 {
 	bool rw = op == ASYNCX_OP_READ || op == ASYNCX_OP_WRITE;
+	bool on_file = rw || op == ASYNCX_OP_POLL || op == ASYNCX_OP_READV ||
+		       op == ASYNCX_OP_WRITEV || op == ASYNCX_OP_FSYNC ||
+		       op == ASYNCX_OP_FALLOCATE;
 
-	if (sqe->flags & ASYNCX_SQE_FIXED_FILE && !rw && op != ASYNCX_OP_POLL)
+	if (sqe->flags & ASYNCX_SQE_FIXED_FILE && !on_file)
 		return -EINVAL;
 	if (sqe->buf_index && !(rw && sqe->op_flags & ASYNCX_RW_FIXED))
 		return -EINVAL;

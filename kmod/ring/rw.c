@@ -31,6 +31,24 @@
  *   is not its end), the worker does the rest, and the result counts both,
  *   so a regular file reads short only at its end, as with read(2).
  *
+ * O_DIRECT at an offset, on a regular file or a block device, is true
+ * async I/O: the kiocb carries a completion callback (ki_complete), so the
+ * file system or block layer queues the I/O and returns, and the device's
+ * completion (often an interrupt) records the result and wakes the
+ * request's task. No thread waits for the device. The issue is tried at
+ * submission with IOCB_NOWAIT when the file honours it; when that would
+ * block (or the device refuses it for want of room, an -EAGAIN
+ * completion), it is issued again, blocking, on an I/O worker, which
+ * returns as soon as the device has it. The I/O's state (struct
+ * axq_rw_aio) lives apart from the request, and holds the file (and a
+ * registered buffer) until the completion: a context closed meanwhile
+ * goes, and the completion frees it. A CANCEL, a deadline or a SELECT
+ * group cannot stop an I/O the device has (axq_rw_stop(): the device
+ * would still write the buffer after the CQE said otherwise): the CANCEL
+ * answers -EALREADY and the request completes with its result. O_DIRECT
+ * at the file position (off -1) is done on an I/O worker as a blocking
+ * try, as the position must move with it.
+ *
  * A cancel, a deadline or the context's close interrupts a blocking try
  * with a signal to its worker (an interruptible sleep, as a full pipe's,
  * ends at once) and never waits for it.
@@ -76,6 +94,8 @@
 #include <linux/compat.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 
 #include "ctx.h"
 #include "iowq.h"
@@ -101,6 +121,7 @@ struct axq_rw_cmd {
 	bool			woken;		/* polled during stage IO */
 	bool			nowait_first;	/* AXQ_RW_BLOCK: try inline */
 	bool			tw_gone;	/* the submitter takes no more */
+	bool			stopping;	/* axq_rw_stop() said yes */
 	u8			mode;
 	u8			stage;
 	u8			next;		/* after @io: AXQ_RW_NEXT_* */
@@ -108,13 +129,52 @@ struct axq_rw_cmd {
 	struct axq_poller	poller;		/* hooked by a try */
 	/* Tries in the submitter (see DOC); NULL: on the I/O workers. */
 	struct task_struct	*submitter;	/* get_task_struct() */
+	struct axq_rw_aio	*aio;		/* AXQ_RW_DIRECT, once issued */
 };
+
+/**
+ * struct axq_rw_aio - an O_DIRECT READ or WRITE issued with a completion
+ *	callback (see DOC "O_DIRECT"); apart from its request, which may go
+ *	before the device is done
+ * @kiocb: the I/O; its ki_filp is a reference of its own
+ * @lock: protects @waker, @res, @done and @dropped (taken in the
+ *	completion, which may run in hard or soft interrupt context)
+ * @waker: the request's poll, waiting for the completion
+ * @res: the result, once @done
+ * @done: the completion has come (or the issue finished synchronously)
+ * @dropped: the request went: the completion frees this (@free_work)
+ * @queued: the device has it: the completion will come
+ * @write_held: the superblock's freeze protection is held for the I/O
+ * @nowait: issued with IOCB_NOWAIT: an -EAGAIN completion (the device had
+ *	no room: bio_wouldblock_error()) means issue it again, blocking
+ * @buf: a registered buffer's reference (ASYNCX_RW_FIXED), or NULL
+ * @free_work: frees a dropped one in process context
+ */
+struct axq_rw_aio {
+	struct kiocb		kiocb;
+	spinlock_t		lock;		/* see above */
+	struct axq_task		*waker;
+	long			res;
+	bool			done;
+	bool			dropped;
+	bool			queued;
+	bool			write_held;
+	bool			nowait;
+	struct axq_rsrc_buf	*buf;
+	struct work_struct	free_work;
+};
+
+/* Dropped requests' O_DIRECT I/O, freed after its completion. */
+static struct workqueue_struct *axq_rw_aio_wq;
+/* O_DIRECT I/Os not yet freed: unload waits for none (axq_rw_exit()). */
+static atomic_t axq_rw_aios = ATOMIC_INIT(0);
 
 /* Where the I/O of a request runs (axq_rw_cmd.mode). */
 enum {
 	AXQ_RW_NOWAIT,		/* IOCB_NOWAIT on the worker, poll on -EAGAIN */
 	AXQ_RW_POLL_BLOCK,	/* poll first, then a blocking try */
 	AXQ_RW_BLOCK,		/* a blocking try */
+	AXQ_RW_DIRECT,		/* O_DIRECT at an offset: the device completes */
 };
 
 /* How far a request got (axq_rw_cmd.stage). */
@@ -122,6 +182,7 @@ enum {
 	AXQ_RW_START,		/* no try queued yet */
 	AXQ_RW_IO,		/* a try is queued or running on an I/O worker */
 	AXQ_RW_WAIT,		/* waiting for the poller's wake */
+	AXQ_RW_AIO,		/* an O_DIRECT I/O is with the device */
 };
 
 /* What a try on the worker says comes next (axq_rw_cmd.next). */
@@ -275,7 +336,14 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	rw->pos = rw->use_fpos ? 0 : (loff_t)sqe->off;
 	rw->write = write;
 	rw->nowait_first = false;
-	if (!file_can_poll(file)) {
+	rw->aio = NULL;
+	rw->stopping = false;
+	if (file->f_flags & O_DIRECT && iter_ops && !rw->use_fpos &&
+	    (S_ISREG(file_inode(file)->i_mode) ||
+	     S_ISBLK(file_inode(file)->i_mode))) {
+		rw->mode = AXQ_RW_DIRECT;
+		rw->nowait_first = file->f_mode & FMODE_NOWAIT;
+	} else if (!file_can_poll(file)) {
 		rw->mode = AXQ_RW_BLOCK;
 		/*
 		 * A regular file or a block device that honours IOCB_NOWAIT
@@ -453,6 +521,253 @@ out:
 	return ret;
 }
 
+/* Free an O_DIRECT I/O's state: it is done, or was never queued. */
+static void axq_rw_aio_free(struct axq_rw_aio *aio)
+{
+	if (aio->buf)
+		axq_rsrc_buf_put(aio->buf);
+	fput(aio->kiocb.ki_filp);
+	kfree(aio);
+	/* The last access: unload waits for none left (axq_rw_exit()). */
+	if (atomic_dec_and_test(&axq_rw_aios))
+		wake_up_var(&axq_rw_aios);
+}
+
+static void axq_rw_aio_free_work(struct work_struct *work)
+{
+	axq_rw_aio_free(container_of(work, struct axq_rw_aio, free_work));
+}
+
+/* The end of the freeze protection a write took at its issue. */
+static void axq_rw_aio_end_write(struct axq_rw_aio *aio)
+{
+	struct super_block *sb = file_inode(aio->kiocb.ki_filp)->i_sb;
+
+	if (!aio->write_held)
+		return;
+	aio->write_held = false;
+	/* (Lockdep: the protection comes from the issuing thread.) */
+	__sb_writers_acquired(sb, SB_FREEZE_WRITE);
+	sb_end_write(sb);
+}
+
+/*
+ * The device is done: record the result and wake the request's poll, or
+ * free the state of a request that went meanwhile.
+ * Context: any (often a block device's interrupt or softirq).
+ */
+static void axq_rw_aio_complete(struct kiocb *kiocb, long res)
+{
+	struct axq_rw_aio *aio = container_of(kiocb, struct axq_rw_aio, kiocb);
+	struct axq_task *waker;
+	unsigned long flags;
+	bool dropped;
+
+	/* Unload's synchronize_rcu() waits for this to return. */
+	rcu_read_lock();
+	axq_rw_aio_end_write(aio);
+	spin_lock_irqsave(&aio->lock, flags);
+	aio->res = res;
+	aio->done = true;
+	waker = aio->waker;
+	aio->waker = NULL;
+	dropped = aio->dropped;
+	spin_unlock_irqrestore(&aio->lock, flags);
+	if (waker)
+		axq_wake(waker);
+	if (dropped)
+		queue_work(axq_rw_aio_wq, &aio->free_work);
+	rcu_read_unlock();
+}
+
+/*
+ * Issue an O_DIRECT I/O at an offset, with a completion callback, in the
+ * submitter (at submission, @kflags IOCB_NOWAIT) or on an I/O worker.
+ * Returns -EIOCBQUEUED when the device has it (rw->aio then waits for the
+ * completion), else its result (-EAGAIN with IOCB_NOWAIT: try again
+ * blocking, on a worker).
+ */
+static ssize_t axq_rw_direct(struct axq_rw_cmd *rw, int kflags)
+{
+	bool use_mm = !rw->fixed && current->mm != rw->mm;
+	unsigned int dir = rw->write ? ITER_SOURCE : ITER_DEST;
+	bool as = current_cred() != rw->cred;
+	struct file *file = rw->file;
+	struct super_block *sb = file_inode(file)->i_sb;
+	const struct cred *old = NULL;
+	struct axq_rw_aio *aio;
+	struct iov_iter iter;
+	ssize_t ret;
+
+	aio = kzalloc(sizeof(*aio), GFP_KERNEL_ACCOUNT);
+	if (!aio)
+		return -ENOMEM;
+	atomic_inc(&axq_rw_aios);
+	spin_lock_init(&aio->lock);
+	INIT_WORK(&aio->free_work, axq_rw_aio_free_work);
+	init_sync_kiocb(&aio->kiocb, get_file(file));
+	aio->kiocb.ki_flags |= kflags;
+	aio->nowait = kflags & IOCB_NOWAIT;
+	aio->kiocb.ki_pos = rw->pos;
+	aio->kiocb.ki_complete = axq_rw_aio_complete;
+	if (rw->fixed) {
+		aio->buf = rw->buf;
+		axq_rsrc_buf_hold(aio->buf);
+	}
+
+	if (use_mm && !mmget_not_zero(rw->mm)) {
+		axq_rw_aio_free(aio);
+		return -EFAULT;
+	}
+	if (as)
+		old = override_creds(rw->cred);
+	ret = rw_verify_area(rw->write ? WRITE : READ, file,
+			     &aio->kiocb.ki_pos, rw->len);
+	if (ret)
+		goto out;
+	if (rw->write && S_ISREG(file_inode(file)->i_mode)) {
+		/* Held until the completion, as aio and io_uring hold it. */
+		if (kflags & IOCB_NOWAIT) {
+			ret = -EAGAIN;
+			if (!sb_start_write_trylock(sb))
+				goto out;
+		} else {
+			sb_start_write(sb);
+		}
+		__sb_writers_release(sb, SB_FREEZE_WRITE);
+		aio->write_held = true;
+	}
+	if (rw->write)
+		aio->kiocb.ki_flags |= IOCB_WRITE;
+	if (rw->iov)
+		iov_iter_init(&iter, dir, rw->iov, rw->nr_segs, rw->len);
+	else if (rw->fixed)
+		axq_rsrc_buf_iter(rw->buf, &iter, dir, rw->addr, rw->len);
+	else
+		iov_iter_ubuf(&iter, dir, u64_to_user_ptr(rw->addr), rw->len);
+
+	/*
+	 * Published before the issue, and then a stop looked for: pairs
+	 * with axq_rw_stop(), so that either the stop sees the I/O (and
+	 * waits for it) or this sees the stop (and issues nothing).
+	 */
+	WRITE_ONCE(rw->aio, aio);
+	smp_mb();	/* the store of rw->aio before the load of stopping */
+	if (READ_ONCE(rw->stopping)) {
+		WRITE_ONCE(rw->aio, NULL);
+		ret = -ECANCELED;
+		axq_rw_aio_end_write(aio);
+		goto out;
+	}
+	/* The event is sent at issue: the completion may be an interrupt. */
+	if (rw->write)
+		fsnotify_modify(file);
+	else
+		fsnotify_access(file);
+	if (use_mm)
+		kthread_use_mm(rw->mm);
+	if (rw->write)
+		ret = file->f_op->write_iter(&aio->kiocb, &iter);
+	else
+		ret = file->f_op->read_iter(&aio->kiocb, &iter);
+	if (use_mm)
+		kthread_unuse_mm(rw->mm);
+	if (ret == -EIOCBQUEUED) {
+		/* From here on, only under aio->lock. */
+		aio->queued = true;
+		goto out_creds;
+	}
+	/* Done at once (an error, or a file that fell back): no callback. */
+	WRITE_ONCE(rw->aio, NULL);
+	axq_rw_aio_end_write(aio);
+out:
+	axq_rw_aio_free(aio);
+out_creds:
+	if (as)
+		revert_creds(old);
+	if (use_mm)
+		mmput(rw->mm);
+	return ret;
+}
+
+/*
+ * A request waits for its O_DIRECT I/O: true with its result once the
+ * completion came, else false with the poll's waker left for it.
+ */
+static bool axq_rw_aio_done(struct axq_rw_aio *aio, struct axq_context *cx,
+			    long *res)
+{
+	struct axq_task *stale = NULL;
+	bool done;
+
+	spin_lock_irq(&aio->lock);
+	done = aio->done;
+	if (done) {
+		*res = aio->res;
+	} else {
+		stale = aio->waker;
+		aio->waker = axq_waker_get(cx);
+	}
+	spin_unlock_irq(&aio->lock);
+	if (stale)
+		axq_waker_put(stale);
+	return done;
+}
+
+/*
+ * The request goes (or starts over): free its O_DIRECT state, or leave it
+ * to the completion when the device still has the I/O.
+ */
+static void axq_rw_aio_drop(struct axq_rw_cmd *rw)
+{
+	struct axq_rw_aio *aio = rw->aio;
+	struct axq_task *waker;
+	bool done;
+
+	if (!aio)
+		return;
+	rw->aio = NULL;
+	spin_lock_irq(&aio->lock);
+	done = aio->done;
+	if (!done)
+		aio->dropped = true;
+	waker = aio->waker;
+	aio->waker = NULL;
+	spin_unlock_irq(&aio->lock);
+	if (waker)
+		axq_waker_put(waker);
+	if (done)
+		axq_rw_aio_free(aio);
+}
+
+/**
+ * axq_rw_init() - set up what O_DIRECT I/O needs at module load
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int axq_rw_init(void)
+{
+	axq_rw_aio_wq = alloc_workqueue("asyncx_aio", WQ_UNBOUND, 0);
+	return axq_rw_aio_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * axq_rw_exit() - wait for every O_DIRECT I/O of a dropped request
+ *
+ * A closed context's I/O may still be with a device: its completion, and
+ * the freeing after it, run module code. Waits for both.
+ *
+ * Context: module exit, after the requests are drained; sleeps.
+ */
+void axq_rw_exit(void)
+{
+	wait_var_event(&axq_rw_aios, !atomic_read(&axq_rw_aios));
+	destroy_workqueue(axq_rw_aio_wq);
+	/* A completion's last instructions (it ran under rcu_read_lock()). */
+	synchronize_rcu();
+}
+
 /*
  * One try, in the submitter (task work) or on an I/O worker: the I/O with
  * IOCB_NOWAIT, or blocking (see DOC); hooks the poller, whose wakes go to
@@ -470,6 +785,8 @@ static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 	rw->next = AXQ_RW_NEXT_DONE;
 	if (rw->mode == AXQ_RW_BLOCK)
 		return axq_rw_total(rw, axq_rw_do(rw, 0));
+	if (rw->mode == AXQ_RW_DIRECT)
+		return axq_rw_direct(rw, 0);
 	for (;;) {
 		if (rw->mode == AXQ_RW_NOWAIT) {
 			ret = axq_rw_do(rw, IOCB_NOWAIT);
@@ -560,10 +877,28 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 	int ret;
 
 	switch (rw->stage) {
+	case AXQ_RW_AIO:
+		if (!axq_rw_aio_done(rw->aio, cx, &out))
+			return AXQ_PENDING;
+		if (out == -EAGAIN && rw->aio->nowait) {
+			/* No room in the device at submission: block for it. */
+			axq_rw_aio_drop(rw);
+			break;
+		}
+		*res = out;
+		return AXQ_READY;
 	case AXQ_RW_IO:
 		if (!axq_io_work_done(&rw->io, &out)) {
 			rw->woken = true;
 			return AXQ_PENDING;
+		}
+		if (out == -EIOCBQUEUED) {
+			/* The worker issued it; the device completes it. */
+			rw->stage = AXQ_RW_AIO;
+			if (!axq_rw_aio_done(rw->aio, cx, &out))
+				return AXQ_PENDING;
+			*res = out;
+			return AXQ_READY;
 		}
 		if (rw->next == AXQ_RW_NEXT_DONE) {
 			*res = out;
@@ -610,6 +945,18 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 
 	if (rw->mode != AXQ_RW_NOWAIT && !rw->nowait_first)
 		return false;
+	if (rw->mode == AXQ_RW_DIRECT) {
+		ret = axq_rw_direct(rw, IOCB_NOWAIT);
+		if (ret == -EIOCBQUEUED) {
+			/* The request starts waiting for the completion. */
+			rw->stage = AXQ_RW_AIO;
+			return false;
+		}
+		if (ret == -EAGAIN || ret == -EOPNOTSUPP)
+			return false;
+		*res = ret;
+		return true;
+	}
 	ret = axq_rw_do(rw, IOCB_NOWAIT);
 	if (ret == -EAGAIN)
 		return false;
@@ -638,6 +985,7 @@ static void axq_rw_reset(struct axq_req *req)
 	if (rw->polling)
 		axq_poller_disarm(&rw->poller);
 	rw->polling = false;
+	axq_rw_aio_drop(rw);
 	rw->done = 0;
 	rw->stage = AXQ_RW_START;
 }
@@ -647,6 +995,7 @@ static void axq_rw_release(struct axq_rw_cmd *rw)
 {
 	if (rw->polling)
 		axq_poller_disarm(&rw->poller);
+	axq_rw_aio_drop(rw);
 	if (rw->submitter)
 		put_task_struct(rw->submitter);
 	if (rw->fixed)
@@ -683,6 +1032,29 @@ static void axq_rw_cleanup(struct axq_req *req)
 	axq_rw_release(rw);
 }
 
+/**
+ * axq_rw_stop() - may a CANCEL or a deadline stop this request now?
+ * @req: the request
+ *
+ * Not while a device has its O_DIRECT I/O: the device would write the
+ * buffer after the CQE said the request was stopped (the block layer
+ * cannot take an I/O back). Then the request completes with its result.
+ *
+ * Context: under ctx->inflight_lock, or in the request's poll.
+ * Return: true if it may be stopped (and no I/O will be issued for it).
+ */
+static bool axq_rw_stop(struct axq_req *req)
+{
+	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+
+	if (rw->mode != AXQ_RW_DIRECT)
+		return true;
+	WRITE_ONCE(rw->stopping, true);
+	/* Pairs with the issue's smp_mb() in axq_rw_direct(). */
+	smp_mb();
+	return !READ_ONCE(rw->aio);
+}
+
 /* A short READ or WRITE breaks a chain, as an error does. */
 static bool axq_rw_chain_ok(const struct axq_req *req)
 {
@@ -701,6 +1073,7 @@ static bool axq_rw_chain_ok(const struct axq_req *req)
 	.poll		= axq_rw_poll,			\
 	.try_inline	= axq_rw_try_inline,		\
 	.reset		= axq_rw_reset,			\
+	.stop		= axq_rw_stop,			\
 	.cleanup	= axq_rw_cleanup,		\
 }
 

@@ -12,6 +12,12 @@
  *   cached     a READ of /dev/nullb0 (null_blk, memory-backed) that hits
  *              the page cache completes at submission, no I/O worker made;
  *              a read past the end is short
+ *   direct     O_DIRECT READ and WRITE of /dev/nullb0 (each I/O completes
+ *              5 ms later, from a timer interrupt) are issued at
+ *              submission and completed by the device, with no thread;
+ *              errors as pread(2)'s; a CANCEL of one the device has
+ *              answers -EALREADY and the READ gets its data; a close with
+ *              I/O in flight frees the context once the device is done
  *   self       names that mean the opener (/proc/self, /dev/fd/N, links to
  *              them) name the submitter, not the worker
  *   fsync      FSYNC and FDATASYNC, ranges, errors as fsync(2)'s
@@ -621,6 +627,258 @@ TEST_F(files, proc_self_names_the_submitter)
 	EXPECT_EQ(0, run1(ring));
 	EXPECT_EQ(st.st_ino, b.stx_ino);
 	close(data);
+}
+
+/* A 1 MiB pattern on /dev/nullb0, written with O_DIRECT; its fd. */
+static int direct_setup(char **pattern)
+{
+	char *p;
+	int fd;
+
+	if (posix_memalign((void **)&p, 4096, 1 << 20))
+		return -1;
+	for (int i = 0; i < 1 << 20; i++)
+		p[i] = (char)(i * 31 + i / 4096);
+	fd = open(NULLB, O_RDWR | O_DIRECT);
+	if (fd < 0 || pwrite(fd, p, 1 << 20, 0) != 1 << 20) {
+		free(p);
+		return -1;
+	}
+	*pattern = p;
+	return fd;
+}
+
+/*
+ * 32 O_DIRECT READs of 4 KiB, each its own block: all issued at
+ * submission with no thread (the context never makes an I/O worker), each
+ * completed by the device's interrupt with the right data; then WRITEs,
+ * read back with pread(2), and READs into a registered buffer.
+ */
+TEST_F(files, direct_io_completes_from_the_device)
+{
+	struct asyncx_ring *ring = &self->ring;
+	struct asyncx_cqe cqe;
+	char *pattern, *buf;
+	int fd;
+
+	fd = direct_setup(&pattern);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 32 * 4096));
+	asyncx_queue_exit(ring);
+	ASSERT_EQ(0, asyncx_queue_init(64, ring, 0));
+	for (int i = 0; i < 32; i++) {
+		struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
+
+		asyncx_prep_read(sqe, fd, buf + i * 4096, 4096,
+				 (__u64)((i * 7) % 256) * 4096);
+		asyncx_sqe_set_data64(sqe, i);
+	}
+	ASSERT_EQ(32, asyncx_submit(ring));
+	for (int i = 0; i < 32; i++) {
+		ASSERT_EQ(0, wait_one(ring, &cqe, 2000));
+		EXPECT_EQ(4096, cqe.res);
+		EXPECT_EQ(0, memcmp(buf + cqe.user_data * 4096,
+				    pattern + ((cqe.user_data * 7) % 256) * 4096,
+				    4096)) TH_LOG("read %llu", cqe.user_data);
+	}
+	EXPECT_EQ(0, fdinfo(ring, "io-workers"));
+
+	/* WRITE: the device has the data when the CQE comes. */
+	memset(buf, 0x5a, 8192);
+	asyncx_prep_write(asyncx_get_sqe(ring), fd, buf, 8192, 65536);
+	EXPECT_EQ(8192, run1(ring));
+	memset(buf + 8192, 0, 8192);
+	EXPECT_EQ(8192, pread(fd, buf + 8192, 8192, 65536));
+	EXPECT_EQ(0, memcmp(buf, buf + 8192, 8192));
+
+	/* A registered buffer: its pinned pages, with the same device I/O. */
+	struct iovec reg = { buf, 32 * 4096 };
+	struct asyncx_sqe *sqe;
+
+	ASSERT_EQ(0, asyncx_register_buffers(ring, &reg, 1));
+	memset(buf, 0, 4096);
+	sqe = asyncx_get_sqe(ring);
+	asyncx_prep_read_fixed(sqe, fd, buf, 4096, 4096, 0);
+	EXPECT_EQ(4096, run1(ring));
+	EXPECT_EQ(0, memcmp(buf, pattern + 4096, 4096));
+	EXPECT_EQ(0, fdinfo(ring, "io-workers"));
+	free(buf);
+	free(pattern);
+	close(fd);
+}
+
+/*
+ * More O_DIRECT READs at once than the device has tags (null_blk: 64):
+ * the ones it refuses at submission (-EAGAIN from the device, for an I/O
+ * issued with IOCB_NOWAIT) are issued again, blocking, on an I/O worker.
+ * Every READ gets its data.
+ */
+TEST_F(files, direct_reads_beyond_the_queue_depth)
+{
+	struct asyncx_ring *ring = &self->ring;
+	struct asyncx_cqe cqe;
+	char *pattern, *buf;
+	int fd;
+
+	fd = direct_setup(&pattern);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 256 * 4096));
+	asyncx_queue_exit(ring);
+	ASSERT_EQ(0, asyncx_queue_init(256, ring, 0));
+	for (int i = 0; i < 256; i++) {
+		struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
+
+		asyncx_prep_read(sqe, fd, buf + i * 4096, 4096,
+				 (__u64)i * 4096);
+		asyncx_sqe_set_data64(sqe, i);
+	}
+	ASSERT_EQ(256, asyncx_submit(ring));
+	for (int i = 0; i < 256; i++) {
+		ASSERT_EQ(0, wait_one(ring, &cqe, 5000));
+		EXPECT_EQ(4096, cqe.res) TH_LOG("read %llu", cqe.user_data);
+		EXPECT_EQ(0, memcmp(buf + cqe.user_data * 4096,
+				    pattern + cqe.user_data * 4096, 4096));
+	}
+	free(buf);
+	free(pattern);
+	close(fd);
+}
+
+/* Each bad O_DIRECT READ gives what pread(2) gives. */
+TEST_F(files, direct_errors_as_pread)
+{
+	struct asyncx_ring *ring = &self->ring;
+	unsigned long long size;
+	char *pattern, *buf;
+	int fd;
+
+	fd = direct_setup(&pattern);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, BLKGETSIZE64, &size));
+	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 3 * 4096));
+	struct { const char *what; size_t boff; size_t len; long long off; } c[] = {
+		{ "misaligned buffer", 1, 4096, 0 },
+		{ "misaligned offset", 0, 4096, 1 },
+		{ "odd length", 0, 100, 0 },
+		{ "at the end", 0, 4096, size },
+		{ "across the end", 0, 8192, size - 4096 },
+		{ "aligned", 0, 8192, 4096 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ssize_t want = pread(fd, buf + c[i].boff, c[i].len, c[i].off);
+
+		if (want < 0)
+			want = -errno;
+		asyncx_prep_read(asyncx_get_sqe(ring), fd, buf + c[i].boff,
+				 c[i].len, c[i].off);
+		EXPECT_EQ(want, run1(ring)) TH_LOG("%s", c[i].what);
+	}
+	free(buf);
+	free(pattern);
+	close(fd);
+}
+
+/*
+ * A CANCEL of an O_DIRECT READ the device has cannot take it back: it
+ * answers -EALREADY, and the READ completes with its data. (A CANCEL that
+ * comes as the READ completes answers 0 or -ENOENT: then the READ has its
+ * data too.) A READ is -ECANCELED only when its CANCEL said 0, and then no
+ * I/O was issued for it.
+ */
+TEST_F(files, direct_read_in_flight_is_not_cancelled)
+{
+	struct asyncx_ring *ring = &self->ring;
+	int read_res[8], cancel_res[8];
+	struct asyncx_cqe cqe;
+	char *pattern, *buf;
+	int fd, already = 0;
+
+	fd = direct_setup(&pattern);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 32 * 4096));
+	asyncx_queue_exit(ring);
+	ASSERT_EQ(0, asyncx_queue_init(128, ring, 0));
+	for (int round = 0; round < 16; round++) {
+		for (int i = 0; i < 8; i++) {
+			struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
+
+			asyncx_prep_read(sqe, fd, buf + i * 4096, 4096,
+					 (__u64)i * 4096);
+			asyncx_sqe_set_data64(sqe, i);
+		}
+		/*
+		 * The CANCELs in a submission of their own: in the same one
+		 * they would run before the READs' tries (which come after
+		 * the context's lock is dropped), and stop every one.
+		 */
+		ASSERT_EQ(8, asyncx_submit(ring));
+		for (int i = 0; i < 8; i++) {
+			struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
+
+			asyncx_prep_cancel(sqe, i, 0);
+			asyncx_sqe_set_data64(sqe, 100 + i);
+		}
+		ASSERT_EQ(8, asyncx_submit(ring));
+		for (int i = 0; i < 16; i++) {
+			ASSERT_EQ(0, wait_one(ring, &cqe, 2000));
+			if (cqe.user_data >= 100)
+				cancel_res[cqe.user_data - 100] = cqe.res;
+			else
+				read_res[cqe.user_data] = cqe.res;
+		}
+		for (int i = 0; i < 8; i++) {
+			if (cancel_res[i] == -EALREADY)
+				already++;
+			if (cancel_res[i] == 0 && read_res[i] == -ECANCELED)
+				continue;
+			EXPECT_TRUE(cancel_res[i] == -EALREADY ||
+				    cancel_res[i] == -ENOENT ||
+				    cancel_res[i] == 0) TH_LOG("%d", cancel_res[i]);
+			EXPECT_EQ(4096, read_res[i]);
+			EXPECT_EQ(0, memcmp(buf + i * 4096, pattern + i * 4096,
+					    4096));
+		}
+	}
+	/* The device takes 5 ms: many of them were in flight. */
+	TH_LOG("%d of 128 CANCELs found the READ with the device", already);
+	EXPECT_LE(64, already);
+	free(buf);
+	free(pattern);
+	close(fd);
+}
+
+/*
+ * Closing a context whose O_DIRECT READs the device still has: the
+ * context goes once the device is done, and nothing is left.
+ */
+TEST_F(files, close_with_direct_io_in_flight)
+{
+	struct asyncx_ring *ring = &self->ring;
+	char *pattern, *buf;
+	long before;
+	int fd;
+
+	fd = direct_setup(&pattern);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 64 * 4096));
+	asyncx_queue_exit(ring);
+	before = live_contexts();
+	for (int round = 0; round < 8; round++) {
+		ASSERT_EQ(0, asyncx_queue_init(64, ring, 0));
+		for (int i = 0; i < 64; i++)
+			asyncx_prep_read(asyncx_get_sqe(ring), fd,
+					 buf + i * 4096, 4096, (__u64)i * 4096);
+		ASSERT_EQ(64, asyncx_submit(ring));
+		asyncx_queue_exit(ring);
+	}
+	for (int i = 0; i < 200 && live_contexts() != before; i++)
+		usleep(10 * 1000);
+	EXPECT_EQ(before, live_contexts());
+	/* The fixture's teardown closes a ring again. */
+	ASSERT_EQ(0, asyncx_queue_init(8, ring, 0));
+	free(buf);
+	free(pattern);
+	close(fd);
 }
 
 static void statx_expect_same(struct __test_metadata *_metadata,

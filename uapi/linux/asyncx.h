@@ -145,7 +145,11 @@ struct asyncx_cqe {
  *	that needs no waiting (a page-cache hit), and otherwise, as every
  *	other file, on an I/O worker of the context; a short count of such
  *	a try is completed there, so a regular file gives a short count only
- *	at its end, as read(2). op_flags: ASYNCX_RW_FIXED: addr and len lie
+ *	at its end, as read(2). O_DIRECT at an offset is issued (at
+ *	submission when it need not wait) with a completion callback: the
+ *	device completes it, no thread waits; a CANCEL of one the device
+ *	has answers -EALREADY, and it completes with its result; alignment
+ *	errors are -EINVAL, as pread(2)'s. op_flags: ASYNCX_RW_FIXED: addr and len lie
  *	inside the registered buffer buf_index (else -EFAULT; -ENXIO when
  *	no buffers are registered), whose pinned pages the I/O reaches
  *	directly. With ASYNCX_SQE_FIXED_FILE, fd is an index into the
