@@ -8,6 +8,8 @@
 #include <linux/eventfd.h>
 #include <linux/fdtable.h>
 #include <linux/mm.h>
+#include <linux/net.h>
+#include <net/sock.h>
 #include <linux/version.h>
 
 /* 6.8 dropped eventfd_signal()'s count argument (it was always 1 here). */
@@ -54,6 +56,19 @@ static inline struct file *axq_file_close_fd(unsigned int fd)
 	return file_close_fd(fd);
 #else
 	return close_fd_get_file(fd);
+#endif
+}
+
+/* 6.10 passed accept's flags in a struct. */
+static inline int axq_sock_accept(struct socket *sock,
+				  struct socket *newsock, int flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	struct proto_accept_arg arg = { .flags = flags, .kern = false };
+
+	return sock->ops->accept(sock, newsock, &arg);
+#else
+	return sock->ops->accept(sock, newsock, flags, false);
 #endif
 }
 

@@ -32,6 +32,11 @@ const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST] = {
 	[ASYNCX_OP_OPENAT]	= &axq_op_openat,
 	[ASYNCX_OP_CLOSE]	= &axq_op_close,
 	[ASYNCX_OP_STATX]	= &axq_op_statx,
+	[ASYNCX_OP_SOCK_SEND]	= &axq_op_sock_send,
+	[ASYNCX_OP_SOCK_RECV]	= &axq_op_sock_recv,
+	[ASYNCX_OP_ACCEPT]	= &axq_op_accept,
+	[ASYNCX_OP_CONNECT]	= &axq_op_connect,
+	[ASYNCX_OP_SHUTDOWN]	= &axq_op_shutdown,
 };
 EXPORT_SYMBOL_NS_GPL(axq_opdefs, ASYNCX_INTERNAL);
 

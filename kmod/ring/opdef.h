@@ -112,6 +112,11 @@ extern const struct axq_opdef axq_op_fallocate;		/* fs.c */
 extern const struct axq_opdef axq_op_openat;		/* fs.c */
 extern const struct axq_opdef axq_op_close;		/* fs.c */
 extern const struct axq_opdef axq_op_statx;		/* fs.c */
+extern const struct axq_opdef axq_op_sock_send;		/* rw.c */
+extern const struct axq_opdef axq_op_sock_recv;		/* rw.c */
+extern const struct axq_opdef axq_op_accept;		/* net.c */
+extern const struct axq_opdef axq_op_connect;		/* net.c */
+extern const struct axq_opdef axq_op_shutdown;		/* net.c */
 
 extern const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST];
 

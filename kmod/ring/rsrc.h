@@ -88,8 +88,9 @@ void axq_rsrc_buf_iter(const struct axq_rsrc_buf *buf, struct iov_iter *iter,
  * @op: its opcode (checked)
  *
  * ASYNCX_SQE_FIXED_FILE is for the ops on an open file: READ, WRITE,
- * READV, WRITEV, POLL, FSYNC and FALLOCATE; a nonzero buf_index only for
- * READ and WRITE with ASYNCX_RW_FIXED.
+ * READV, WRITEV, POLL, FSYNC, FALLOCATE and the socket ops; a nonzero
+ * buf_index only for READ, WRITE, SOCK_SEND and SOCK_RECV with
+ * ASYNCX_RW_FIXED.
  *
  * Context: submission (inline: it runs for every SQE).
  * Return: 0 or -EINVAL.
@@ -97,10 +98,12 @@ void axq_rsrc_buf_iter(const struct axq_rsrc_buf *buf, struct iov_iter *iter,
 static inline int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe,
 				     unsigned int op)
 {
-	bool rw = op == ASYNCX_OP_READ || op == ASYNCX_OP_WRITE;
+	bool rw = op == ASYNCX_OP_READ || op == ASYNCX_OP_WRITE ||
+		  op == ASYNCX_OP_SOCK_SEND || op == ASYNCX_OP_SOCK_RECV;
 	bool on_file = rw || op == ASYNCX_OP_POLL || op == ASYNCX_OP_READV ||
 		       op == ASYNCX_OP_WRITEV || op == ASYNCX_OP_FSYNC ||
-		       op == ASYNCX_OP_FALLOCATE;
+		       op == ASYNCX_OP_FALLOCATE || op == ASYNCX_OP_ACCEPT ||
+		       op == ASYNCX_OP_CONNECT || op == ASYNCX_OP_SHUTDOWN;
 
 	if (sqe->flags & ASYNCX_SQE_FIXED_FILE && !on_file)
 		return -EINVAL;

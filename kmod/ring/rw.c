@@ -113,6 +113,7 @@ struct axq_rw_cmd {
 	u32			len;		/* bytes asked for, in all */
 	u32			done;		/* bytes done by earlier tries */
 	u32			nr_segs;	/* of @iov */
+	u32			msg_flags;	/* SOCK_SEND, SOCK_RECV: MSG_* */
 	loff_t			pos;
 	bool			use_fpos;	/* off was (__u64)-1 */
 	bool			write;
@@ -122,6 +123,7 @@ struct axq_rw_cmd {
 	bool			nowait_first;	/* AXQ_RW_BLOCK: try inline */
 	bool			tw_gone;	/* the submitter takes no more */
 	bool			stopping;	/* axq_rw_stop() said yes */
+	bool			sock_op;	/* SOCK_SEND, SOCK_RECV */
 	u8			mode;
 	u8			stage;
 	u8			next;		/* after @io: AXQ_RW_NEXT_* */
@@ -279,9 +281,14 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
 	bool vec = req->opcode == ASYNCX_OP_READV ||
 		   req->opcode == ASYNCX_OP_WRITEV;
+	bool sock_op = req->opcode == ASYNCX_OP_SOCK_SEND ||
+		       req->opcode == ASYNCX_OP_SOCK_RECV;
 	bool write = req->opcode == ASYNCX_OP_WRITE ||
-		     req->opcode == ASYNCX_OP_WRITEV;
+		     req->opcode == ASYNCX_OP_WRITEV ||
+		     req->opcode == ASYNCX_OP_SOCK_SEND;
 	bool fixed = sqe->op_flags & ASYNCX_RW_FIXED;
+	/* SOCK_SEND and SOCK_RECV: off holds the MSG_* flags. */
+	u64 off = sock_op ? (u64)-1 : sqe->off;
 	struct axq_rsrc_buf *buf = NULL;
 	struct file *file;
 	bool iter_ops;
@@ -290,13 +297,22 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	rw->iov = NULL;
 	if (sqe->op_flags & ~ASYNCX_RW_FIXED || (vec && fixed))
 		return -EINVAL;
-	if (sqe->off != (u64)-1 && (s64)sqe->off < 0)
+	/*
+	 * Bit 31 is MSG_CMSG_COMPAT, the kernel's own (recvmsg(2) refuses
+	 * it), on every kernel: also where CONFIG_COMPAT makes it 0.
+	 */
+	if (sock_op && (sqe->off >> 32 || sqe->off & BIT(31)))
+		return -EINVAL;
+	if (off != (u64)-1 && (s64)off < 0)
 		return -EINVAL;
 	if (!fixed && !vec && !access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
 		return -EFAULT;
 	file = axq_rsrc_fget(req->ctx, sqe);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	ret = -ENOTSOCK;
+	if (sock_op && !sock_from_file(file))
+		goto err;
 	ret = -EBADF;
 	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
 		goto err;
@@ -308,7 +324,7 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	if (fixed && !iter_ops)
 		goto err;
 	ret = -ESPIPE;
-	if (sqe->off != (u64)-1 &&
+	if (off != (u64)-1 &&
 	    !(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
 		goto err;
 	rw->nr_segs = 0;
@@ -332,9 +348,11 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	rw->buf = buf;
 	rw->addr = fixed ? sqe->addr - buf->ubase : sqe->addr;
 	rw->done = 0;
-	rw->use_fpos = sqe->off == (u64)-1;
-	rw->pos = rw->use_fpos ? 0 : (loff_t)sqe->off;
+	rw->use_fpos = off == (u64)-1;
+	rw->pos = rw->use_fpos ? 0 : (loff_t)off;
 	rw->write = write;
+	rw->sock_op = sock_op;
+	rw->msg_flags = sock_op ? sqe->off : 0;
 	rw->nowait_first = false;
 	rw->aio = NULL;
 	rw->stopping = false;
@@ -436,6 +454,45 @@ static ssize_t axq_rw_loop(struct axq_rw_cmd *rw, loff_t *pos)
 }
 
 /*
+ * SOCK_SEND, SOCK_RECV: sock_sendmsg() or sock_recvmsg() with the SQE's
+ * MSG_* flags, as send(2) and recv(2) (whose LSM hooks those call); a
+ * try with IOCB_NOWAIT adds MSG_DONTWAIT. (The user's own MSG_DONTWAIT
+ * makes -EAGAIN the result, as it is for send(2) and recv(2).)
+ */
+static ssize_t axq_rw_sock(struct axq_rw_cmd *rw, struct iov_iter *iter,
+			   int kflags)
+{
+	struct socket *sock = sock_from_file(rw->file);
+	struct msghdr msg = { .msg_flags = rw->msg_flags };
+
+	if (kflags & IOCB_NOWAIT)
+		msg.msg_flags |= MSG_DONTWAIT;
+	msg.msg_iter = *iter;
+	if (rw->write)
+		return sock_sendmsg(sock, &msg);
+	return sock_recvmsg(sock, &msg, msg.msg_flags);
+}
+
+/*
+ * MSG_WAITALL on a stream or seqpacket socket: a partial count is not
+ * the end, as with send(2) and recv(2), which block for the rest. True
+ * (with it counted in rw->done) when the try should go on.
+ */
+static bool axq_rw_sock_more(struct axq_rw_cmd *rw, ssize_t ret)
+{
+	struct socket *sock;
+
+	if (!rw->sock_op || !(rw->msg_flags & MSG_WAITALL) || ret <= 0 ||
+	    rw->done + ret >= rw->len)
+		return false;
+	sock = sock_from_file(rw->file);
+	if (sock->type != SOCK_STREAM && sock->type != SOCK_SEQPACKET)
+		return false;
+	rw->done += ret;
+	return true;
+}
+
+/*
  * Do the I/O once, in the submitter's mm, from where earlier tries
  * stopped (@rw->done). @kflags: IOCB_NOWAIT or 0.
  * Returns bytes done or a negative errno (-EAGAIN with IOCB_NOWAIT).
@@ -492,7 +549,9 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 		kthread_use_mm(rw->mm);
 	if (rw->write)
 		file_start_write(file);
-	if (!iter_ops)
+	if (rw->sock_op)
+		ret = axq_rw_sock(rw, &iter, kflags);
+	else if (!iter_ops)
 		ret = axq_rw_loop(rw, &kiocb.ki_pos);
 	else if (rw->write)
 		ret = file->f_op->write_iter(&kiocb, &iter);
@@ -790,7 +849,9 @@ static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 	for (;;) {
 		if (rw->mode == AXQ_RW_NOWAIT) {
 			ret = axq_rw_do(rw, IOCB_NOWAIT);
-			if (ret != -EAGAIN)
+			if (axq_rw_sock_more(rw, ret))
+				continue;
+			if (ret != -EAGAIN || rw->msg_flags & MSG_DONTWAIT)
 				return axq_rw_total(rw, ret);
 		}
 		if (!rw->polling) {
@@ -958,7 +1019,8 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 		return true;
 	}
 	ret = axq_rw_do(rw, IOCB_NOWAIT);
-	if (ret == -EAGAIN)
+	if ((ret == -EAGAIN && !(rw->msg_flags & MSG_DONTWAIT)) ||
+	    axq_rw_sock_more(rw, ret))
 		return false;
 	if (rw->mode == AXQ_RW_BLOCK) {
 		if (ret == -EOPNOTSUPP)
@@ -1081,3 +1143,5 @@ const struct axq_opdef axq_op_read = AXQ_RW_OPDEF("READ");
 const struct axq_opdef axq_op_write = AXQ_RW_OPDEF("WRITE");
 const struct axq_opdef axq_op_readv = AXQ_RW_OPDEF("READV");
 const struct axq_opdef axq_op_writev = AXQ_RW_OPDEF("WRITEV");
+const struct axq_opdef axq_op_sock_send = AXQ_RW_OPDEF("SOCK_SEND");
+const struct axq_opdef axq_op_sock_recv = AXQ_RW_OPDEF("SOCK_RECV");

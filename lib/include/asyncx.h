@@ -963,6 +963,117 @@ static inline void asyncx_prep_statx(struct asyncx_sqe *sqe, int dfd,
 	sqe->op_flags = (__u32)flags;
 }
 
+/**
+ * asyncx_prep_sock_send() - prepare a send(2) on a socket
+ * @sqe: the SQE
+ * @sockfd: the socket
+ * @buf: the data; it must stay valid until the CQE comes
+ * @len: its size in bytes
+ * @flags: MSG_* flags, as send(2) takes them
+ *
+ * The CQE's res is the number of bytes sent or a negative errno.
+ */
+static inline void asyncx_prep_sock_send(struct asyncx_sqe *sqe, int sockfd,
+					 const void *buf, unsigned int len,
+					 int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_SOCK_SEND, sqe, sockfd, buf, len,
+		       (__u32)flags);
+}
+
+/**
+ * asyncx_prep_sock_recv() - prepare a recv(2) on a socket
+ * @sqe: the SQE
+ * @sockfd: the socket
+ * @buf: where to receive to; valid until the CQE comes
+ * @len: its size in bytes
+ * @flags: MSG_* flags, as recv(2) takes them
+ *
+ * The CQE's res is the number of bytes received (0: the peer shut down)
+ * or a negative errno.
+ */
+static inline void asyncx_prep_sock_recv(struct asyncx_sqe *sqe, int sockfd,
+					 void *buf, unsigned int len, int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_SOCK_RECV, sqe, sockfd, buf, len,
+		       (__u32)flags);
+}
+
+struct sockaddr;
+
+/**
+ * asyncx_prep_accept() - prepare an accept4(2)
+ * @sqe: the SQE
+ * @sockfd: the listening socket
+ * @addr: where the peer's address goes, or NULL
+ * @addrlen: its size in bytes, set to the address's length; NULL with
+ *	@addr NULL
+ * @flags: SOCK_NONBLOCK and SOCK_CLOEXEC, for the new socket
+ *
+ * The CQE's res is the new socket's descriptor, in the submitting
+ * thread's table, or a negative errno (-EPERM: the module's net_ops
+ * parameter is off).
+ */
+static inline void asyncx_prep_accept(struct asyncx_sqe *sqe, int sockfd,
+				      struct sockaddr *addr,
+				      unsigned int *addrlen, int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_ACCEPT, sqe, sockfd, addr, (unsigned int)flags,
+		       (__u64)(uintptr_t)addrlen);
+}
+
+/**
+ * asyncx_prep_multishot_accept() - prepare an accept that goes on
+ * @sqe: the SQE
+ * @sockfd: the listening socket
+ * @addr: where each peer's address goes, or NULL
+ * @addrlen: as asyncx_prep_accept()
+ * @flags: as asyncx_prep_accept()
+ *
+ * One CQE per connection, with ASYNCX_CQE_F_MORE while it goes on; the
+ * last (an error, a cancel, a full CQ) comes without it.
+ */
+static inline void asyncx_prep_multishot_accept(struct asyncx_sqe *sqe,
+						int sockfd,
+						struct sockaddr *addr,
+						unsigned int *addrlen,
+						int flags)
+{
+	asyncx_prep_accept(sqe, sockfd, addr, addrlen, flags);
+	sqe->op_flags = ASYNCX_ACCEPT_MULTISHOT;
+}
+
+/**
+ * asyncx_prep_connect() - prepare a connect(2)
+ * @sqe: the SQE
+ * @sockfd: the socket
+ * @addr: the address; read at submission
+ * @addrlen: its length
+ *
+ * The CQE's res is 0 once connected, or a negative errno.
+ */
+static inline void asyncx_prep_connect(struct asyncx_sqe *sqe, int sockfd,
+				       const struct sockaddr *addr,
+				       unsigned int addrlen)
+{
+	asyncx_prep_rw(ASYNCX_OP_CONNECT, sqe, sockfd, addr, addrlen, 0);
+}
+
+/**
+ * asyncx_prep_shutdown() - prepare a shutdown(2)
+ * @sqe: the SQE
+ * @sockfd: the socket
+ * @how: SHUT_RD, SHUT_WR or SHUT_RDWR
+ *
+ * The CQE's res is 0 or a negative errno.
+ */
+static inline void asyncx_prep_shutdown(struct asyncx_sqe *sqe, int sockfd,
+					int how)
+{
+	asyncx_prep_rw(ASYNCX_OP_SHUTDOWN, sqe, sockfd, NULL,
+		       (unsigned int)how, 0);
+}
+
 /*
  * Composition in the ring: groups, deadlines, retry policies. The setters
  * add to what a prep helper filled in (they may come before or after it);

@@ -425,6 +425,28 @@ static int test_file_helpers(void)
 	CHECK(sqe->opcode == ASYNCX_OP_CLOSE && sqe->fd == 9);
 	CHECK(!sqe->addr && !sqe->len && !sqe->off && !sqe->op_flags);
 
+	fake_ring_exit(&ring);
+	/* A fresh ring: the fake one is small. */
+	CHECK(fake_ring_init(&ring) == 0);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_sock_send(sqe, 3, st, 10, 0x4000);
+	CHECK(sqe->opcode == ASYNCX_OP_SOCK_SEND && sqe->len == 10);
+	CHECK(sqe->off == 0x4000 && sqe->addr == (__u64)(uintptr_t)st);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_sock_recv(sqe, 3, st, 10, 0x100);
+	CHECK(sqe->opcode == ASYNCX_OP_SOCK_RECV && sqe->off == 0x100);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_multishot_accept(sqe, 4, (struct sockaddr *)st,
+				     (unsigned int *)(st + 128), 04000);
+	CHECK(sqe->opcode == ASYNCX_OP_ACCEPT && sqe->len == 04000);
+	CHECK(sqe->op_flags == ASYNCX_ACCEPT_MULTISHOT);
+	CHECK(sqe->off == (__u64)(uintptr_t)(st + 128));
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_connect(sqe, 4, (struct sockaddr *)st, 16);
+	CHECK(sqe->opcode == ASYNCX_OP_CONNECT && sqe->len == 16 && !sqe->off);
+	sqe = asyncx_get_sqe(&ring);
+	asyncx_prep_shutdown(sqe, 4, 1);
+	CHECK(sqe->opcode == ASYNCX_OP_SHUTDOWN && sqe->len == 1);
 	sqe = asyncx_get_sqe(&ring);
 	asyncx_prep_statx(sqe, 7, "p", 0x100, 0x7ff, (struct statx *)st);
 	CHECK(sqe->opcode == ASYNCX_OP_STATX && sqe->fd == 7);

@@ -337,6 +337,14 @@ static void fs_sanitize(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 		s->off &= 0xffff;
 		s->addr &= 0xffff;
 		break;
+	case ASYNCX_OP_ACCEPT:
+		/* It writes the peer's address and its length. */
+		if (!bad)
+			s->addr = (uintptr_t)buf;
+		if (!(s->off == (uintptr_t)none_page || s->off == (uintptr_t)ro_page ||
+		      s->off == 0))
+			s->off = (uintptr_t)(buf + BUF_SIZE / 2);
+		break;
 	case ASYNCX_OP_CLOSE:
 		s->fd = chance(t, 50) ? c->fd : -1 - (int)below(t, 3);
 		if (chance(t, 30)) {
@@ -466,8 +474,10 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 		c->state[seq] |= ST_MULTI | ST_SLOTS;
 	if (s->opcode == ASYNCX_OP_GROUP)
 		c->state[seq] |= ST_GROUP;
-	if (s->opcode == ASYNCX_OP_OPENAT)
+	if (s->opcode == ASYNCX_OP_OPENAT || s->opcode == ASYNCX_OP_ACCEPT)
 		c->state[seq] |= ST_OPEN;
+	if (s->opcode == ASYNCX_OP_ACCEPT && s->op_flags & ASYNCX_ACCEPT_MULTISHOT)
+		c->state[seq] |= ST_MULTI;
 	if (s->flags & ASYNCX_SQE_GROUP)
 		c->state[seq] |= ST_MEMBER;
 	if (s->flags & ASYNCX_SQE_RETRY)
@@ -533,6 +543,9 @@ static void check_cqe(struct thread *t, struct ctx *c, const struct asyncx_cqe *
 		fail(t, "CQE with unexpected flags %#x (user_data %#" PRIx64 ", state %#x)",
 		     cqe->flags, ud, c->state[seq]);
 	if (cqe->flags & ASYNCX_CQE_F_MORE) {
+		/* A multishot ACCEPT's descriptors are closed as they come. */
+		if (c->state[seq] & ST_OPEN && cqe->res >= 0)
+			close(cqe->res);
 		if (!(c->state[seq] & ST_MULTI))
 			fail(t, "CQE_F_MORE for an SQE that is not a multishot POLL or TIMEOUT (user_data %#" PRIx64 ", res %d)",
 			     ud, cqe->res);

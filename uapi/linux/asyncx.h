@@ -242,6 +242,36 @@ struct asyncx_cqe {
  *	(STATX_*), into the struct statx at off. Runs on an I/O worker;
  *	completes with 0 or statx(2)'s errno. stx_mnt_id is not given (its
  *	bit is never set in stx_mask)
+ * @ASYNCX_OP_SOCK_SEND: as send(2) of the len bytes at addr on the socket
+ *	fd, with the MSG_* flags in off (the low 32 bits; MSG_CMSG_COMPAT
+ *	or higher bits: -EINVAL): completes with the bytes sent or send(2)'s
+ *	errno (-ENOTSOCK for a file that is no socket, -EPIPE, ...). Never
+ *	holds a thread while the socket is full (see ASYNCX_OP_WRITE); with
+ *	MSG_WAITALL on a stream or seqpacket socket it completes once all
+ *	len bytes are sent (or an error, after which the bytes sent are the
+ *	result). ASYNCX_RW_FIXED and ASYNCX_SQE_FIXED_FILE as for WRITE
+ * @ASYNCX_OP_SOCK_RECV: as recv(2) into the len bytes at addr, with the
+ *	MSG_* flags in off (MSG_PEEK, MSG_WAITALL, MSG_TRUNC, ...), as
+ *	ASYNCX_OP_SOCK_SEND sends: completes with the bytes received (0 at
+ *	the peer's orderly shutdown) or recv(2)'s errno
+ * @ASYNCX_OP_ACCEPT: as accept4(2) on the listening socket fd, with the
+ *	flags len (SOCK_NONBLOCK, SOCK_CLOEXEC; others -EINVAL); the peer's
+ *	address is written to addr (if not 0) and its length to the int at
+ *	off, as accept4(2) writes them. Completes with the new socket's
+ *	descriptor, in the submitting thread's table. Waits for a connection
+ *	without a thread. With ASYNCX_ACCEPT_MULTISHOT it posts one CQE per
+ *	connection (ASYNCX_CQE_F_MORE) until an error, a cancel or a full CQ
+ *	ends it (a last CQE without the flag). Needs the ``net_ops``
+ *	parameter (else -EPERM: the LSM cannot see it)
+ * @ASYNCX_OP_CONNECT: as connect(2) of the socket fd to the address at
+ *	addr of len bytes (more than struct sockaddr_storage: -EINVAL; read
+ *	at submission): completes with 0 once connected, or connect(2)'s
+ *	errno (-ECONNREFUSED, -ETIMEDOUT, -EISCONN, ...), without holding a
+ *	thread while the connection is in progress. off must be zero. Needs
+ *	``net_ops`` (else -EPERM)
+ * @ASYNCX_OP_SHUTDOWN: as shutdown(2) of the socket fd with how len
+ *	(SHUT_RD, SHUT_WR, SHUT_RDWR): 0 or shutdown(2)'s errno. off and addr
+ *	zero. Needs ``net_ops`` (else -EPERM)
  * @ASYNCX_OP_LAST: number of opcodes; not an opcode
  */
 enum asyncx_op {
@@ -262,6 +292,11 @@ enum asyncx_op {
 	ASYNCX_OP_OPENAT,
 	ASYNCX_OP_CLOSE,
 	ASYNCX_OP_STATX,
+	ASYNCX_OP_SOCK_SEND,
+	ASYNCX_OP_SOCK_RECV,
+	ASYNCX_OP_ACCEPT,
+	ASYNCX_OP_CONNECT,
+	ASYNCX_OP_SHUTDOWN,
 	ASYNCX_OP_LAST,
 };
 
@@ -361,6 +396,9 @@ enum asyncx_op {
 
 /* op_flags of ASYNCX_OP_FSYNC */
 #define ASYNCX_FSYNC_DATASYNC	(1U << 0)	/* fdatasync(2), not fsync(2) */
+
+/* op_flags of ASYNCX_OP_ACCEPT */
+#define ASYNCX_ACCEPT_MULTISHOT	(1U << 0)	/* one CQE per connection */
 
 /* op_flags of ASYNCX_OP_POLL */
 #define ASYNCX_POLL_MULTISHOT	(1U << 0)	/* one CQE per readiness, until cancelled */
