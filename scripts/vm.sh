@@ -142,12 +142,13 @@ trap 'exit 130' INT TERM
 : >"$run/output"
 
 virtfs=security_model=none,multidevs=remap
-# /dev/nullb0, a memory-backed block device for the file tests: each I/O
+# /dev/nullb0 and nullb1, memory-backed block devices for the file tests
+# and the O_DIRECT copy example: each I/O
 # completes 5 ms after it is queued, from a timer interrupt, so that
 # O_DIRECT I/O is in flight long enough to be seen there. The debug kernel
 # has null_blk built in; on Debian's kernels modprobe
 # (scripts/guest/kselftests.sh) takes these from the command line.
-nullblk="null_blk.memory_backed=1 null_blk.gb=1 null_blk.irqmode=2 null_blk.completion_nsec=5000000"
+nullblk="null_blk.nr_devices=2 null_blk.memory_backed=1 null_blk.gb=1 null_blk.irqmode=2 null_blk.completion_nsec=5000000"
 timeout -k 5 $((tmo + 120)) qemu-system-x86_64 \
 	-machine "q35,accel=$VM_ACCEL" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-display none -vga none -no-reboot -nic none \

@@ -81,7 +81,7 @@ struct axq_fs_cmd {
 	const struct cred	*cred;		/* the submitter's */
 	struct file		*file;		/* a reference, or NULL */
 	struct task_struct	*submitter;	/* OPENAT, CLOSE: a reference */
-	struct mm_struct	*mm;		/* STATX: mmgrab()bed */
+	struct mm_struct	*mm;		/* the submitter's: mmgrab()bed */
 	char			*name;		/* OPENAT, STATX: kmalloc()ed */
 	struct path		root;		/* @paths: the submitter's root */
 	struct path		pwd;		/* @paths: where names start */
@@ -391,8 +391,11 @@ static long axq_openat_install(struct axq_io_work *w)
 	struct axq_fs_cmd *fc = container_of(w, struct axq_fs_cmd, io);
 	int fd;
 
-	/* Exiting: its table may be gone (the file is closed on release). */
-	if (current->flags & PF_EXITING)
+	/*
+	 * Exiting: its table may be gone; exec'd: the table is another
+	 * program's (the file is closed on release).
+	 */
+	if (current->flags & PF_EXITING || current->mm != fc->mm)
 		return -ECANCELED;
 	if (!fc->file) {
 		/* The open itself, here (see DOC). */
@@ -442,6 +445,8 @@ static int axq_openat_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	if (!ret) {
 		fc->submitter = current;
 		get_task_struct(current);
+		fc->mm = current->mm;
+		mmgrab(fc->mm);
 		return 0;
 	}
 	axq_fs_release(fc);
@@ -482,7 +487,7 @@ static long axq_close_step(struct axq_io_work *w)
 {
 	struct axq_fs_cmd *fc = container_of(w, struct axq_fs_cmd, io);
 
-	if (current->flags & PF_EXITING)
+	if (current->flags & PF_EXITING || current->mm != fc->mm)
 		return -ECANCELED;
 	return axq_close_take(fc);
 }
@@ -521,6 +526,8 @@ static int axq_close_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	fc->owner = current->files;
 	fc->submitter = current;
 	get_task_struct(current);
+	fc->mm = current->mm;
+	mmgrab(fc->mm);
 	return 0;
 }
 

@@ -48,6 +48,8 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/socket.h>
 #include <linux/uaccess.h>
 #include <net/sock.h>
@@ -68,6 +70,7 @@ struct axq_net_cmd {
 	struct file		*file;		/* the socket's: a reference */
 	const struct cred	*cred;		/* the submitter's */
 	struct task_struct	*submitter;	/* ACCEPT: a reference */
+	struct mm_struct	*mm;		/* ACCEPT: its mm, mmgrab()bed */
 	struct axq_io_work	io;		/* a try: submitter or worker */
 	struct axq_poller	poller;
 	struct sockaddr_storage	addr;		/* CONNECT: the address */
@@ -105,6 +108,7 @@ static int axq_net_prep(struct axq_req *req, const struct asyncx_sqe *sqe,
 	nc->file = file;
 	nc->cred = get_current_cred();
 	nc->submitter = NULL;
+	nc->mm = NULL;
 	nc->polling = false;
 	nc->multishot = false;
 	nc->stage = AXQ_NET_START;
@@ -117,6 +121,8 @@ static void axq_net_release(struct axq_net_cmd *nc)
 		axq_poller_disarm(&nc->poller);
 	if (nc->submitter)
 		put_task_struct(nc->submitter);
+	if (nc->mm)
+		mmdrop(nc->mm);
 	put_cred(nc->cred);
 	fput(nc->file);
 }
@@ -191,8 +197,11 @@ static long axq_accept_try(struct axq_io_work *w)
 {
 	struct axq_net_cmd *nc = container_of(w, struct axq_net_cmd, io);
 
-	/* Exiting: its table may be gone; nothing else may install. */
-	if (current->flags & PF_EXITING)
+	/*
+	 * Exiting: its table may be gone; after an exec, the address and
+	 * the table are another program's. Nothing else may install.
+	 */
+	if (current->flags & PF_EXITING || current->mm != nc->mm)
 		return -ECANCELED;
 	return axq_accept_once(nc);
 }
@@ -226,6 +235,8 @@ static int axq_accept_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	axq_poller_init(&nc->poller, nc->file, EPOLLIN);
 	nc->submitter = current;
 	get_task_struct(current);
+	nc->mm = current->mm;
+	mmgrab(nc->mm);
 	return 0;
 }
 

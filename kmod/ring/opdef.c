@@ -37,6 +37,8 @@ const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST] = {
 	[ASYNCX_OP_ACCEPT]	= &axq_op_accept,
 	[ASYNCX_OP_CONNECT]	= &axq_op_connect,
 	[ASYNCX_OP_SHUTDOWN]	= &axq_op_shutdown,
+	[ASYNCX_OP_SENDMSG]	= &axq_op_sendmsg,
+	[ASYNCX_OP_RECVMSG]	= &axq_op_recvmsg,
 };
 EXPORT_SYMBOL_NS_GPL(axq_opdefs, ASYNCX_INTERNAL);
 

@@ -117,6 +117,8 @@ extern const struct axq_opdef axq_op_sock_recv;		/* rw.c */
 extern const struct axq_opdef axq_op_accept;		/* net.c */
 extern const struct axq_opdef axq_op_connect;		/* net.c */
 extern const struct axq_opdef axq_op_shutdown;		/* net.c */
+extern const struct axq_opdef axq_op_sendmsg;		/* rw.c */
+extern const struct axq_opdef axq_op_recvmsg;		/* rw.c */
 
 extern const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST];
 

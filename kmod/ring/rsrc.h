@@ -103,7 +103,8 @@ static inline int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe,
 	bool on_file = rw || op == ASYNCX_OP_POLL || op == ASYNCX_OP_READV ||
 		       op == ASYNCX_OP_WRITEV || op == ASYNCX_OP_FSYNC ||
 		       op == ASYNCX_OP_FALLOCATE || op == ASYNCX_OP_ACCEPT ||
-		       op == ASYNCX_OP_CONNECT || op == ASYNCX_OP_SHUTDOWN;
+		       op == ASYNCX_OP_CONNECT || op == ASYNCX_OP_SHUTDOWN ||
+		       op == ASYNCX_OP_SENDMSG || op == ASYNCX_OP_RECVMSG;
 
 	if (sqe->flags & ASYNCX_SQE_FIXED_FILE && !on_file)
 		return -EINVAL;

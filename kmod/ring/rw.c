@@ -132,8 +132,33 @@ struct axq_rw_cmd {
 	/* Tries in the submitter (see DOC); NULL: on the I/O workers. */
 	struct task_struct	*submitter;	/* get_task_struct() */
 	struct axq_rw_aio	*aio;		/* AXQ_RW_DIRECT, once issued */
+	struct axq_rw_msg	*msg;		/* SENDMSG, RECVMSG */
 };
 
+/**
+ * struct axq_rw_msg - what SENDMSG and RECVMSG take from the user's
+ *	struct msghdr besides its iovec array (copied at submission)
+ * @umsg: the user's struct msghdr: RECVMSG writes back msg_namelen,
+ *	msg_controllen and msg_flags, as recvmsg(2) does
+ * @uname: RECVMSG: where the sender's address goes
+ * @ucontrol: RECVMSG: the user's control buffer
+ * @control: SENDMSG: a copy of the control messages
+ * @controllen: the control buffer's length
+ * @namelen: SENDMSG: @addr's length; RECVMSG: room at @uname
+ * @addr: SENDMSG: the destination; RECVMSG: the sender, as received
+ */
+struct axq_rw_msg {
+	struct user_msghdr __user	*umsg;
+	void __user			*uname;
+	void __user			*ucontrol;
+	void				*control;
+	size_t				controllen;
+	int				namelen;
+	struct sockaddr_storage		addr;
+};
+
+/* SENDMSG's control messages, at most (sendmsg(2): the socket's optmem). */
+#define AXQ_RW_CONTROL_MAX	(64 * 1024)
 /**
  * struct axq_rw_aio - an O_DIRECT READ or WRITE issued with a completion
  *	callback (see DOC "O_DIRECT"); apart from its request, which may go
@@ -260,6 +285,73 @@ fault:
 	return -EFAULT;
 }
 
+static void axq_rw_msg_free(struct axq_rw_cmd *rw)
+{
+	if (!rw->msg)
+		return;
+	kfree(rw->msg->control);
+	kfree(rw->msg);
+	rw->msg = NULL;
+}
+
+/*
+ * SENDMSG, RECVMSG: the user's struct msghdr at @umsg, checked as
+ * sendmsg(2) and recvmsg(2) check it: its iovec array (more than
+ * UIO_MAXIOV entries: -EMSGSIZE), a SENDMSG's address (longer than
+ * struct sockaddr_storage: -EINVAL) and control messages (copied; over
+ * AXQ_RW_CONTROL_MAX: -ENOBUFS). Not for a compat task (-EINVAL).
+ */
+static int axq_rw_import_msg(struct axq_rw_cmd *rw, u64 umsg, bool send)
+{
+	struct user_msghdr um;
+	struct axq_rw_msg *m;
+	int ret;
+
+	if (in_compat_syscall())
+		return -EINVAL;
+	if (copy_from_user(&um, u64_to_user_ptr(umsg), sizeof(um)))
+		return -EFAULT;
+	if (um.msg_iovlen > UIO_MAXIOV)
+		return -EMSGSIZE;
+	if (um.msg_namelen < 0 ||
+	    (send && um.msg_name && um.msg_namelen > sizeof(m->addr)))
+		return -EINVAL;
+	if (um.msg_controllen > INT_MAX || (send && um.msg_controllen &&
+					    um.msg_controllen > AXQ_RW_CONTROL_MAX))
+		return -ENOBUFS;
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
+	rw->msg = m;
+	m->umsg = u64_to_user_ptr(umsg);
+	m->controllen = um.msg_controllen;
+	if (send) {
+		m->namelen = um.msg_name ? um.msg_namelen : 0;
+		/* (Through the stack: hardened usercopy.) */
+		if (m->namelen) {
+			struct sockaddr_storage a;
+
+			if (copy_from_user(&a, um.msg_name, m->namelen))
+				return -EFAULT;
+			memcpy(&m->addr, &a, m->namelen);
+		}
+		if (m->controllen) {
+			m->control = memdup_user(um.msg_control, m->controllen);
+			if (IS_ERR(m->control)) {
+				ret = PTR_ERR(m->control);
+				m->control = NULL;
+				return ret;
+			}
+		}
+	} else {
+		m->uname = um.msg_name;
+		m->namelen = um.msg_namelen;
+		m->ucontrol = um.msg_control;
+	}
+	return axq_rw_import_vec(rw, (u64)(uintptr_t)um.msg_iov,
+				 um.msg_iovlen);
+}
+
 /**
  * axq_rw_prep() - validate a READ, WRITE, READV or WRITEV, take its file,
  *	its mm and its credentials
@@ -281,11 +373,14 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
 	bool vec = req->opcode == ASYNCX_OP_READV ||
 		   req->opcode == ASYNCX_OP_WRITEV;
-	bool sock_op = req->opcode == ASYNCX_OP_SOCK_SEND ||
+	bool msg_op = req->opcode == ASYNCX_OP_SENDMSG ||
+		      req->opcode == ASYNCX_OP_RECVMSG;
+	bool sock_op = msg_op || req->opcode == ASYNCX_OP_SOCK_SEND ||
 		       req->opcode == ASYNCX_OP_SOCK_RECV;
 	bool write = req->opcode == ASYNCX_OP_WRITE ||
 		     req->opcode == ASYNCX_OP_WRITEV ||
-		     req->opcode == ASYNCX_OP_SOCK_SEND;
+		     req->opcode == ASYNCX_OP_SOCK_SEND ||
+		     req->opcode == ASYNCX_OP_SENDMSG;
 	bool fixed = sqe->op_flags & ASYNCX_RW_FIXED;
 	/* SOCK_SEND and SOCK_RECV: off holds the MSG_* flags. */
 	u64 off = sock_op ? (u64)-1 : sqe->off;
@@ -295,7 +390,8 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	int ret;
 
 	rw->iov = NULL;
-	if (sqe->op_flags & ~ASYNCX_RW_FIXED || (vec && fixed))
+	rw->msg = NULL;
+	if (sqe->op_flags & ~ASYNCX_RW_FIXED || ((vec || msg_op) && fixed))
 		return -EINVAL;
 	/*
 	 * Bit 31 is MSG_CMSG_COMPAT, the kernel's own (recvmsg(2) refuses
@@ -305,7 +401,8 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 		return -EINVAL;
 	if (off != (u64)-1 && (s64)off < 0)
 		return -EINVAL;
-	if (!fixed && !vec && !access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
+	if (!fixed && !vec && !msg_op &&
+	    !access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
 		return -EFAULT;
 	file = axq_rsrc_fget(req->ctx, sqe);
 	if (IS_ERR(file))
@@ -328,7 +425,11 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	    !(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
 		goto err;
 	rw->nr_segs = 0;
-	if (vec) {
+	if (msg_op) {
+		ret = axq_rw_import_msg(rw, sqe->addr, write);
+		if (ret)
+			goto err;
+	} else if (vec) {
 		ret = axq_rw_import_vec(rw, sqe->addr, sqe->len);
 		if (ret)
 			goto err;
@@ -397,6 +498,7 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	rw->cred = get_current_cred();
 	return 0;
 err:
+	axq_rw_msg_free(rw);
 	kfree(rw->iov);
 	fput(file);
 	return ret;
@@ -464,13 +566,50 @@ static ssize_t axq_rw_sock(struct axq_rw_cmd *rw, struct iov_iter *iter,
 {
 	struct socket *sock = sock_from_file(rw->file);
 	struct msghdr msg = { .msg_flags = rw->msg_flags };
+	struct axq_rw_msg *m = rw->msg;
+	int len, ret;
 
 	if (kflags & IOCB_NOWAIT)
 		msg.msg_flags |= MSG_DONTWAIT;
 	msg.msg_iter = *iter;
-	if (rw->write)
+	if (!m) {
+		if (rw->write)
+			return sock_sendmsg(sock, &msg);
+		return sock_recvmsg(sock, &msg, msg.msg_flags);
+	}
+	/*
+	 * Control messages name the thread's own files (SCM_RIGHTS) and
+	 * credentials: only in the submitter, never on a worker.
+	 */
+	if (m->controllen && current->flags & PF_KTHREAD)
+		return -ECANCELED;
+	if (rw->write) {
+		msg.msg_name = m->namelen ? &m->addr : NULL;
+		msg.msg_namelen = m->namelen;
+		msg.msg_control = m->control;
+		msg.msg_controllen = m->controllen;
 		return sock_sendmsg(sock, &msg);
-	return sock_recvmsg(sock, &msg, msg.msg_flags);
+	}
+	msg.msg_name = m->uname ? &m->addr : NULL;
+	msg.msg_control_user = m->ucontrol;
+	msg.msg_control_is_user = true;
+	msg.msg_controllen = m->controllen;
+	ret = sock_recvmsg(sock, &msg, msg.msg_flags);
+	if (ret < 0)
+		return ret;
+	/* As recvmsg(2) writes back: the address, its length, the rest. */
+	if (m->uname) {
+		len = min(msg.msg_namelen, m->namelen);
+		if (len && copy_to_user(m->uname, &m->addr, len))
+			return -EFAULT;
+		if (put_user(msg.msg_namelen, &m->umsg->msg_namelen))
+			return -EFAULT;
+	}
+	if (put_user(msg.msg_flags & ~BIT(31), &m->umsg->msg_flags) ||
+	    put_user(m->controllen - msg.msg_controllen,
+		     &m->umsg->msg_controllen))
+		return -EFAULT;
+	return ret;
 }
 
 /*
@@ -482,8 +621,9 @@ static bool axq_rw_sock_more(struct axq_rw_cmd *rw, ssize_t ret)
 {
 	struct socket *sock;
 
-	if (!rw->sock_op || !(rw->msg_flags & MSG_WAITALL) || ret <= 0 ||
-	    rw->done + ret >= rw->len)
+	/* (SENDMSG, RECVMSG: as one call; their result is a try's.) */
+	if (!rw->sock_op || rw->msg || !(rw->msg_flags & MSG_WAITALL) ||
+	    ret <= 0 || rw->done + ret >= rw->len)
 		return false;
 	sock = sock_from_file(rw->file);
 	if (sock->type != SOCK_STREAM && sock->type != SOCK_SEQPACKET)
@@ -1063,6 +1203,7 @@ static void axq_rw_release(struct axq_rw_cmd *rw)
 	if (rw->fixed)
 		axq_rsrc_buf_put(rw->buf);
 	mmdrop(rw->mm);
+	axq_rw_msg_free(rw);
 	kfree(rw->iov);
 	put_cred(rw->cred);
 	fput(rw->file);
@@ -1145,3 +1286,5 @@ const struct axq_opdef axq_op_readv = AXQ_RW_OPDEF("READV");
 const struct axq_opdef axq_op_writev = AXQ_RW_OPDEF("WRITEV");
 const struct axq_opdef axq_op_sock_send = AXQ_RW_OPDEF("SOCK_SEND");
 const struct axq_opdef axq_op_sock_recv = AXQ_RW_OPDEF("SOCK_RECV");
+const struct axq_opdef axq_op_sendmsg = AXQ_RW_OPDEF("SENDMSG");
+const struct axq_opdef axq_op_recvmsg = AXQ_RW_OPDEF("RECVMSG");

@@ -1059,6 +1059,43 @@ static inline void asyncx_prep_connect(struct asyncx_sqe *sqe, int sockfd,
 	asyncx_prep_rw(ASYNCX_OP_CONNECT, sqe, sockfd, addr, addrlen, 0);
 }
 
+struct msghdr;
+
+/**
+ * asyncx_prep_sendmsg() - prepare a sendmsg(2)
+ * @sqe: the SQE
+ * @sockfd: the socket
+ * @msg: the message: it, its iovec array, address and control messages
+ *	are read at submission; the data must stay valid until the CQE comes
+ * @flags: MSG_* flags
+ *
+ * The CQE's res is the number of bytes sent or a negative errno.
+ */
+static inline void asyncx_prep_sendmsg(struct asyncx_sqe *sqe, int sockfd,
+				       const struct msghdr *msg,
+				       unsigned int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_SENDMSG, sqe, sockfd, msg, 0, flags);
+}
+
+/**
+ * asyncx_prep_recvmsg() - prepare a recvmsg(2)
+ * @sqe: the SQE
+ * @sockfd: the socket
+ * @msg: the message: its iovec array is read at submission; the buffers,
+ *	the address and control buffers, and @msg itself (msg_namelen,
+ *	msg_controllen and msg_flags are written back) stay valid until the
+ *	CQE comes
+ * @flags: MSG_* flags
+ *
+ * The CQE's res is the number of bytes received or a negative errno.
+ */
+static inline void asyncx_prep_recvmsg(struct asyncx_sqe *sqe, int sockfd,
+				       struct msghdr *msg, unsigned int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_RECVMSG, sqe, sockfd, msg, 0, flags);
+}
+
 /**
  * asyncx_prep_shutdown() - prepare a shutdown(2)
  * @sqe: the SQE

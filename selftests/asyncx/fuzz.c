@@ -345,6 +345,31 @@ static void fs_sanitize(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 		      s->off == 0))
 			s->off = (uintptr_t)(buf + BUF_SIZE / 2);
 		break;
+	case ASYNCX_OP_SENDMSG:
+	case ASYNCX_OP_RECVMSG: {
+		/* A msghdr of its own, every pointer into the buffer. */
+		static __thread struct msghdr mh;
+		static __thread struct iovec miov[4];
+
+		for (int i = 0; i < 4; i++) {
+			miov[i].iov_base = buf + below(t, BUF_SIZE / 2);
+			miov[i].iov_len = below(t, BUF_SIZE / 16);
+		}
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = miov;
+		mh.msg_iovlen = below(t, 5);
+		if (chance(t, 30)) {
+			mh.msg_name = buf + BUF_SIZE / 2;
+			mh.msg_namelen = below(t, 200);
+		}
+		if (chance(t, 30)) {
+			mh.msg_control = buf + BUF_SIZE / 2 + 4096;
+			mh.msg_controllen = below(t, 256);
+		}
+		if (!bad || chance(t, 50))
+			s->addr = (uintptr_t)&mh;
+		break;
+	}
 	case ASYNCX_OP_CLOSE:
 		s->fd = chance(t, 50) ? c->fd : -1 - (int)below(t, 3);
 		if (chance(t, 30)) {

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -454,6 +455,95 @@ TEST_F(net, a_thousand_waiting_sockets)
 		usleep(10 * 1000);
 	EXPECT_EQ(before, live_contexts());
 	ASSERT_EQ(0, asyncx_queue_init(8, ring, 0));
+}
+
+/*
+ * SENDMSG and RECVMSG as sendmsg(2) and recvmsg(2): an fd passed with
+ * SCM_RIGHTS arrives in the receiving submitter's table; a datagram's
+ * sender address, its length and MSG_TRUNC are written back.
+ */
+TEST_F(net, sendmsg_and_recvmsg)
+{
+	struct asyncx_ring *ring = &self->ring;
+	char cbuf[CMSG_SPACE(sizeof(int))], rbuf[CMSG_SPACE(sizeof(int))];
+	char data[8] = "payload", in[4];
+	struct iovec iov = { data, 8 }, riov = { in, sizeof(in) };
+	struct msghdr m = { 0 }, r = { 0 };
+	struct sockaddr_un a = { .sun_family = AF_UNIX }, from;
+	struct cmsghdr *cm;
+	struct iovec *many;
+	int sv[2], p[2], d[2], got;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(0, pipe(p));
+	/* An SCM_RIGHTS of a pipe's write end. */
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
+	asyncx_prep_sendmsg(asyncx_get_sqe(ring), sv[0], &m, 0);
+	EXPECT_EQ(8, run1(ring));
+	r.msg_iov = &riov;
+	r.msg_iovlen = 1;
+	r.msg_control = rbuf;
+	r.msg_controllen = sizeof(rbuf);
+	asyncx_prep_recvmsg(asyncx_get_sqe(ring), sv[1], &r, MSG_CMSG_CLOEXEC);
+	EXPECT_EQ(4, run1(ring));
+	EXPECT_EQ(0, memcmp(in, "payl", 4));
+	cm = CMSG_FIRSTHDR(&r);
+	ASSERT_NE(NULL, cm);
+	EXPECT_EQ(SCM_RIGHTS, cm->cmsg_type);
+	memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(got, F_GETFD));
+	EXPECT_EQ(1, write(got, "z", 1));
+	EXPECT_EQ(1, read(p[0], &c, 1));
+	EXPECT_EQ('z', c);
+	close(got);
+
+	/* A datagram from a bound socket: its address; MSG_TRUNC. */
+	snprintf(a.sun_path, sizeof(a.sun_path), "@asyncx-net-%d", getpid());
+	a.sun_path[0] = 0;
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, d));
+	ASSERT_EQ(0, bind(d[0], (struct sockaddr *)&a,
+			  offsetof(struct sockaddr_un, sun_path) + 20));
+	EXPECT_EQ(8, send(d[0], data, 8, 0));
+	memset(&r, 0, sizeof(r));
+	r.msg_iov = &riov;
+	r.msg_iovlen = 1;
+	r.msg_name = &from;
+	r.msg_namelen = sizeof(from);
+	asyncx_prep_recvmsg(asyncx_get_sqe(ring), d[1], &r, 0);
+	EXPECT_EQ(4, run1(ring));
+	EXPECT_EQ(offsetof(struct sockaddr_un, sun_path) + 20, r.msg_namelen);
+	EXPECT_EQ(0, memcmp(&from, &a, r.msg_namelen));
+	EXPECT_EQ(MSG_TRUNC, r.msg_flags & MSG_TRUNC);
+	EXPECT_EQ(0, r.msg_controllen);
+
+	/* Errors, as sendmsg(2)'s. */
+	many = calloc(1025, sizeof(*many));
+	m.msg_iov = many;
+	m.msg_iovlen = 1025;
+	m.msg_control = NULL;
+	m.msg_controllen = 0;
+	asyncx_prep_sendmsg(asyncx_get_sqe(ring), sv[0], &m, 0);
+	EXPECT_EQ(-EMSGSIZE, run1(ring));
+	EXPECT_EQ(-1, sendmsg(sv[0], &m, 0));
+	EXPECT_EQ(EMSGSIZE, errno);
+	free(many);
+	asyncx_prep_sendmsg(asyncx_get_sqe(ring), sv[0], (void *)8, 0);
+	EXPECT_EQ(-EFAULT, run1(ring));
+	close(sv[0]);
+	close(sv[1]);
+	close(d[0]);
+	close(d[1]);
+	close(p[0]);
+	close(p[1]);
 }
 
 TEST_F(net, shutdown_as_shutdown2)

@@ -272,6 +272,20 @@ struct asyncx_cqe {
  * @ASYNCX_OP_SHUTDOWN: as shutdown(2) of the socket fd with how len
  *	(SHUT_RD, SHUT_WR, SHUT_RDWR): 0 or shutdown(2)'s errno. off and addr
  *	zero. Needs ``net_ops`` (else -EPERM)
+ * @ASYNCX_OP_SENDMSG: as sendmsg(2) of the struct msghdr at addr on the
+ *	socket fd, with the MSG_* flags in off (as SOCK_SEND's). The msghdr,
+ *	its iovec array, address and control messages are read at
+ *	submission (-EMSGSIZE for more than UIO_MAXIOV entries, -EINVAL for
+ *	an address longer than struct sockaddr_storage, -ENOBUFS for over
+ *	64 KiB of control messages). Control messages (SCM_RIGHTS,
+ *	SCM_CREDENTIALS) are those of the submitting thread: with the
+ *	thread gone, -ECANCELED. MSG_WAITALL is the socket's, as one
+ *	sendmsg(2). Not for a 32-bit task (-EINVAL)
+ * @ASYNCX_OP_RECVMSG: as recvmsg(2) into the struct msghdr at addr: the
+ *	iovec array is read at submission; the sender's address, control
+ *	messages (in the submitting thread: SCM_RIGHTS installs there) and
+ *	msg_namelen, msg_controllen and msg_flags are written back as
+ *	recvmsg(2) writes them
  * @ASYNCX_OP_LAST: number of opcodes; not an opcode
  */
 enum asyncx_op {
@@ -297,6 +311,8 @@ enum asyncx_op {
 	ASYNCX_OP_ACCEPT,
 	ASYNCX_OP_CONNECT,
 	ASYNCX_OP_SHUTDOWN,
+	ASYNCX_OP_SENDMSG,
+	ASYNCX_OP_RECVMSG,
 	ASYNCX_OP_LAST,
 };
 
