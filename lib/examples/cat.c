@@ -12,9 +12,11 @@
  * Reads are at the file position, so pipes and terminals work too. A
  * READ that returns less than a block (the end, or a pipe with less
  * ready) breaks its chain: its WRITE and the rest complete with
- * -ECANCELED. The program writes what that READ returned and, unless it
- * was the end (0), goes on with a new chain. Exits 0, or 1 after an
- * error (reported as cat(1) does).
+ * -ECANCELED. So does a short WRITE (standard output is a pipe that had
+ * less room: a WRITE is not a blocking write(2), and may be short, as
+ * io_uring's). The program writes what is left of that block and, unless
+ * the READ was the end (0), goes on with a new chain. Exits 0, or 1 after
+ * an error (reported as cat(1) does).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,19 +83,23 @@ static int cat_fd(struct asyncx_ring *ring, int fd)
 				got[cqe->user_data / 2] = cqe->res;
 			asyncx_cqe_seen(ring, cqe);
 		}
-		/* The first READ that did not fill its block broke the chain. */
+		/*
+		 * The first short READ or short WRITE broke the chain; what
+		 * came after it did nothing (-ECANCELED).
+		 */
 		for (int i = 0; i < CHAIN && broken < 0; i++) {
 			if (got[i] < 0)
 				return got[i];
-			if (got[i] != BLOCK)
+			if (got[i] != BLOCK || wrote[i] != BLOCK)
 				broken = i;
-			else if (wrote[i] != BLOCK)
-				return wrote[i] < 0 ? wrote[i] : -EIO;
 		}
 		if (broken < 0)
 			continue;
-		/* Its bytes were not written (its WRITE was cancelled). */
-		ret = ring_write_all(ring, bufs[broken], got[broken]);
+		/* The rest of its block: all of it if its WRITE was cancelled. */
+		if (wrote[broken] < 0 && wrote[broken] != -ECANCELED)
+			return wrote[broken];
+		ret = wrote[broken] < 0 ? 0 : wrote[broken];
+		ret = ring_write_all(ring, bufs[broken] + ret, got[broken] - ret);
 		if (ret)
 			return ret;
 		if (got[broken] == 0)

@@ -47,37 +47,6 @@
 
 #define NULLB	"/dev/nullb0"
 
-/* Submit what is queued and wait for one CQE; its res, or -1000 - error. */
-static int run1(struct asyncx_ring *ring)
-{
-	struct asyncx_cqe cqe;
-	int ret = asyncx_submit(ring);
-
-	if (ret != 1)
-		return -1000 + ret;
-	ret = wait_one(ring, &cqe, 5000);
-	return ret ? -2000 + ret : cqe.res;
-}
-
-/* The value of @key in the ring's fdinfo, or -1. */
-static long fdinfo(const struct asyncx_ring *ring, const char *key)
-{
-	char path[64], line[256];
-	size_t n = strlen(key);
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring->fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			val = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
 FIXTURE(files) {
 	struct asyncx_ring ring;
 	char dir[64];
@@ -649,6 +618,66 @@ static int direct_setup(char **pattern)
 }
 
 /*
+ * For the O_DIRECT tests: a ring of @entries in place of the fixture's,
+ * and a 4096-aligned buffer of @blocks blocks of 4 KiB; NULL on failure.
+ */
+static char *direct_ring(struct asyncx_ring *ring, unsigned int entries,
+			 unsigned int blocks)
+{
+	char *buf;
+
+	asyncx_queue_exit(ring);
+	if (posix_memalign((void **)&buf, 4096, (size_t)blocks * 4096))
+		return NULL;
+	if (asyncx_queue_init(entries, ring, 0)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * Queue @n O_DIRECT READs of 4 KiB: READ i (user_data i) reads block
+ * (i * @stride) % 256 of @fd into block i of @buf.
+ */
+static void queue_direct_reads(struct asyncx_ring *ring, int fd, char *buf,
+			       int n, int stride)
+{
+	for (int i = 0; i < n; i++) {
+		struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
+
+		asyncx_prep_read(sqe, fd, buf + i * 4096, 4096,
+				 (__u64)((i * stride) % 256) * 4096);
+		asyncx_sqe_set_data64(sqe, i);
+	}
+}
+
+/*
+ * Reap @n READs queued by queue_direct_reads() with @stride: how many
+ * read all 4096 bytes, and the right ones.
+ */
+static int reap_direct_reads(struct asyncx_ring *ring, const char *buf,
+			     const char *pattern, int n, int stride)
+{
+	struct asyncx_cqe cqe;
+	int good = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (wait_one(ring, &cqe, 5000))
+			break;
+		if (cqe.res == 4096 &&
+		    !memcmp(buf + cqe.user_data * 4096,
+			    pattern + ((cqe.user_data * stride) % 256) * 4096,
+			    4096))
+			good++;
+		else
+			fprintf(stderr, "# read %llu: %d\n",
+				(unsigned long long)cqe.user_data, cqe.res);
+	}
+	return good;
+}
+
+/*
  * 32 O_DIRECT READs of 4 KiB, each its own block: all issued at
  * submission with no thread (the context never makes an I/O worker), each
  * completed by the device's interrupt with the right data; then WRITEs,
@@ -657,30 +686,16 @@ static int direct_setup(char **pattern)
 TEST_F(files, direct_io_completes_from_the_device)
 {
 	struct asyncx_ring *ring = &self->ring;
-	struct asyncx_cqe cqe;
 	char *pattern, *buf;
 	int fd;
 
 	fd = direct_setup(&pattern);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 32 * 4096));
-	asyncx_queue_exit(ring);
-	ASSERT_EQ(0, asyncx_queue_init(64, ring, 0));
-	for (int i = 0; i < 32; i++) {
-		struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
-
-		asyncx_prep_read(sqe, fd, buf + i * 4096, 4096,
-				 (__u64)((i * 7) % 256) * 4096);
-		asyncx_sqe_set_data64(sqe, i);
-	}
+	buf = direct_ring(ring, 64, 32);
+	ASSERT_NE(NULL, buf);
+	queue_direct_reads(ring, fd, buf, 32, 7);
 	ASSERT_EQ(32, asyncx_submit(ring));
-	for (int i = 0; i < 32; i++) {
-		ASSERT_EQ(0, wait_one(ring, &cqe, 2000));
-		EXPECT_EQ(4096, cqe.res);
-		EXPECT_EQ(0, memcmp(buf + cqe.user_data * 4096,
-				    pattern + ((cqe.user_data * 7) % 256) * 4096,
-				    4096)) TH_LOG("read %llu", cqe.user_data);
-	}
+	EXPECT_EQ(32, reap_direct_reads(ring, buf, pattern, 32, 7));
 	EXPECT_EQ(0, fdinfo(ring, "io-workers"));
 
 	/* WRITE: the device has the data when the CQE comes. */
@@ -716,29 +731,16 @@ TEST_F(files, direct_io_completes_from_the_device)
 TEST_F(files, direct_reads_beyond_the_queue_depth)
 {
 	struct asyncx_ring *ring = &self->ring;
-	struct asyncx_cqe cqe;
 	char *pattern, *buf;
 	int fd;
 
 	fd = direct_setup(&pattern);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 256 * 4096));
-	asyncx_queue_exit(ring);
-	ASSERT_EQ(0, asyncx_queue_init(256, ring, 0));
-	for (int i = 0; i < 256; i++) {
-		struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
-
-		asyncx_prep_read(sqe, fd, buf + i * 4096, 4096,
-				 (__u64)i * 4096);
-		asyncx_sqe_set_data64(sqe, i);
-	}
+	buf = direct_ring(ring, 256, 256);
+	ASSERT_NE(NULL, buf);
+	queue_direct_reads(ring, fd, buf, 256, 1);
 	ASSERT_EQ(256, asyncx_submit(ring));
-	for (int i = 0; i < 256; i++) {
-		ASSERT_EQ(0, wait_one(ring, &cqe, 5000));
-		EXPECT_EQ(4096, cqe.res) TH_LOG("read %llu", cqe.user_data);
-		EXPECT_EQ(0, memcmp(buf + cqe.user_data * 4096,
-				    pattern + cqe.user_data * 4096, 4096));
-	}
+	EXPECT_EQ(256, reap_direct_reads(ring, buf, pattern, 256, 1));
 	free(buf);
 	free(pattern);
 	close(fd);
@@ -795,17 +797,10 @@ TEST_F(files, direct_read_in_flight_is_not_cancelled)
 
 	fd = direct_setup(&pattern);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 32 * 4096));
-	asyncx_queue_exit(ring);
-	ASSERT_EQ(0, asyncx_queue_init(128, ring, 0));
+	buf = direct_ring(ring, 128, 8);
+	ASSERT_NE(NULL, buf);
 	for (int round = 0; round < 16; round++) {
-		for (int i = 0; i < 8; i++) {
-			struct asyncx_sqe *sqe = asyncx_get_sqe(ring);
-
-			asyncx_prep_read(sqe, fd, buf + i * 4096, 4096,
-					 (__u64)i * 4096);
-			asyncx_sqe_set_data64(sqe, i);
-		}
+		queue_direct_reads(ring, fd, buf, 8, 1);
 		/*
 		 * The CANCELs in a submission of their own: in the same one
 		 * they would run before the READs' tries (which come after
@@ -860,14 +855,13 @@ TEST_F(files, close_with_direct_io_in_flight)
 
 	fd = direct_setup(&pattern);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 64 * 4096));
+	buf = direct_ring(ring, 64, 64);
+	ASSERT_NE(NULL, buf);
 	asyncx_queue_exit(ring);
 	before = live_contexts();
 	for (int round = 0; round < 8; round++) {
 		ASSERT_EQ(0, asyncx_queue_init(64, ring, 0));
-		for (int i = 0; i < 64; i++)
-			asyncx_prep_read(asyncx_get_sqe(ring), fd,
-					 buf + i * 4096, 4096, (__u64)i * 4096);
+		queue_direct_reads(ring, fd, buf, 64, 1);
 		ASSERT_EQ(64, asyncx_submit(ring));
 		asyncx_queue_exit(ring);
 	}

@@ -34,37 +34,6 @@
 #include "kselftest_harness.h"
 #include "util.h"
 
-/* Submit what is queued and wait for one CQE; its res, or -1000 - error. */
-static int run1(struct asyncx_ring *ring)
-{
-	struct asyncx_cqe cqe;
-	int ret = asyncx_submit(ring);
-
-	if (ret != 1)
-		return -1000 + ret;
-	ret = wait_one(ring, &cqe, 5000);
-	return ret ? -2000 + ret : cqe.res;
-}
-
-/* The value of @key in the ring's fdinfo, or -1. */
-static long fdinfo(const struct asyncx_ring *ring, const char *key)
-{
-	char path[64], line[256];
-	size_t n = strlen(key);
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ring->fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			val = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
 /* A TCP listener on 127.0.0.1, any port; its address in @sin. */
 static int tcp_listener(struct sockaddr_in *sin)
 {
