@@ -1055,6 +1055,23 @@ static int axq_rw_queue(struct axq_req *req, struct axq_rw_cmd *rw,
 	return axq_io_work_queue(req->ctx, &rw->io, cx);
 }
 
+/*
+ * A try found the file not ready and left the poller hooked: is it ready
+ * now? The poller's wake may have come after the try looked and before
+ * this poll, which then answers both wakes at once: waiting for another
+ * would lose it. Asked of sockets and pipes only, whose ->poll() never
+ * sleeps (see poll.c); any other file waits for the next wake, as a wake
+ * that comes while the try runs is seen (rw->woken).
+ */
+static bool axq_rw_ready_now(struct axq_rw_cmd *rw)
+{
+	struct file *file = rw->file;
+
+	if (!sock_from_file(file) && !S_ISFIFO(file_inode(file)->i_mode))
+		return false;
+	return vfs_poll(file, NULL) & rw->poller.events;
+}
+
 /**
  * axq_rw_poll() - the future of READ, WRITE, READV and WRITEV
  * @req: the request
@@ -1105,7 +1122,8 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 			*res = out;
 			return AXQ_READY;
 		}
-		if (rw->next == AXQ_RW_NEXT_WAIT && !rw->woken) {
+		if (rw->next == AXQ_RW_NEXT_WAIT && !rw->woken &&
+		    !axq_rw_ready_now(rw)) {
 			rw->stage = AXQ_RW_WAIT;
 			return AXQ_PENDING;
 		}
