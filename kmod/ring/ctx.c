@@ -25,6 +25,7 @@
 #include "ctx.h"
 #include "iowq.h"
 #include "limits.h"
+#include "pbuf.h"
 #include "req.h"
 #include "rsrc.h"
 #include "submit.h"
@@ -466,6 +467,7 @@ void axq_ctx_cancel_all(struct axq_ctx *ctx)
 	}
 	spin_unlock(&ctx->inflight_lock);
 	axq_rsrc_release(ctx);
+	axq_pbuf_release(ctx);
 }
 
 /**

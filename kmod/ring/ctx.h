@@ -111,6 +111,9 @@ struct axq_cq_ring {
  * @chans_nr: entries in @chans (L: @chans's xa_lock)
  * @chans_next: where the cyclic search for a new id starts (L: @chans's
  *	xa_lock)
+ * @pbufs: the provided-buffer rings by group id (pbuf.c), each holding
+ *	the array's reference (the xarray's own lock)
+ * @pbufs_nr: entries in @pbufs (L: @pbufs's xa_lock)
  */
 struct axq_ctx {
 	u64			id;
@@ -153,6 +156,8 @@ struct axq_ctx {
 	atomic_long_t		chan_bytes;
 	unsigned int		chans_nr;
 	u32			chans_next;
+	struct xarray		pbufs;
+	unsigned int		pbufs_nr;
 };
 
 /**

@@ -25,6 +25,7 @@
 #include "iowq.h"
 #include "limits.h"
 #include "opdef.h"
+#include "pbuf.h"
 #include "rchan.h"
 #include "req.h"
 #include "rsrc.h"
@@ -79,6 +80,7 @@ static int axq_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&ctx->inflight);
 	xa_init(&ctx->groups);
 	axq_rchan_ctx_init(ctx);
+	axq_pbuf_ctx_init(ctx);
 	file->private_data = ctx;
 	atomic_inc(&axq_nr_contexts);
 	trace_asyncx_ctx_create(ctx->id, ctx->owner_tgid);
@@ -166,6 +168,10 @@ static long axq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 					(struct asyncx_chan_params __user *)arg);
 	case ASYNCX_IOC_CHAN_DESTROY:
 		return axq_rchan_destroy(ctx, (u32 __user *)arg);
+	case ASYNCX_IOC_REGISTER_PBUF_RING:
+		return axq_pbuf_register(ctx, (void __user *)arg);
+	case ASYNCX_IOC_UNREGISTER_PBUF_RING:
+		return axq_pbuf_unregister(ctx, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

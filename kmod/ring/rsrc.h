@@ -90,7 +90,8 @@ void axq_rsrc_buf_iter(const struct axq_rsrc_buf *buf, struct iov_iter *iter,
  * ASYNCX_SQE_FIXED_FILE is for the ops on an open file: READ, WRITE,
  * READV, WRITEV, POLL, FSYNC, FALLOCATE and the socket ops; a nonzero
  * buf_index only for READ, WRITE, SOCK_SEND and SOCK_RECV with
- * ASYNCX_RW_FIXED.
+ * ASYNCX_RW_FIXED, and for SOCK_RECV with ASYNCX_SOCK_RECV_PBUF (a group
+ * id).
  *
  * Context: submission (inline: it runs for every SQE).
  * Return: 0 or -EINVAL.
@@ -108,7 +109,8 @@ static inline int axq_rsrc_check_sqe(const struct asyncx_sqe *sqe,
 
 	if (sqe->flags & ASYNCX_SQE_FIXED_FILE && !on_file)
 		return -EINVAL;
-	if (sqe->buf_index && !(rw && sqe->op_flags & ASYNCX_RW_FIXED))
+	if (sqe->buf_index && !(rw && sqe->op_flags & ASYNCX_RW_FIXED) &&
+	    !(op == ASYNCX_OP_SOCK_RECV && sqe->op_flags & ASYNCX_SOCK_RECV_PBUF))
 		return -EINVAL;
 	return 0;
 }

@@ -99,7 +99,10 @@
 
 #include "ctx.h"
 #include "iowq.h"
+#include "compose.h"
+#include "cq.h"
 #include "opdef.h"
+#include "pbuf.h"
 #include "rsrc.h"
 
 /* The state of READ, WRITE, READV and WRITEV; the stages are below. */
@@ -122,8 +125,12 @@ struct axq_rw_cmd {
 	bool			woken;		/* polled during stage IO */
 	bool			nowait_first;	/* AXQ_RW_BLOCK: try inline */
 	bool			tw_gone;	/* the submitter takes no more */
-	bool			stopping;	/* axq_rw_stop() said yes */
+	bool			stopping;	/* axq_rw_stop() was asked */
+	bool			moving;		/* a try moves data (NOWAIT) */
 	bool			sock_op;	/* SOCK_SEND, SOCK_RECV */
+	bool			multishot;	/* ASYNCX_SOCK_RECV_MULTISHOT */
+	bool			bid_used;	/* a try took buffer @bid */
+	u16			bid;
 	u8			mode;
 	u8			stage;
 	u8			next;		/* after @io: AXQ_RW_NEXT_* */
@@ -133,6 +140,8 @@ struct axq_rw_cmd {
 	struct task_struct	*submitter;	/* get_task_struct() */
 	struct axq_rw_aio	*aio;		/* AXQ_RW_DIRECT, once issued */
 	struct axq_rw_msg	*msg;		/* SENDMSG, RECVMSG */
+	/* ASYNCX_SOCK_RECV_PBUF: the provided-buffer ring (a reference) */
+	struct axq_pbuf_ring	*pbuf;
 };
 
 /**
@@ -382,6 +391,9 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 		     req->opcode == ASYNCX_OP_SOCK_SEND ||
 		     req->opcode == ASYNCX_OP_SENDMSG;
 	bool fixed = sqe->op_flags & ASYNCX_RW_FIXED;
+	bool pbuf = sqe->op_flags & ASYNCX_SOCK_RECV_PBUF;
+	bool multishot = sqe->op_flags & ASYNCX_SOCK_RECV_MULTISHOT;
+	u32 op_flags = ASYNCX_RW_FIXED;
 	/* SOCK_SEND and SOCK_RECV: off holds the MSG_* flags. */
 	u64 off = sock_op ? (u64)-1 : sqe->off;
 	struct axq_rsrc_buf *buf = NULL;
@@ -391,7 +403,20 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 
 	rw->iov = NULL;
 	rw->msg = NULL;
-	if (sqe->op_flags & ~ASYNCX_RW_FIXED || ((vec || msg_op) && fixed))
+	rw->pbuf = NULL;
+	if (req->opcode == ASYNCX_OP_SOCK_RECV)
+		op_flags |= ASYNCX_SOCK_RECV_PBUF | ASYNCX_SOCK_RECV_MULTISHOT;
+	if (sqe->op_flags & ~op_flags || ((vec || msg_op) && fixed))
+		return -EINVAL;
+	/*
+	 * A provided buffer is taken by a receive that got data: no buffer
+	 * of the user's, none of the registered ones, no waiting for more
+	 * than one receive's worth; a multishot one takes a buffer per
+	 * receive (a peek would take them all for the same data).
+	 */
+	if (pbuf && (fixed || sqe->addr || sqe->off & MSG_WAITALL))
+		return -EINVAL;
+	if (multishot && (!pbuf || sqe->off & MSG_PEEK))
 		return -EINVAL;
 	/*
 	 * Bit 31 is MSG_CMSG_COMPAT, the kernel's own (recvmsg(2) refuses
@@ -401,7 +426,7 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 		return -EINVAL;
 	if (off != (u64)-1 && (s64)off < 0)
 		return -EINVAL;
-	if (!fixed && !vec && !msg_op &&
+	if (!fixed && !vec && !msg_op && !pbuf &&
 	    !access_ok(u64_to_user_ptr(sqe->addr), sqe->len))
 		return -EFAULT;
 	file = axq_rsrc_fget(req->ctx, sqe);
@@ -442,6 +467,12 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 		ret = PTR_ERR(buf);
 		if (IS_ERR(buf))
 			goto err;
+	} else if (pbuf) {
+		/* (An unknown group has no buffer: as an empty ring.) */
+		rw->pbuf = axq_pbuf_get(req->ctx, sqe->buf_index);
+		ret = -ENOBUFS;
+		if (!rw->pbuf)
+			goto err;
 	}
 
 	rw->file = file;
@@ -457,6 +488,10 @@ static int axq_rw_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	rw->nowait_first = false;
 	rw->aio = NULL;
 	rw->stopping = false;
+	rw->moving = false;
+	rw->multishot = multishot;
+	rw->bid_used = false;
+	rw->bid = 0;
 	if (file->f_flags & O_DIRECT && iter_ops && !rw->use_fpos &&
 	    (S_ISREG(file_inode(file)->i_mode) ||
 	     S_ISBLK(file_inode(file)->i_mode))) {
@@ -613,6 +648,98 @@ static ssize_t axq_rw_sock(struct axq_rw_cmd *rw, struct iov_iter *iter,
 }
 
 /*
+ * SOCK_RECV into a provided buffer (see pbuf.c): the buffer at the ring's
+ * head is taken only by a receive that got data, under the ring's lock,
+ * held across the receive so that no other try takes the same buffer. An
+ * empty ring is -ENOBUFS only when there is something to receive: a
+ * socket with nothing waits, with no buffer (-EAGAIN).
+ */
+static ssize_t axq_rw_recv_pbuf(struct axq_rw_cmd *rw, int kflags)
+{
+	struct msghdr msg = { .msg_flags = rw->msg_flags };
+	struct axq_pbuf_sel sel;
+	ssize_t ret;
+
+	if (kflags & IOCB_NOWAIT)
+		msg.msg_flags |= MSG_DONTWAIT;
+	mutex_lock(&rw->pbuf->lock);
+	ret = axq_pbuf_peek(rw->pbuf, &sel);
+	if (!ret) {
+		if (rw->len)
+			sel.len = min(sel.len, rw->len);
+		iov_iter_ubuf(&msg.msg_iter, ITER_DEST,
+			      u64_to_user_ptr(sel.addr), sel.len);
+		ret = sock_recvmsg(sock_from_file(rw->file), &msg,
+				   msg.msg_flags);
+		if (ret > 0) {
+			axq_pbuf_commit(rw->pbuf);
+			rw->bid = sel.bid;
+			rw->bid_used = true;
+		}
+	} else if (ret == -ENOBUFS && !rw->pbuf->dead &&
+		   !(vfs_poll(rw->file, NULL) & (EPOLLIN | EPOLLRDHUP |
+						 EPOLLERR | EPOLLHUP))) {
+		ret = -EAGAIN;
+	}
+	mutex_unlock(&rw->pbuf->lock);
+	return ret;
+}
+
+/* The CQE flags of the provided buffer the last try took, if any. */
+static u32 axq_rw_buf_peek(const struct axq_rw_cmd *rw)
+{
+	return rw->bid_used ? ASYNCX_CQE_F_BUFFER | (u32)rw->bid << 16 : 0;
+}
+
+/* The same, for the CQE that names it: the next try takes another. */
+static u32 axq_rw_buf_flags(struct axq_rw_cmd *rw)
+{
+	u32 flags = axq_rw_buf_peek(rw);
+
+	rw->bid_used = false;
+	return flags;
+}
+
+/*
+ * A try that may move data (AXQ_RW_NOWAIT) says so before it does, and a
+ * stop (axq_rw_stop()) says it is asked before it looks: one of them sees
+ * the other (the smp_mb() pair), so a request is never stopped from the
+ * start of its try until its poll has the try's result (a stream's bytes
+ * taken and reported as -ECANCELED, a provided buffer taken and never
+ * named), and a try never moves data for a request being stopped. False:
+ * stopping, do nothing.
+ */
+static bool axq_rw_move_begin(struct axq_rw_cmd *rw)
+{
+	WRITE_ONCE(rw->moving, true);
+	/* Pairs with axq_rw_stop()'s. */
+	smp_mb();
+	if (!READ_ONCE(rw->stopping))
+		return true;
+	WRITE_ONCE(rw->moving, false);
+	return false;
+}
+
+/*
+ * The try's result is in the request's hands: a stop may go ahead again.
+ * True if one was asked (and refused) meanwhile: the request ends now.
+ */
+static bool axq_rw_move_done(struct axq_rw_cmd *rw)
+{
+	WRITE_ONCE(rw->moving, false);
+	/* Pairs with axq_rw_stop()'s: a stop then, or the request ends. */
+	smp_mb();
+	return READ_ONCE(rw->stopping);
+}
+
+/* The result of a request whose stop was refused while its try ran. */
+static int axq_rw_stopped_res(struct axq_req *req, struct axq_rw_cmd *rw)
+{
+	return axq_rw_total(rw, axq_deadline_passed(req, req->dl) ? -ETIME :
+				-ECANCELED);
+}
+
+/*
  * MSG_WAITALL on a stream or seqpacket socket: a partial count is not
  * the end, as with send(2) and recv(2), which block for the rest. True
  * (with it counted in rw->done) when the try should go on.
@@ -674,7 +801,9 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 			     count);
 	if (ret)
 		goto out;
-	if (rw->iov) {
+	if (rw->pbuf) {
+		/* (axq_rw_recv_pbuf() makes its own, once it has a buffer.) */
+	} else if (rw->iov) {
 		iov_iter_init(&iter, dir, rw->iov, rw->nr_segs, rw->len);
 		iov_iter_advance(&iter, rw->done);
 	} else if (rw->fixed) {
@@ -689,7 +818,9 @@ static ssize_t axq_rw_do(struct axq_rw_cmd *rw, int kflags)
 		kthread_use_mm(rw->mm);
 	if (rw->write)
 		file_start_write(file);
-	if (rw->sock_op)
+	if (rw->pbuf)
+		ret = axq_rw_recv_pbuf(rw, kflags);
+	else if (rw->sock_op)
 		ret = axq_rw_sock(rw, &iter, kflags);
 	else if (!iter_ops)
 		ret = axq_rw_loop(rw, &kiocb.ki_pos);
@@ -986,6 +1117,9 @@ static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 		return axq_rw_total(rw, axq_rw_do(rw, 0));
 	if (rw->mode == AXQ_RW_DIRECT)
 		return axq_rw_direct(rw, 0);
+	/* (Until the poll has the result: axq_rw_move_done().) */
+	if (rw->mode == AXQ_RW_NOWAIT && !axq_rw_move_begin(rw))
+		return axq_rw_total(rw, -ECANCELED);
 	for (;;) {
 		if (rw->mode == AXQ_RW_NOWAIT) {
 			ret = axq_rw_do(rw, IOCB_NOWAIT);
@@ -993,6 +1127,9 @@ static long axq_rw_try(struct axq_rw_cmd *rw, struct axq_task *waker)
 				continue;
 			if (ret != -EAGAIN || rw->msg_flags & MSG_DONTWAIT)
 				return axq_rw_total(rw, ret);
+			/* A stop that came meanwhile found no try to wait for. */
+			if (READ_ONCE(rw->stopping))
+				return axq_rw_total(rw, -ECANCELED);
 		}
 		if (!rw->polling) {
 			axq_poller_init(&rw->poller, rw->file,
@@ -1091,6 +1228,7 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 				 int *res)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+	bool stopped;
 	long out;
 	int ret;
 
@@ -1110,6 +1248,7 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 			rw->woken = true;
 			return AXQ_PENDING;
 		}
+		stopped = rw->mode == AXQ_RW_NOWAIT && axq_rw_move_done(rw);
 		if (out == -EIOCBQUEUED) {
 			/* The worker issued it; the device completes it. */
 			rw->stage = AXQ_RW_AIO;
@@ -1119,7 +1258,26 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 			return AXQ_READY;
 		}
 		if (rw->next == AXQ_RW_NEXT_DONE) {
+			/*
+			 * A multishot receive posts what it got and goes on,
+			 * unless it is being stopped or the CQ is full: then
+			 * this is its last CQE.
+			 */
+			u32 bflags = axq_rw_buf_flags(rw);
+
+			if (rw->multishot && out > 0 && !stopped &&
+			    axq_post_cqe_more(req->ctx, req->user_data, out,
+					      ASYNCX_CQE_F_MORE | bflags))
+				break;
+			/* (A stop refused while the try ran: -ETIME?) */
+			if (out == -ECANCELED && stopped)
+				out = axq_rw_stopped_res(req, rw);
+			req->cqe_flags |= bflags;
 			*res = out;
+			return AXQ_READY;
+		}
+		if (stopped) {
+			*res = axq_rw_stopped_res(req, rw);
 			return AXQ_READY;
 		}
 		if (rw->next == AXQ_RW_NEXT_WAIT && !rw->woken &&
@@ -1160,6 +1318,7 @@ static enum axq_poll axq_rw_poll(struct axq_req *req, struct axq_context *cx,
 static bool axq_rw_try_inline(struct axq_req *req, int *res)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+	unsigned int n = 0;
 	ssize_t ret;
 
 	if (rw->mode != AXQ_RW_NOWAIT && !rw->nowait_first)
@@ -1176,7 +1335,29 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 		*res = ret;
 		return true;
 	}
+	if (rw->mode == AXQ_RW_NOWAIT && !axq_rw_move_begin(rw))
+		return false;
 	ret = axq_rw_do(rw, IOCB_NOWAIT);
+	/* A multishot receive: post each, a few, then the executor's. */
+	while (rw->multishot && ret > 0) {
+		if (!axq_post_cqe_more(req->ctx, req->user_data, ret,
+				       ASYNCX_CQE_F_MORE | axq_rw_buf_peek(rw)))
+			/* (A full CQ: this is its last CQE, not posted yet.) */
+			break;
+		rw->bid_used = false;
+		if (++n == AXQ_RW_RETRIES || READ_ONCE(rw->stopping)) {
+			/* (The executor's try ends it, if stopped.) */
+			axq_rw_move_done(rw);
+			return false;
+		}
+		ret = axq_rw_do(rw, IOCB_NOWAIT);
+	}
+	if (rw->mode == AXQ_RW_NOWAIT && axq_rw_move_done(rw) &&
+	    ret == -EAGAIN) {
+		/* A stop was refused while this ran: it ends here. */
+		*res = axq_rw_total(rw, -ECANCELED);
+		return true;
+	}
 	if ((ret == -EAGAIN && !(rw->msg_flags & MSG_DONTWAIT)) ||
 	    axq_rw_sock_more(rw, ret))
 		return false;
@@ -1188,6 +1369,7 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 			return false;
 		}
 	}
+	req->cqe_flags |= axq_rw_buf_flags(rw);
 	*res = axq_rw_total(rw, ret);
 	return true;
 }
@@ -1220,6 +1402,8 @@ static void axq_rw_release(struct axq_rw_cmd *rw)
 		put_task_struct(rw->submitter);
 	if (rw->fixed)
 		axq_rsrc_buf_put(rw->buf);
+	if (rw->pbuf)
+		axq_pbuf_put(rw->pbuf);
 	mmdrop(rw->mm);
 	axq_rw_msg_free(rw);
 	kfree(rw->iov);
@@ -1260,6 +1444,10 @@ static void axq_rw_cleanup(struct axq_req *req)
  * Not while a device has its O_DIRECT I/O: the device would write the
  * buffer after the CQE said the request was stopped (the block layer
  * cannot take an I/O back). Then the request completes with its result.
+ * Nor while a try of a file that honours IOCB_NOWAIT (a socket, a pipe)
+ * moves data: the request then completes with what the try did, or, if
+ * it did nothing, -ECANCELED (-ETIME past a deadline) at once; a try that
+ * starts after this call moves nothing.
  *
  * Context: under ctx->inflight_lock, or in the request's poll.
  * Return: true if it may be stopped (and no I/O will be issued for it).
@@ -1268,6 +1456,12 @@ static bool axq_rw_stop(struct axq_req *req)
 {
 	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
 
+	if (rw->mode == AXQ_RW_NOWAIT) {
+		WRITE_ONCE(rw->stopping, true);
+		/* Pairs with axq_rw_move_begin()'s. */
+		smp_mb();
+		return !READ_ONCE(rw->moving);
+	}
 	if (rw->mode != AXQ_RW_DIRECT)
 		return true;
 	WRITE_ONCE(rw->stopping, true);
@@ -1276,19 +1470,24 @@ static bool axq_rw_stop(struct axq_req *req)
 	return !READ_ONCE(rw->aio);
 }
 
-/* A short READ or WRITE breaks a chain, as an error does. */
+/*
+ * A short READ or WRITE breaks a chain, as an error does; a receive into
+ * a provided buffer (whose length is the buffer's) goes on if it got data.
+ */
 static bool axq_rw_chain_ok(const struct axq_req *req)
 {
 	const struct axq_rw_cmd *rw = axq_req_cmd(req, const struct axq_rw_cmd);
 
+	if (rw->pbuf)
+		return req->res > 0;
 	return req->res >= 0 && (u32)req->res == rw->len;
 }
 
-#define AXQ_RW_OPDEF(_name)				\
+#define AXQ_RW_OPDEF(_name, _op_flags)			\
 {							\
 	.name		= _name,			\
 	.cmd_size	= sizeof(struct axq_rw_cmd),	\
-	.op_flags	= ASYNCX_RW_FIXED,		\
+	.op_flags	= _op_flags,			\
 	.chain_ok	= axq_rw_chain_ok,		\
 	.prep		= axq_rw_prep,			\
 	.poll		= axq_rw_poll,			\
@@ -1298,11 +1497,14 @@ static bool axq_rw_chain_ok(const struct axq_req *req)
 	.cleanup	= axq_rw_cleanup,		\
 }
 
-const struct axq_opdef axq_op_read = AXQ_RW_OPDEF("READ");
-const struct axq_opdef axq_op_write = AXQ_RW_OPDEF("WRITE");
-const struct axq_opdef axq_op_readv = AXQ_RW_OPDEF("READV");
-const struct axq_opdef axq_op_writev = AXQ_RW_OPDEF("WRITEV");
-const struct axq_opdef axq_op_sock_send = AXQ_RW_OPDEF("SOCK_SEND");
-const struct axq_opdef axq_op_sock_recv = AXQ_RW_OPDEF("SOCK_RECV");
-const struct axq_opdef axq_op_sendmsg = AXQ_RW_OPDEF("SENDMSG");
-const struct axq_opdef axq_op_recvmsg = AXQ_RW_OPDEF("RECVMSG");
+const struct axq_opdef axq_op_read = AXQ_RW_OPDEF("READ", ASYNCX_RW_FIXED);
+const struct axq_opdef axq_op_write = AXQ_RW_OPDEF("WRITE", ASYNCX_RW_FIXED);
+const struct axq_opdef axq_op_readv = AXQ_RW_OPDEF("READV", ASYNCX_RW_FIXED);
+const struct axq_opdef axq_op_writev = AXQ_RW_OPDEF("WRITEV", ASYNCX_RW_FIXED);
+const struct axq_opdef axq_op_sock_send = AXQ_RW_OPDEF("SOCK_SEND", ASYNCX_RW_FIXED);
+const struct axq_opdef axq_op_sock_recv = AXQ_RW_OPDEF("SOCK_RECV",
+						    ASYNCX_RW_FIXED |
+						    ASYNCX_SOCK_RECV_PBUF |
+						    ASYNCX_SOCK_RECV_MULTISHOT);
+const struct axq_opdef axq_op_sendmsg = AXQ_RW_OPDEF("SENDMSG", ASYNCX_RW_FIXED);
+const struct axq_opdef axq_op_recvmsg = AXQ_RW_OPDEF("RECVMSG", ASYNCX_RW_FIXED);

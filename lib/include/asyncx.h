@@ -999,6 +999,53 @@ static inline void asyncx_prep_sock_recv(struct asyncx_sqe *sqe, int sockfd,
 		       (__u32)flags);
 }
 
+/**
+ * asyncx_prep_sock_recv_pbuf() - prepare a recv(2) into a provided buffer
+ * @sqe: the SQE
+ * @sockfd: the socket
+ * @bgid: the group id of a provided-buffer ring
+ *	(asyncx_register_pbuf_ring())
+ * @len: the most to receive; 0: a whole buffer
+ * @flags: MSG_* flags (no MSG_WAITALL)
+ *
+ * The buffer is taken from the ring only when data is there, so a waiting
+ * socket holds none. The CQE's res is the number of bytes received (0:
+ * the peer shut down) or a negative errno (-ENOBUFS: the ring was empty);
+ * with res > 0, its flags have ASYNCX_CQE_F_BUFFER and the buffer's id,
+ * ASYNCX_CQE_BUFFER_ID(flags).
+ */
+static inline void asyncx_prep_sock_recv_pbuf(struct asyncx_sqe *sqe,
+					      int sockfd, unsigned short bgid,
+					      unsigned int len, int flags)
+{
+	asyncx_prep_rw(ASYNCX_OP_SOCK_RECV, sqe, sockfd, NULL, len,
+		       (__u32)flags);
+	sqe->op_flags = ASYNCX_SOCK_RECV_PBUF;
+	sqe->buf_index = bgid;
+}
+
+/**
+ * asyncx_prep_sock_recv_multishot() - prepare a recv that goes on, each
+ *	into a provided buffer
+ * @sqe: the SQE
+ * @sockfd: the socket
+ * @bgid: the group id of a provided-buffer ring
+ * @flags: MSG_* flags (no MSG_WAITALL, no MSG_PEEK)
+ *
+ * One CQE per receive, as asyncx_prep_sock_recv_pbuf()'s, with
+ * ASYNCX_CQE_F_MORE while it goes on; the last (the peer's shutdown, res
+ * 0; an error, -ENOBUFS when the ring ran dry; a cancel; a full CQ) comes
+ * without it.
+ */
+static inline void asyncx_prep_sock_recv_multishot(struct asyncx_sqe *sqe,
+						   int sockfd,
+						   unsigned short bgid,
+						   int flags)
+{
+	asyncx_prep_sock_recv_pbuf(sqe, sockfd, bgid, 0, flags);
+	sqe->op_flags |= ASYNCX_SOCK_RECV_MULTISHOT;
+}
+
 struct sockaddr;
 
 /**
@@ -1343,6 +1390,120 @@ int asyncx_register_files(struct asyncx_ring *ring, const int *fds,
  * Return: 0, or -ENXIO if none are registered.
  */
 int asyncx_unregister_files(struct asyncx_ring *ring);
+
+/**
+ * asyncx_register_pbuf_ring() - register a provided-buffer ring
+ * @ring: the ring
+ * @br: the provided-buffer ring: @entries struct asyncx_pbuf, page
+ *	aligned, its tail 0 (asyncx_pbuf_init())
+ * @entries: a power of two, 1..ASYNCX_PBUF_MAX_ENTRIES
+ * @bgid: its group id, which receives name (asyncx_prep_sock_recv_pbuf())
+ *
+ * Return: 0, or -EEXIST if the group has a ring, -EINVAL for a bad
+ * address or count, -ENOSPC over ASYNCX_PBUF_MAX_RINGS.
+ */
+int asyncx_register_pbuf_ring(struct asyncx_ring *ring, struct asyncx_pbuf *br,
+			      unsigned int entries, unsigned short bgid);
+
+/**
+ * asyncx_unregister_pbuf_ring() - unregister a provided-buffer ring
+ * @ring: the ring
+ * @bgid: its group id
+ *
+ * Receives that would take one of its buffers from now on, those in
+ * flight included, complete with -ENOBUFS; the memory is the caller's
+ * again when this returns.
+ *
+ * Return: 0, or -ENOENT if the group has no ring.
+ */
+int asyncx_unregister_pbuf_ring(struct asyncx_ring *ring, unsigned short bgid);
+
+/**
+ * asyncx_setup_pbuf_ring() - map, initialise and register a
+ *	provided-buffer ring
+ * @ring: the ring
+ * @entries: a power of two, 1..ASYNCX_PBUF_MAX_ENTRIES
+ * @bgid: its group id
+ * @err: the negative errno on failure
+ *
+ * Return: the provided-buffer ring, empty, or NULL (*@err says why). Free
+ * it with asyncx_free_pbuf_ring().
+ */
+struct asyncx_pbuf *asyncx_setup_pbuf_ring(struct asyncx_ring *ring,
+					   unsigned int entries,
+					   unsigned short bgid, int *err);
+
+/**
+ * asyncx_free_pbuf_ring() - unregister and unmap a ring of
+ *	asyncx_setup_pbuf_ring()
+ * @ring: the ring
+ * @br: the provided-buffer ring
+ * @entries: its entries
+ * @bgid: its group id
+ *
+ * Return: 0, or the negative errno of the unregister (the memory is
+ * unmapped all the same).
+ */
+int asyncx_free_pbuf_ring(struct asyncx_ring *ring, struct asyncx_pbuf *br,
+			  unsigned int entries, unsigned short bgid);
+
+/**
+ * asyncx_pbuf_init() - make a provided-buffer ring empty (tail 0)
+ * @br: the provided-buffer ring, before its registration
+ */
+static inline void asyncx_pbuf_init(struct asyncx_pbuf *br)
+{
+	br[0].resv = 0;
+}
+
+/**
+ * asyncx_pbuf_mask() - the index mask of a provided-buffer ring
+ * @entries: its entries
+ *
+ * Return: @entries - 1.
+ */
+static inline unsigned int asyncx_pbuf_mask(unsigned int entries)
+{
+	return entries - 1;
+}
+
+/**
+ * asyncx_pbuf_add() - write a buffer into the ring, not yet published
+ * @br: the provided-buffer ring
+ * @addr: the buffer
+ * @len: its length in bytes
+ * @bid: its id, which the CQE that fills it gives back
+ * @mask: asyncx_pbuf_mask() of the ring
+ * @offset: the how-many-th buffer of this batch, from 0
+ *
+ * The buffers added are the kernel's once asyncx_pbuf_advance() publishes
+ * them.
+ */
+static inline void asyncx_pbuf_add(struct asyncx_pbuf *br, void *addr,
+				   unsigned int len, unsigned short bid,
+				   unsigned int mask, unsigned int offset)
+{
+	unsigned short tail = __atomic_load_n(&br[0].resv, __ATOMIC_RELAXED);
+	struct asyncx_pbuf *e = &br[(tail + offset) & mask];
+
+	e->addr = (__u64)(uintptr_t)addr;
+	e->len = len;
+	e->bid = bid;
+}
+
+/**
+ * asyncx_pbuf_advance() - publish the buffers added
+ * @br: the provided-buffer ring
+ * @count: how many asyncx_pbuf_add() wrote
+ */
+static inline void asyncx_pbuf_advance(struct asyncx_pbuf *br,
+				       unsigned int count)
+{
+	unsigned short tail = __atomic_load_n(&br[0].resv, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&br[0].resv, (unsigned short)(tail + count),
+			 __ATOMIC_RELEASE);
+}
 
 /**
  * asyncx_prep_read_fixed() - prepare a read into a registered buffer

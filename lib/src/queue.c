@@ -440,3 +440,62 @@ int asyncx_unregister_files(struct asyncx_ring *ring)
 {
 	return ioctl(ring->fd, ASYNCX_IOC_UNREGISTER_FILES) < 0 ? -errno : 0;
 }
+
+int asyncx_register_pbuf_ring(struct asyncx_ring *ring, struct asyncx_pbuf *br,
+			      unsigned int entries, unsigned short bgid)
+{
+	struct asyncx_pbuf_reg r = {
+		.ring_addr = (__u64)(uintptr_t)br,
+		.ring_entries = entries,
+		.bgid = bgid,
+	};
+
+	return ioctl(ring->fd, ASYNCX_IOC_REGISTER_PBUF_RING, &r) < 0 ?
+	       -errno : 0;
+}
+
+int asyncx_unregister_pbuf_ring(struct asyncx_ring *ring, unsigned short bgid)
+{
+	struct asyncx_pbuf_reg r = { .bgid = bgid };
+
+	return ioctl(ring->fd, ASYNCX_IOC_UNREGISTER_PBUF_RING, &r) < 0 ?
+	       -errno : 0;
+}
+
+struct asyncx_pbuf *asyncx_setup_pbuf_ring(struct asyncx_ring *ring,
+					   unsigned int entries,
+					   unsigned short bgid, int *err)
+{
+	size_t size = (size_t)entries * sizeof(struct asyncx_pbuf);
+	struct asyncx_pbuf *br;
+	int ret;
+
+	if (!entries || entries > ASYNCX_PBUF_MAX_ENTRIES ||
+	    (entries & (entries - 1))) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	br = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (br == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	asyncx_pbuf_init(br);
+	ret = asyncx_register_pbuf_ring(ring, br, entries, bgid);
+	if (ret) {
+		munmap(br, size);
+		*err = ret;
+		return NULL;
+	}
+	return br;
+}
+
+int asyncx_free_pbuf_ring(struct asyncx_ring *ring, struct asyncx_pbuf *br,
+			  unsigned int entries, unsigned short bgid)
+{
+	int ret = asyncx_unregister_pbuf_ring(ring, bgid);
+
+	munmap(br, (size_t)entries * sizeof(struct asyncx_pbuf));
+	return ret;
+}

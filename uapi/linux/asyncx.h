@@ -253,7 +253,22 @@ struct asyncx_cqe {
  * @ASYNCX_OP_SOCK_RECV: as recv(2) into the len bytes at addr, with the
  *	MSG_* flags in off (MSG_PEEK, MSG_WAITALL, MSG_TRUNC, ...), as
  *	ASYNCX_OP_SOCK_SEND sends: completes with the bytes received (0 at
- *	the peer's orderly shutdown) or recv(2)'s errno
+ *	the peer's orderly shutdown) or recv(2)'s errno. With
+ *	ASYNCX_SOCK_RECV_PBUF in op_flags it receives into a buffer taken
+ *	from the provided-buffer ring whose group id is buf_index (see
+ *	ASYNCX_IOC_REGISTER_PBUF_RING) only once data is there, so a
+ *	waiting socket holds no buffer: addr must be 0, len is the most to
+ *	receive (0: the buffer's length); the CQE carries
+ *	ASYNCX_CQE_F_BUFFER and the buffer's id (ASYNCX_CQE_BUFFER_ID())
+ *	when a buffer was used (res > 0). -ENOBUFS when the ring is empty
+ *	or no such ring is registered, -EFAULT for a buffer outside the
+ *	user address space, -EINVAL for a buffer of length 0 (the buffer
+ *	stays in the ring); no MSG_WAITALL, no ASYNCX_RW_FIXED. With
+ *	ASYNCX_SOCK_RECV_MULTISHOT as well, it posts a CQE with
+ *	ASYNCX_CQE_F_MORE for each receive and stays armed, until the peer's
+ *	shutdown (res 0), an error (-ENOBUFS when the ring runs dry), a
+ *	cancel or a full CQ ends it with a last CQE without the flag; no
+ *	MSG_PEEK
  * @ASYNCX_OP_ACCEPT: as accept4(2) on the listening socket fd, with the
  *	flags len (SOCK_NONBLOCK, SOCK_CLOEXEC; others -EINVAL); the peer's
  *	address is written to addr (if not 0) and its length to the int at
@@ -419,10 +434,17 @@ enum asyncx_op {
 /* op_flags of ASYNCX_OP_POLL */
 #define ASYNCX_POLL_MULTISHOT	(1U << 0)	/* one CQE per readiness, until cancelled */
 
+/* op_flags of ASYNCX_OP_SOCK_RECV (and ASYNCX_RW_FIXED) */
+#define ASYNCX_SOCK_RECV_PBUF	(1U << 1)	/* into a provided buffer */
+#define ASYNCX_SOCK_RECV_MULTISHOT (1U << 2)	/* with _PBUF: one CQE per receive */
+
 /* asyncx_cqe.flags */
 #define ASYNCX_CQE_F_MORE	(1U << 0)	/* more CQEs of this SQE will come */
 #define ASYNCX_CQE_F_GROUP	(1U << 1)	/* a group's CQE (ASYNCX_OP_GROUP) */
 #define ASYNCX_CQE_F_WINNER	(1U << 2)	/* the winner of a SELECT group */
+#define ASYNCX_CQE_F_BUFFER	(1U << 3)	/* a provided buffer was used */
+/* A CQE with ASYNCX_CQE_F_BUFFER: the id of the provided buffer it filled. */
+#define ASYNCX_CQE_BUFFER_ID(flags)	((flags) >> 16)
 /* An ASYNCX_SQE_RETRY operation's CQE: the attempts made (1..255). */
 #define ASYNCX_CQE_ATTEMPTS(flags)	(((flags) >> 8) & 0xffU)
 /* A group's CQE: JOIN, the members that succeeded; SELECT, the winner's index. */
@@ -746,5 +768,75 @@ struct asyncx_chan_params {
  * channels.
  */
 #define ASYNCX_IOC_CHAN_DESTROY	_IOW(ASYNCX_IOC_MAGIC, 0x09, __u32)
+
+/*
+ * Provided-buffer rings (kmod/ring/pbuf.c): ioctl numbers 0x0c and 0x0d,
+ * ASYNCX_SOCK_RECV_PBUF.
+ *
+ * A provided-buffer ring is an array of struct asyncx_pbuf in the
+ * application's memory, which the application fills with buffers and the
+ * kernel takes them from, one per receive, in ring order. The application
+ * owns the tail: the __u16 at byte 14 of the ring (entry 0's resv, which
+ * is thus never a buffer's field), a free-running count of the entries
+ * it has published, stored with release semantics after the entries. The
+ * kernel keeps the head to itself; a CQE names the buffer it used, which
+ * then belongs to the application again until it publishes it anew. The
+ * kernel reads the ring and the buffers through the application's own
+ * address space, at each receive; nothing is pinned.
+ */
+
+/**
+ * struct asyncx_pbuf - one entry of a provided-buffer ring (16 bytes)
+ * @addr: user address of the buffer
+ * @len: its length in bytes (0: -EINVAL at its use)
+ * @bid: its id, given back in the CQE (ASYNCX_CQE_BUFFER_ID())
+ * @resv: in entry 0, the ring's tail; in the others, unused
+ */
+struct asyncx_pbuf {
+	__u64	addr;
+	__u32	len;
+	__u16	bid;
+	__u16	resv;
+};
+
+/**
+ * struct asyncx_pbuf_reg - argument of ASYNCX_IOC_REGISTER_PBUF_RING and
+ *	ASYNCX_IOC_UNREGISTER_PBUF_RING
+ * @ring_addr: register: user address of the ring, page aligned; unregister:
+ *	zero
+ * @ring_entries: register: entries of the ring, a power of two,
+ *	1..ASYNCX_PBUF_MAX_ENTRIES; unregister: zero
+ * @bgid: the ring's group id, named by an SQE's buf_index
+ * @flags: reserved, must be zero
+ * @resv: reserved, must be zero
+ */
+struct asyncx_pbuf_reg {
+	__u64	ring_addr;
+	__u32	ring_entries;
+	__u16	bgid;
+	__u16	flags;
+	__u64	resv[3];
+};
+
+#define ASYNCX_PBUF_MAX_ENTRIES	32768		/* entries of one ring */
+#define ASYNCX_PBUF_MAX_RINGS	1024		/* rings of one context */
+
+/*
+ * Register a provided-buffer ring under the group id bgid. -EINVAL for a
+ * bad address, count, flags or reserved field, -EFAULT for a ring outside
+ * the user address space, -EEXIST if the group has a ring, -ENOSPC when
+ * the context has ASYNCX_PBUF_MAX_RINGS, -EBADFD before ASYNCX_IOC_SETUP,
+ * -EPERM from another process than the owner.
+ */
+#define ASYNCX_IOC_REGISTER_PBUF_RING	_IOW(ASYNCX_IOC_MAGIC, 0x0c, \
+					     struct asyncx_pbuf_reg)
+/*
+ * Unregister the ring of the group bgid: every later receive that would
+ * take one of its buffers gets -ENOBUFS, the ones in flight included (a
+ * receive that has its buffer completes with it). -ENOENT if the group
+ * has no ring, -EINVAL for a nonzero other field.
+ */
+#define ASYNCX_IOC_UNREGISTER_PBUF_RING	_IOW(ASYNCX_IOC_MAGIC, 0x0d, \
+					     struct asyncx_pbuf_reg)
 
 #endif /* _UAPI_LINUX_ASYNCX_H */
