@@ -98,6 +98,8 @@ static int out_fd = 2;
  * faults at the guard instead of scribbling over the fuzzer.
  */
 static char *bufs[MAX_THREADS];		/* a READ/WRITE buffer per thread */
+/* A provided-buffer ring per thread: its buffers are in bufs[], or bad. */
+static struct asyncx_pbuf *pbufs[MAX_THREADS];
 static char *ro_page;			/* read-only */
 static char *none_page;			/* PROT_NONE */
 static struct __kernel_timespec tspecs[8];
@@ -177,6 +179,7 @@ struct ctx {
 #define ST_RETRY	0x10	/* a retry policy: its CQE counts attempts */
 #define ST_SLOTS	0x20	/* a multishot RECV: its CQEs name slots */
 #define ST_OPEN		0x40	/* an OPENAT: a CQE's res >= 0 is an fd to close */
+#define ST_PBUF		0x80	/* a SOCK_RECV into a provided buffer: names it */
 
 static uint64_t ud_of(struct ctx *c, uint32_t seq)
 {
@@ -240,6 +243,17 @@ static bool ctx_open(struct thread *t, struct ctx *c)
 	c->cq_head = (uint32_t *)((char *)c->cq_ring + p.cq_off.head);
 	c->cq_tail = (uint32_t *)((char *)c->cq_ring + p.cq_off.tail);
 	c->cqes = (struct asyncx_cqe *)((char *)c->cq_ring + p.cq_off.cqes);
+	/* Provided-buffer rings, all on the thread's page: groups 0..3. */
+	for (int g = 0; g < 4; g++) {
+		struct asyncx_pbuf_reg r = {
+			.ring_addr = (uintptr_t)pbufs[t->idx + t->proc * opt.threads],
+			.ring_entries = 1U << below(t, 9),
+			.bgid = g,
+		};
+
+		if (chance(t, 40))
+			ioctl(c->fd, ASYNCX_IOC_REGISTER_PBUF_RING, &r);
+	}
 	return true;
 }
 
@@ -454,6 +468,21 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 		if (chance(t, 30))
 			s->op_flags = ASYNCX_POLL_MULTISHOT;
 		break;
+	case ASYNCX_OP_SOCK_RECV:
+	case ASYNCX_OP_SOCK_SEND:
+		s->fd = some_fd(t, c);
+		s->addr = some_ptr(t, buf + below(t, BUF_SIZE));
+		s->len = chance(t, 90) ? below(t, 4096) : rnd(t);
+		s->off = chance(t, 90) ? rnd(t) & (MSG_DONTWAIT | MSG_PEEK |
+						  MSG_WAITALL | MSG_TRUNC) : rnd(t);
+		if (s->opcode == ASYNCX_OP_SOCK_RECV && chance(t, 50)) {
+			s->op_flags = ASYNCX_SOCK_RECV_PBUF;
+			if (chance(t, 50))
+				s->op_flags |= ASYNCX_SOCK_RECV_MULTISHOT;
+			s->buf_index = below(t, 5);
+			s->addr = chance(t, 95) ? 0 : s->addr;
+		}
+		break;
 	case ASYNCX_OP_READ:
 	case ASYNCX_OP_WRITE:
 		s->fd = some_fd(t, c);
@@ -481,7 +510,8 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 	 * harmless to the fuzzer: its buffer (then the guard), or the bad
 	 * pointers. A mutated address elsewhere could hit its own heap.
 	 */
-	if ((s->opcode == ASYNCX_OP_READ || s->opcode == ASYNCX_OP_PROBE) &&
+	if ((s->opcode == ASYNCX_OP_READ || s->opcode == ASYNCX_OP_PROBE ||
+	     s->opcode == ASYNCX_OP_SOCK_RECV) &&
 	    !(s->addr >= (uintptr_t)buf && s->addr < (uintptr_t)buf + BUF_SIZE) &&
 	    s->addr && s->addr != (uintptr_t)none_page && s->addr != (uintptr_t)ro_page &&
 	    s->addr < 1ULL << 47)
@@ -503,6 +533,11 @@ static void gen_sqe(struct thread *t, struct ctx *c, struct asyncx_sqe *s,
 		c->state[seq] |= ST_OPEN;
 	if (s->opcode == ASYNCX_OP_ACCEPT && s->op_flags & ASYNCX_ACCEPT_MULTISHOT)
 		c->state[seq] |= ST_MULTI;
+	if (s->opcode == ASYNCX_OP_SOCK_RECV && s->op_flags & ASYNCX_SOCK_RECV_PBUF) {
+		c->state[seq] |= ST_PBUF;
+		if (s->op_flags & ASYNCX_SOCK_RECV_MULTISHOT)
+			c->state[seq] |= ST_MULTI;
+	}
 	if (s->flags & ASYNCX_SQE_GROUP)
 		c->state[seq] |= ST_MEMBER;
 	if (s->flags & ASYNCX_SQE_RETRY)
@@ -560,9 +595,12 @@ static void check_cqe(struct thread *t, struct ctx *c, const struct asyncx_cqe *
 		     ud, cqe->res, cqe->flags, c->seq);
 	/* Each flag only from the kind of SQE that may post it. */
 	if (cqe->flags & ~(ASYNCX_CQE_F_MORE | ASYNCX_CQE_F_GROUP | ASYNCX_CQE_F_WINNER |
-			   0xffffff00U) ||
+			   ASYNCX_CQE_F_BUFFER | 0xffffff00U) ||
 	    (cqe->flags & ASYNCX_CQE_F_GROUP && !(c->state[seq] & ST_GROUP)) ||
-	    (cqe->flags & 0xffff0000U && !(c->state[seq] & (ST_GROUP | ST_SLOTS))) ||
+	    (cqe->flags & ASYNCX_CQE_F_BUFFER &&
+	     (!(c->state[seq] & ST_PBUF) || cqe->res <= 0)) ||
+	    (cqe->flags & 0xffff0000U &&
+	     !(c->state[seq] & (ST_GROUP | ST_SLOTS | ST_PBUF))) ||
 	    (cqe->flags & ASYNCX_CQE_F_WINNER && !(c->state[seq] & ST_MEMBER)) ||
 	    (cqe->flags & 0xff00U && !(c->state[seq] & ST_RETRY)))
 		fail(t, "CQE with unexpected flags %#x (user_data %#" PRIx64 ", state %#x)",
@@ -828,7 +866,8 @@ static void ioctls(struct thread *t)
 		ASYNCX_IOC_UNREGISTER_EVENTFD, ASYNCX_IOC_REGISTER_BUFFERS,
 		ASYNCX_IOC_UNREGISTER_BUFFERS, ASYNCX_IOC_REGISTER_FILES,
 		ASYNCX_IOC_UNREGISTER_FILES, ASYNCX_IOC_CHAN_CREATE,
-		ASYNCX_IOC_CHAN_DESTROY,
+		ASYNCX_IOC_CHAN_DESTROY, ASYNCX_IOC_REGISTER_PBUF_RING,
+		ASYNCX_IOC_UNREGISTER_PBUF_RING,
 	};
 	const int nvalid = sizeof(valid) / sizeof(valid[0]);
 	char arg[256];
@@ -1120,6 +1159,28 @@ int main(int argc, char **argv)
 		    mprotect(bufs[i] + BUF_SIZE, GUARD_SIZE, PROT_NONE))
 			return 2;
 		memset(bufs[i], 'x', BUF_SIZE);
+		/*
+		 * 256 entries (the largest ring registered uses them all):
+		 * most in the buffer, short of its guard, the others bad;
+		 * the tail far ahead, so that the kernel never runs out.
+		 */
+		pbufs[i] = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (pbufs[i] == MAP_FAILED)
+			return 2;
+		for (int e = 0; e < 256; e++) {
+			static const uint64_t bad[] = { 0, 1ULL << 63, 4096 };
+			struct asyncx_pbuf *b = &pbufs[i][e];
+
+			b->addr = (uintptr_t)(bufs[i] + (e % 16) * 4096);
+			b->len = e % 7 ? 1 + e * 13 % 4096 : 0;
+			b->bid = e;
+			if (e % 11 == 5)
+				b->addr = bad[e % 3];
+			if (e % 13 == 6)
+				b->addr = (uintptr_t)(e % 2 ? ro_page : none_page);
+		}
+		pbufs[i][0].resv = 0xfff0;
 	}
 	/* Timespecs: now, soon, a little later, seconds, bad ones. */
 	tspecs[0] = (struct __kernel_timespec){ 0, 0 };
