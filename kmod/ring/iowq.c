@@ -206,15 +206,48 @@ int axq_io_work_queue(struct axq_ctx *ctx, struct axq_io_work *w,
 	return 0;
 }
 
+/*
+ * A step returned @res: hand the result to the request and wake it, or,
+ * when the request was dropped meanwhile, release what the step used.
+ * Every write to the work is done under the lock: once it is dropped, a
+ * drop that finds the work done may free it. Called with wq->lock held;
+ * returns with it dropped.
+ */
+static void axq_io_work_finish(struct axq_iowq *wq, struct axq_io_work *w,
+			       long res)
+	__releases(&wq->lock)
+{
+	void (*orphan)(struct axq_io_work *w) = w->orphan;
+	struct axq_task *waker = w->waker;
+	struct axq_ctx *ctx = w->ctx;
+
+	lockdep_assert_held(&wq->lock);
+	w->worker = NULL;
+	w->state = AXQ_IO_DONE;
+	if (!orphan) {
+		w->result = res;
+		/* Release: the result and the state before done. */
+		smp_store_release(&w->done, 1);
+	}
+	spin_unlock(&wq->lock);
+
+	if (orphan) {
+		/* Its request is gone; ours are the last uses of the work. */
+		orphan(w);
+		axq_waker_put(waker);
+		axq_ctx_put(ctx);
+	} else {
+		axq_wake(waker);
+	}
+}
+
 /* A work queued by axq_io_work_queue_task(), in its thread's task work. */
 static void axq_io_task_run(struct callback_head *cb)
 {
 	struct axq_io_work *w = container_of(cb, struct axq_io_work, tw);
-	void (*orphan)(struct axq_io_work *w);
-	struct axq_task *waker = w->waker;
 	/* Alive: the request holds it, or a drop took a reference. */
-	struct axq_ctx *ctx = w->ctx;
-	struct axq_iowq *wq = ctx->iowq;
+	struct axq_iowq *wq = w->ctx->iowq;
+	bool orphan;
 	long res = 0;
 
 	spin_lock(&wq->lock);
@@ -229,24 +262,7 @@ static void axq_io_task_run(struct callback_head *cb)
 		res = w->fn(w);
 
 	spin_lock(&wq->lock);
-	w->worker = NULL;
-	orphan = w->orphan;
-	/* As in axq_io_run(): every write to the work under the lock. */
-	w->state = AXQ_IO_DONE;
-	if (!orphan) {
-		w->result = res;
-		/* Release: pairs with axq_io_work_done()'s acquire. */
-		smp_store_release(&w->done, 1);
-	}
-	spin_unlock(&wq->lock);
-
-	if (orphan) {
-		orphan(w);
-		axq_waker_put(waker);
-		axq_ctx_put(ctx);
-	} else {
-		axq_wake(waker);
-	}
+	axq_io_work_finish(wq, w, res);
 }
 
 /**
@@ -368,9 +384,6 @@ bool axq_io_work_drop(struct axq_ctx *ctx, struct axq_io_work *w,
 static void axq_io_run(struct axq_iowq *wq, struct axq_io_work *w)
 	__releases(&wq->lock) __acquires(&wq->lock)
 {
-	void (*orphan)(struct axq_io_work *w);
-	struct axq_task *waker = w->waker;
-	struct axq_ctx *ctx = w->ctx;
 	long res;
 
 	w->state = AXQ_IO_RUNNING;
@@ -380,31 +393,10 @@ static void axq_io_run(struct axq_iowq *wq, struct axq_io_work *w)
 	res = w->fn(w);
 
 	spin_lock(&wq->lock);
-	w->worker = NULL;
-	orphan = w->orphan;
 	/* A cancel's signal was for this work only. */
 	flush_signals(current);
 	wq->nr_idle++;
-	/*
-	 * Every write to the work is done under the lock: once it is
-	 * dropped, a drop that finds the work done may free it.
-	 */
-	w->state = AXQ_IO_DONE;
-	if (!orphan) {
-		w->result = res;
-		/* Release: the result and the state before done. */
-		smp_store_release(&w->done, 1);
-	}
-	spin_unlock(&wq->lock);
-
-	if (orphan) {
-		/* Its request is gone; ours are the last uses of the work. */
-		orphan(w);
-		axq_waker_put(waker);
-		axq_ctx_put(ctx);
-	} else {
-		axq_wake(waker);
-	}
+	axq_io_work_finish(wq, w, res);
 	cond_resched();
 	spin_lock(&wq->lock);
 }

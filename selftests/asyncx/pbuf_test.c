@@ -441,7 +441,7 @@ TEST_F(pbuf, multishot_ends_at_a_full_cq)
  * buffers: no thread, no buffer for an idle one. 100 of them get a byte:
  * 100 CQEs, buffers 0..99 each once.
  */
-TEST_F(pbuf, ten_thousand_idle_connections)
+TEST_F_TIMEOUT(pbuf, ten_thousand_idle_connections, 300)
 {
 	struct rlimit rl = { 2 * IDLE + 64, 2 * IDLE + 64 };
 	struct asyncx_ring *ring = &self->ring;
