@@ -10,19 +10,133 @@
 #   prio N: ...         mem: ...          (debugfs bench, kmod/bench.c)
 #   ringprio,N,...                           (bench/ring_prio)
 #   ringmem,SYS,OP,N,SLAB_BYTES,BYTES_PER_OP  (bench/ring_mem)
+#   io,SYS,KIND,QD,READS,SECONDS,READS_PER_S  (bench/io_bench randread)
+#   fio,KIND,QD,READS,SECONDS,READS_PER_S     (fio's io_uring engine)
+#   echo,SYS,CONNS,ROUND_TRIPS,SECONDS,ROUND_TRIPS_PER_S  (bench/io_bench echo)
 #
-# ASYNCX_BENCH_SECONDS: length of each ring run (default 1).
+# ASYNCX_BENCH_SECONDS: length of each ring, I/O and echo run (default 1).
+# ASYNCX_BENCH_ONLY=io: only the I/O rows (io, fio, echo).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 . "$root/scripts/guest/lib.sh"
 B=/sys/kernel/debug/asyncx/bench
 secs=${ASYNCX_BENCH_SECONDS:-1}
+only=${ASYNCX_BENCH_ONLY:-}
 ncpu=$(nproc)
+case $only in
+'' | io) ;;
+*) echo "guest.sh: ASYNCX_BENCH_ONLY=$only: only 'io' is known" >&2; exit 2 ;;
+esac
+
+# Random 4 KiB reads from null_blk, buffered and O_DIRECT, at queue depth 1,
+# 32 and 128, and fio's io_uring engine on the same jobs. The test VM's
+# null_blk (kernel command line) completes each I/O 5 ms later from a timer,
+# which would measure the timer: reload it for a benchmark. nullb0, for
+# O_DIRECT: softirq completions (irqmode=1: the block softirq, raised on the
+# submitting CPU while it submits, so the device takes no time, and the
+# completion comes from interrupt context as a real device's does) and not
+# memory-backed (memory_backed=0: no copy, so the device costs as little as
+# it can and the rates are those of the rings); 256 tags, so that QD 128
+# never finds the device full. The command line's options apply too
+# (modprobe reads them): each one it sets is overridden here.
+# nullb1, for the buffered reads, through configfs: memory-backed (the file
+# system must keep what mkfs and the file wrote), 256 MiB, with ext4 and a
+# 128 MiB file on it, read once so that every page is in the page cache.
+nullb_setup() {
+	rmmod null_blk 2>/dev/null || true
+	modprobe null_blk nr_devices=1 gb=1 irqmode=1 hw_queue_depth=256 \
+		memory_backed=0 || return 1
+	wait_for_node /dev/nullb0 || return 1
+	grep -q ' /sys/kernel/config ' /proc/mounts ||
+		mount -t configfs configfs /sys/kernel/config || return 1
+	# The disk takes the name of its configfs directory.
+	nb1=/sys/kernel/config/nullb/nullb1
+	mkdir "$nb1" || return 1
+	echo 256 >"$nb1/size" && echo 1 >"$nb1/memory_backed" &&
+		echo 1 >"$nb1/irqmode" && echo 256 >"$nb1/hw_queue_depth" &&
+		echo 1 >"$nb1/power" || return 1
+	wait_for_node /dev/nullb1 || return 1
+	command -v mkfs.ext4 >/dev/null && modprobe ext4 || return 1
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 /dev/nullb1 || return 1
+	mnt=$(mktemp -d /tmp/io_bench.XXXXXX)
+	mount -t ext4 /dev/nullb1 "$mnt" || return 1
+	dd if=/dev/zero of="$mnt/file" bs=1M count=128 conv=fsync status=none || return 1
+	cat "$mnt/file" >/dev/null
+}
+
+nullb_teardown() {
+	umount "$mnt"
+	rmdir "$mnt"
+	echo 0 >"$nb1/power"
+	rmdir "$nb1"
+	rmmod null_blk
+}
+
+# fio's io_uring engine, with what fio offers to go fast (no random map, no
+# latency clocks: under TCG a clock read costs as much as a read) and the
+# page cache left as it is (fio drops a file's cached pages by default).
+# Prints one fio line from fio's terse output (version 3: field 6 is the
+# KiB read, 8 the IOPS, 9 the run time in ms).
+fio_run() {
+	local kind=$1 file=$2 qd=$3 direct=0 ms
+	if [ "$kind" = direct ]; then direct=1; fi
+	ms=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')
+	fio --name=randread --ioengine=io_uring --rw=randread --bs=4k --iodepth="$qd" \
+		--direct="$direct" --invalidate=0 --filename="$file" --time_based \
+		--runtime="${ms}ms" --norandommap --gtod_reduce=1 --output-format=terse |
+		awk -F';' -v k="$kind" -v qd="$qd" \
+			'$1 == 3 { printf "fio,%s,%d,%d,%.3f,%.0f\n", k, qd, $6 / 4, $9 / 1000, $8 }'
+}
+
+# The I/O rows: random reads, then echo round trips over loopback.
+io_rows() {
+	local kind file qd i sys dflag
+	if [ ! -e "/lib/modules/$(uname -r)/modules.dep" ]; then
+		echo "# io: no kernel modules here (the bench pack?): no random-read rows"
+	elif ! nullb_setup; then
+		echo "guest.sh: cannot set up null_blk and ext4 for the random reads" >&2
+		return 1
+	else
+		echo "# io: buffered: a 128 MiB file on ext4 on null_blk (memory-backed), in the page cache; direct: /dev/nullb0 (null_blk, softirq completions)"
+		for kind in buffered direct; do
+			file=$mnt/file dflag=
+			if [ "$kind" = direct ]; then file=/dev/nullb0 dflag=direct; fi
+			for qd in 1 32 128; do
+				for i in 1 2 3; do
+					for sys in io_uring asyncx; do
+						# shellcheck disable=SC2086 # dflag: none or one word
+						"$root/bench/io_bench" "$sys" randread "$file" "$qd" "$secs" $dflag
+					done
+					if command -v fio >/dev/null; then
+						fio_run "$kind" "$file" "$qd"
+					fi
+				done
+			done
+		done
+		nullb_teardown
+	fi
+
+	# Echo round trips: ACCEPT needs net_ops (kmod/ring/net.c).
+	ip link set lo up 2>/dev/null || true
+	echo 1 >/sys/module/asyncx/parameters/net_ops
+	for i in 1 2 3; do
+		for sys in io_uring asyncx; do
+			"$root/bench/io_bench" "$sys" echo 100 "$secs"
+		done
+	done
+	echo 0 >/sys/module/asyncx/parameters/net_ops
+}
 
 insmod "$ASYNCX_KO"
 wait_for_node /dev/asyncx
 echo "# kernel $(uname -r), $ncpu vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+
+if [ "$only" = io ]; then
+	io_rows
+	rmmod asyncx
+	exit 0
+fi
 
 # Ring round trips: io_uring, then asyncx, three times for each point (the
 # host's other load moves single runs by a third; the table takes medians).
@@ -100,4 +214,6 @@ done
 
 echo mem >$B
 cat $B
+
+io_rows
 rmmod asyncx

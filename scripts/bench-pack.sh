@@ -3,8 +3,10 @@
 #
 # Pack `make bench` into one folder that runs on any x86-64 Linux (e.g. a
 # many-core machine, for the scaling benchmarks), with no install: qemu and every library it loads, its firmware, the stock Debian
-# 6.1 kernel, and an initramfs holding busybox, asyncx.ko, a static
-# ring_bench and bench/guest.sh; plus bench.py to print the same table.
+# 6.1 kernel, and an initramfs holding busybox, asyncx.ko, static
+# ring_bench, ring_prio, ring_mem and io_bench, and bench/guest.sh (no
+# null_blk or fio there: it skips the random reads); plus bench.py to print
+# the same table.
 #
 #   scripts/bench-pack.sh [DIR]      default DIR: results/bench-pack
 #   DIR/run.sh                       on the target: SMP=N MEM=MB SECONDS=S
@@ -27,7 +29,7 @@ cd "$root"
 "$here/deps.sh"
 "$here/build-kmod.sh" 6.1 >/dev/null
 make -s lib
-make -s -C bench ring_bench.static ring_prio.static ring_mem.static
+make -s -C bench ring_bench.static ring_prio.static ring_mem.static io_bench.static
 kver=$("$here/kernels.sh" 6.1 kver)
 image=$("$here/kernels.sh" 6.1 image)
 
@@ -56,6 +58,7 @@ cp /bin/busybox "$tmp/bin/busybox"
 cp bench/ring_bench.static "$tmp/pack/bench/ring_bench"
 cp bench/ring_prio.static "$tmp/pack/bench/ring_prio"
 cp bench/ring_mem.static "$tmp/pack/bench/ring_mem"
+cp bench/io_bench.static "$tmp/pack/bench/io_bench"
 cp bench/guest.sh "$tmp/pack/bench/guest.sh"
 cp scripts/guest/lib.sh "$tmp/pack/scripts/guest/lib.sh"
 cp ".build/6.1/kmod/asyncx.ko" "$tmp/pack/asyncx.ko"

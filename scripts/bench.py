@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """`make bench`: asyncx against io_uring and workqueues, in one VM boot.
 
-Builds the module (stock 6.1), libasyncx and bench/ring_bench, boots the
-test VM (4 vCPUs unless --smp), runs bench/guest.sh there, and from its raw
+Builds the module (stock 6.1), libasyncx and bench/ (ring_bench, io_bench,
+...), boots the test VM (4 vCPUs unless --smp), runs bench/guest.sh there
+(--only io: only the I/O rows: random reads, fio, echo), and from its raw
 lines writes results/bench/: raw.txt, results.json, results.csv, one PNG
 per benchmark, and prints a table of ratios against the SPEC.md §8 targets.
 Every ratio compares two numbers measured in the same boot. Nothing here
 fails on a missed target: the table says which are met.
 
-Usage: scripts/bench.py [--smp N] [--seconds S] [--kernel NAME] [--out DIR]
+Usage: scripts/bench.py [--smp N] [--seconds S] [--kernel NAME] [--only io] [--out DIR]
        scripts/bench.py --parse RAW [--out DIR]   (table and plots from a
                                                   raw.txt, e.g. of the pack)
 """
@@ -48,7 +49,7 @@ def measure(args):
     run(['make', '-s', 'lib'])
     run(['make', '-s', '-C', 'bench'])
     env = dict(os.environ, ASYNCX_KO=f'.build/{args.kernel}/kmod/asyncx.ko',
-               ASYNCX_BENCH_SECONDS=str(args.seconds))
+               ASYNCX_BENCH_SECONDS=str(args.seconds), ASYNCX_BENCH_ONLY=args.only or '')
     os.makedirs(OUT, exist_ok=True)
     p = subprocess.run([os.path.join(HERE, 'vm.sh'), '-k', args.kernel, '-s', str(args.smp),
                         '-t', '3000', '-d', os.path.join(OUT, 'dmesg.log'),
@@ -68,7 +69,7 @@ def measure(args):
 
 def parse(raw):
     r = {'header': '', 'ring': [], 'spawn': [], 'wake': [], 'fanout': [], 'prio': [],
-         'ringprio': [], 'ringmem': [], 'mem': None}
+         'ringprio': [], 'ringmem': [], 'mem': None, 'io': [], 'fio': [], 'echo': []}
     for line in raw.splitlines():
         line = line.strip()
         if line.startswith('# kernel'):
@@ -82,6 +83,22 @@ def parse(raw):
             f = line.split(',')
             r['ringmem'].append({'sys': f[1], 'op': f[2], 'n': int(f[3]),
                                  'slab': int(f[4]), 'per_op': float(f[5])})
+        elif line.startswith('io,'):
+            f = line.split(',')
+            r['io'].append({'sys': f[1], 'kind': f[2], 'qd': int(f[3]), 'ops': int(f[4]),
+                            'seconds': float(f[5]), 'rate': float(f[6]),
+                            'csw': float(f[7]) if len(f) > 8 else None,
+                            'cpu_us': float(f[8]) if len(f) > 8 else None})
+        elif line.startswith('fio,'):
+            f = line.split(',')
+            r['fio'].append({'kind': f[1], 'qd': int(f[2]), 'ops': int(f[3]),
+                             'seconds': float(f[4]), 'rate': float(f[5])})
+        elif line.startswith('echo,'):
+            f = line.split(',')
+            r['echo'].append({'sys': f[1], 'conns': int(f[2]), 'rounds': int(f[3]),
+                              'seconds': float(f[4]), 'rate': float(f[5]),
+                              'csw': float(f[6]) if len(f) > 7 else None,
+                              'cpu_us': float(f[7]) if len(f) > 7 else None})
         elif line.startswith('ringprio,'):
             v = [int(x) for x in line.split(',')[1:]]
             r['ringprio'].append({'n': v[0], 'high': v[1:3], 'low': v[3:5],
@@ -185,6 +202,67 @@ def table(r):
             a, u = med(a), med(u)
             rows.append((f'in-flight {op.upper()}: slab bytes per SQE (lower is better)', a, u,
                          u / a if a else 0, '<= 256 B', a <= 256))
+    rows += io_table(r)
+    return rows
+
+
+# What guest.sh reads from, for the row names.
+IO_KINDS = {'buffered': 'buffered (ext4 file in page cache)',
+            'direct': 'O_DIRECT (null_blk /dev/nullb0)'}
+
+
+def io_rates(r):
+    """Medians of the random-read runs: {(sys, kind, qd): reads/s}, fio as sys 'fio'."""
+    runs = {}
+    for x in r['io']:
+        runs.setdefault((x['sys'], x['kind'], x['qd']), []).append(x['rate'])
+    for x in r['fio']:
+        runs.setdefault(('fio', x['kind'], x['qd']), []).append(x['rate'])
+    return {k: med(v) for k, v in runs.items()}
+
+
+def io_profile(runs, what):
+    """Profile rows (no target) of the runs of one I/O row: the process's
+    context switches and the machine's CPU us per operation, asyncx beside
+    io_uring, medians. They say where a row that falls short loses."""
+    rows = []
+    for key, name in (('csw', 'context switches'), ('cpu_us', 'CPU us, all CPUs')):
+        a = [x[key] for x in runs if x['sys'] == 'asyncx' and x.get(key) is not None]
+        u = [x[key] for x in runs if x['sys'] == 'io_uring' and x.get(key) is not None]
+        if a and u:
+            a, u = med(a), med(u)
+            rows.append((f'  profile: {name} per {what} (lower is better)', a, u,
+                         u / a if a else float('nan'), '-', None))
+    return rows
+
+
+def io_table(r):
+    """The I/O rows: random reads and echo against io_uring; fio beside io_uring."""
+    rows = []
+    io = io_rates(r)
+    for kind, desc in IO_KINDS.items():
+        for qd in sorted({k[2] for k in io if k[1] == kind}):
+            a, u, f = (io.get((s, kind, qd)) for s in ('asyncx', 'io_uring', 'fio'))
+            if a is not None and u is not None:
+                ratio = a / u if u else float('nan')
+                rows.append((f'4K randread {desc} QD {qd} (reads/s)', a, u, ratio, '>= 1.0x',
+                             ratio >= 1.0))
+                rows += io_profile([x for x in r['io'] if x['kind'] == kind and
+                                    x['qd'] == qd], 'read')
+            if u is not None and f is not None:
+                # The baseline against fio: this row's first column is
+                # io_bench's io_uring loop, its second fio's.
+                rows.append((f'  io_uring: io_bench vs fio io_uring engine, QD {qd} (IOPS)', u, f,
+                             u / f if f else float('nan'), '-', None))
+    for conns in sorted({x['conns'] for x in r['echo']}):
+        a = [x['rate'] for x in r['echo'] if x['sys'] == 'asyncx' and x['conns'] == conns]
+        u = [x['rate'] for x in r['echo'] if x['sys'] == 'io_uring' and x['conns'] == conns]
+        if a and u:
+            a, u = med(a), med(u)
+            ratio = a / u if u else float('nan')
+            rows.append((f'echo round trips, {conns} conns, 64 B (round trips/s)', a, u, ratio,
+                         '>= 1.0x', ratio >= 1.0))
+            rows += io_profile([x for x in r['echo'] if x['conns'] == conns], 'round trip')
     return rows
 
 
@@ -285,6 +363,42 @@ def plots(r):
         fig.savefig(path, dpi=100)
         plt.close(fig)
         made.append(path)
+    io = io_rates(r)
+    kinds = [k for k in IO_KINDS if any(x[1] == k for x in io)]
+    if kinds:
+        fig, axes = plt.subplots(1, len(kinds), figsize=(6 * len(kinds), 4), squeeze=False)
+        for ax, kind in zip(axes[0], kinds):
+            for sys_, style in (('asyncx', '-'), ('io_uring', '--'), ('fio', ':')):
+                qds = sorted(k[2] for k in io if k[0] == sys_ and k[1] == kind)
+                if qds:
+                    ax.plot(qds, [io[(sys_, kind, q)] for q in qds], marker='o',
+                            linestyle=style,
+                            label='fio (io_uring engine)' if sys_ == 'fio' else sys_)
+            ax.set_xscale('log', base=2)
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel('queue depth')
+            ax.set_ylabel('4 KiB reads per second')
+            ax.set_title(f'random reads, {IO_KINDS[kind]}')
+            ax.legend()
+            ax.grid(True, alpha=0.3)
+        path = os.path.join(OUT, 'randread.png')
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        made.append(path)
+    if r['echo']:
+        fig, ax = plt.subplots(figsize=(5, 4))
+        systems = ['asyncx', 'io_uring']
+        ax.bar(systems, [med([x['rate'] for x in r['echo'] if x['sys'] == s])
+                         for s in systems], color=['C0', 'C1'])
+        conns = sorted({x['conns'] for x in r['echo']})
+        ax.set_ylabel('round trips per second')
+        ax.set_title(f'TCP echo over loopback, {"/".join(map(str, conns))} connections, 64 B')
+        path = os.path.join(OUT, 'echo.png')
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        made.append(path)
     return made
 
 
@@ -295,6 +409,8 @@ def main():
     ap.add_argument('--seconds', type=float, default=1.0)
     ap.add_argument('--kernel', default='6.1')
     ap.add_argument('--parse', metavar='RAW')
+    ap.add_argument('--only', choices=['io'],
+                    help='only these rows (io: random reads, fio, echo), for shorter runs')
     ap.add_argument('--out', metavar='DIR', help='where results go (default results/bench)')
     args = ap.parse_args()
     if args.out:
@@ -309,7 +425,11 @@ def main():
         raw = measure(args)
     r = parse(raw)
     rows = table(r)
-    if not r['ring'] or not r['spawn']:
+    # A full run has the ring and executor rows; an --only io run (or its
+    # raw.txt) has the I/O rows.
+    full = r['ring'] and r['spawn']
+    io_only = r['io'] or r['echo']
+    if not (io_only if args.only == 'io' else full or (args.parse and io_only)):
         sys.exit('bench: no results parsed (see results/bench/raw.txt)')
     with open(os.path.join(OUT, 'results.json'), 'w') as f:
         json.dump({'raw': r, 'table': [dict(zip(('benchmark', 'asyncx', 'baseline', 'ratio',

@@ -13,7 +13,7 @@ PKGS=(
 	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-source-6.1
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
-	sparse bpftrace liburing-dev python3 python3-sphinx
+	sparse bpftrace liburing-dev fio python3 python3-sphinx
 	valgrind python3-matplotlib dkms pkg-config cppcheck clang-tidy
 )
 

@@ -25,6 +25,17 @@ ringmem,io_uring,timeout,8192,2883584,352
 ringmem,asyncx,timeout,8192,2818048,344
 spawn 100000: asyncx 500 ns (200000/s) workqueue 1000 ns (100000/s) ratio 2.00; axq_spawn 800 ns (125000/s)
 mem: task 128 B (struct 112), request with its task: NOP 232 B, TIMEOUT 336 B, POLL 376 B, READ 488 B; context 296 B + rings
+io,io_uring,direct,32,1000,1.000,1000,0.010,4.0
+io,asyncx,direct,32,500,1.000,500,0.900,12.0
+io,io_uring,direct,32,3000,1.000,3000,0.030,6.0
+io,asyncx,direct,32,600,1.000,600,0.700,10.0
+io,io_uring,direct,32,2000,1.000,2000,0.020,5.0
+io,asyncx,direct,32,700,1.000,700,0.800,11.0
+fio,direct,32,800,1.000,800
+io,io_uring,buffered,1,100,1.000,100
+io,asyncx,buffered,1,120,1.000,120
+echo,io_uring,100,2000,1.000,2000,1.000,50.0
+echo,asyncx,100,3000,1.000,3000,0.500,40.0
 """
 
 
@@ -64,6 +75,35 @@ class BenchParseTest(unittest.TestCase):
         self.assertEqual(self.r['mem']['req_timeout'], 336)
         self.assertEqual(self.rows['bytes per idle task'][5], True)
         self.assertEqual(self.rows['TIMEOUT request with its task (object size, B)'][1], 336)
+
+    def test_random_reads_against_io_uring_and_fio(self):
+        row = self.rows['4K randread O_DIRECT (null_blk /dev/nullb0) QD 32 (reads/s)']
+        self.assertEqual(row[1:3], (600.0, 2000.0))
+        self.assertAlmostEqual(row[3], 0.3)
+        self.assertEqual(row[4:], ('>= 1.0x', False))
+        fio = self.rows['  io_uring: io_bench vs fio io_uring engine, QD 32 (IOPS)']
+        self.assertEqual(fio[1:3], (2000.0, 800.0))
+        self.assertEqual(fio[4:], ('-', None))
+        self.assertTrue(self.rows['4K randread buffered (ext4 file in page cache) QD 1 '
+                                  '(reads/s)'][5])
+
+    def test_profile_rows_beside_each_io_row(self):
+        names = [row[0] for row in bench.table(self.r)]
+        i = names.index('4K randread O_DIRECT (null_blk /dev/nullb0) QD 32 (reads/s)')
+        csw = self.rows['  profile: context switches per read (lower is better)']
+        self.assertEqual(names[i + 1], csw[0])
+        self.assertEqual(csw[1:3], (0.8, 0.02))
+        self.assertEqual(csw[4:], ('-', None))
+        # A line without the profile's fields gives no profile row.
+        self.assertNotIn('  profile', names[names.index(
+            '4K randread buffered (ext4 file in page cache) QD 1 (reads/s)') + 1])
+
+    def test_echo(self):
+        row = self.rows['echo round trips, 100 conns, 64 B (round trips/s)']
+        self.assertEqual(row[1:3], (3000.0, 2000.0))
+        self.assertTrue(row[5])
+        cpu = self.rows['  profile: CPU us, all CPUs per round trip (lower is better)']
+        self.assertEqual(cpu[1:3], (40.0, 50.0))
 
 
 if __name__ == '__main__':
