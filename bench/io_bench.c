@@ -122,7 +122,7 @@ static void print_profile(unsigned long ops)
 {
 	double hz = sysconf(_SC_CLK_TCK);
 
-	printf(",%.3f,%.1f", ops ? (double)(csw_end - csw_start) / ops : 0,
+	printf(",%.6f,%.2f", ops ? (double)(csw_end - csw_start) / ops : 0,
 	       ops ? (busy_end - busy_start) / hz * 1e6 / ops : 0);
 }
 

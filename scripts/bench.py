@@ -226,12 +226,13 @@ def io_profile(runs, what):
     context switches and the machine's CPU us per operation, asyncx beside
     io_uring, medians. They say where a row that falls short loses."""
     rows = []
-    for key, name in (('csw', 'context switches'), ('cpu_us', 'CPU us, all CPUs')):
+    for key, name, per, scale in (('csw', 'context switches', f'1000 {what}s', 1000),
+                                  ('cpu_us', 'CPU us, all CPUs', what, 1)):
         a = [x[key] for x in runs if x['sys'] == 'asyncx' and x.get(key) is not None]
         u = [x[key] for x in runs if x['sys'] == 'io_uring' and x.get(key) is not None]
         if a and u:
-            a, u = med(a), med(u)
-            rows.append((f'  profile: {name} per {what} (lower is better)', a, u,
+            a, u = med(a) * scale, med(u) * scale
+            rows.append((f'  profile: {name} per {per} (lower is better)', a, u,
                          u / a if a else float('nan'), '-', None))
     return rows
 

@@ -275,6 +275,8 @@ void axq_ring_exit(void)
 {
 	/* The misc device pins the module while a context is open. */
 	misc_deregister(&axq_miscdev);
+	/* Before the runtime: a detached O_DIRECT READ may yet start. */
+	axq_rw_quiesce();
 	axq_rt_quiesce();
 	/* After the requests: an orphaned step's worker exits last. */
 	axq_iowq_exit();

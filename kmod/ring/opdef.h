@@ -44,7 +44,11 @@
  *	request is in flight already: axq_req_try()), try to finish at once
  *	without blocking or waiting (a timeout already due, a file already ready); return true
  *	with *@res set when done: then @cleanup runs and the CQE is posted
- *	without the executor; false to start the request as usual
+ *	without the executor; false to start the request as usual; true
+ *	with *@res -EIOCBQUEUED when the op has handed the request to
+ *	something that retires it later (axq_req_retire(), in process
+ *	context; an O_DIRECT read's completion, from the submitter's task
+ *	work): it is not started, and no longer the submission's
  * @link: optional: a chain reached the request and is about to start it
  *	(it was prepared earlier, at submission); process context
  * @reset: optional, async ops: return the request to where @prep left it,
@@ -124,6 +128,7 @@ extern const struct axq_opdef *const axq_opdefs[ASYNCX_OP_LAST];
 
 bool axq_chain_ok_res(const struct axq_req *req);
 int axq_rw_init(void);
+void axq_rw_quiesce(void);
 void axq_rw_exit(void);
 const char *axq_opdef_missing(const struct axq_opdef *d);
 int axq_opdefs_check(void);

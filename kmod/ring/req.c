@@ -495,7 +495,9 @@ void axq_req_try(struct axq_req *req)
 		return;
 	}
 	if (def->try_inline(req, &res)) {
-		axq_req_retire(req, res);
+		/* (-EIOCBQUEUED: the op retires it later; not ours now.) */
+		if (res != -EIOCBQUEUED)
+			axq_req_retire(req, res);
 		return;
 	}
 	axq_link_start(req);

@@ -35,7 +35,13 @@
  * async I/O: the kiocb carries a completion callback (ki_complete), so the
  * file system or block layer queues the I/O and returns, and the device's
  * completion (often an interrupt) records the result and wakes the
- * request's task. No thread waits for the device. The issue is tried at
+ * request's task. No thread waits for the device. An I/O issued at
+ * submission by a request outside any chain does not even start the
+ * request on the executor: its completion retires it from the submitting
+ * thread's task work (axq_rw_aio_detach()), as io_uring completes in its
+ * submitter, so the CQE is posted in the thread that waits for it, and
+ * no executor thread is woken (a workqueue retires it when that thread
+ * has exited). The issue is tried at
  * submission with IOCB_NOWAIT when the file honours it; when that would
  * block (or the device refuses it for want of room, an -EAGAIN
  * completion), it is issued again, blocking, on an I/O worker, which
@@ -97,12 +103,13 @@
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
-#include "ctx.h"
-#include "iowq.h"
 #include "compose.h"
 #include "cq.h"
+#include "ctx.h"
+#include "iowq.h"
 #include "opdef.h"
 #include "pbuf.h"
+#include "req.h"
 #include "rsrc.h"
 
 /* The state of READ, WRITE, READV and WRITEV; the stages are below. */
@@ -185,6 +192,13 @@ struct axq_rw_msg {
  *	no room: bio_wouldblock_error()) means issue it again, blocking
  * @buf: a registered buffer's reference (ASYNCX_RW_FIXED), or NULL
  * @free_work: frees a dropped one in process context
+ * @req: detached (axq_rw_aio_detach()): the request that the completion
+ *	retires, never started on the executor; else NULL (L: @lock)
+ * @submitter: detached: the thread whose task work retires @req (a
+ *	reference)
+ * @tw: detached: that task work
+ * @done_work: detached: the same, on axq_rw_aio_wq, when that thread
+ *	takes no more task work (it is exiting)
  */
 struct axq_rw_aio {
 	struct kiocb		kiocb;
@@ -198,12 +212,22 @@ struct axq_rw_aio {
 	bool			nowait;
 	struct axq_rsrc_buf	*buf;
 	struct work_struct	free_work;
+	struct axq_req		*req;
+	struct task_struct	*submitter;
+	struct callback_head	tw;
+	struct work_struct	done_work;
 };
 
 /* Dropped requests' O_DIRECT I/O, freed after its completion. */
 static struct workqueue_struct *axq_rw_aio_wq;
 /* O_DIRECT I/Os not yet freed: unload waits for none (axq_rw_exit()). */
 static atomic_t axq_rw_aios = ATOMIC_INIT(0);
+/*
+ * Requests left to their O_DIRECT completion (axq_rw_aio_detach()) and not
+ * yet retired: unload waits for none before it stops the runtime
+ * (axq_rw_quiesce()), since one may yet start on the executor.
+ */
+static atomic_t axq_rw_detached = ATOMIC_INIT(0);
 
 /* Where the I/O of a request runs (axq_rw_cmd.mode). */
 enum {
@@ -233,6 +257,7 @@ enum {
 
 static long axq_rw_io(struct axq_io_work *w);
 static void axq_rw_release(struct axq_rw_cmd *rw);
+static void axq_rw_aio_drop(struct axq_rw_cmd *rw);
 
 /*
  * READV/WRITEV: copy the iovec array at @uvec (@nr entries, at most
@@ -882,8 +907,48 @@ static void axq_rw_aio_end_write(struct axq_rw_aio *aio)
 }
 
 /*
+ * A detached request's I/O is done (see axq_rw_aio_detach()): retire the
+ * request with its result, or, when the device had no room for an I/O
+ * issued with IOCB_NOWAIT, start it on the executor, which issues it again,
+ * blocking, on an I/O worker. In the submitter's task work, or on
+ * axq_rw_aio_wq; frees the I/O's state (through the request's cleanup).
+ */
+static void axq_rw_aio_finish(struct axq_rw_aio *aio)
+{
+	struct task_struct *submitter = aio->submitter;
+	struct axq_req *req = aio->req;
+	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+
+	if (aio->res == -EAGAIN && aio->nowait) {
+		axq_rw_aio_drop(rw);
+		rw->stage = AXQ_RW_START;
+		axq_link_start(req);
+	} else {
+		axq_req_retire(req, aio->res);
+	}
+	put_task_struct(submitter);
+	/* The last use of module code for this I/O: unload waits for it. */
+	rcu_read_lock();
+	if (atomic_dec_and_test(&axq_rw_detached))
+		wake_up_var(&axq_rw_detached);
+	rcu_read_unlock();
+}
+
+static void axq_rw_aio_tw(struct callback_head *cb)
+{
+	axq_rw_aio_finish(container_of(cb, struct axq_rw_aio, tw));
+}
+
+static void axq_rw_aio_done_work(struct work_struct *work)
+{
+	axq_rw_aio_finish(container_of(work, struct axq_rw_aio, done_work));
+}
+
+/*
  * The device is done: record the result and wake the request's poll, or
- * free the state of a request that went meanwhile.
+ * free the state of a request that went meanwhile, or hand a detached
+ * request to its submitter's task work (as io_uring completes in its
+ * submitter's), which retires it.
  * Context: any (often a block device's interrupt or softirq).
  */
 static void axq_rw_aio_complete(struct kiocb *kiocb, long res)
@@ -891,7 +956,7 @@ static void axq_rw_aio_complete(struct kiocb *kiocb, long res)
 	struct axq_rw_aio *aio = container_of(kiocb, struct axq_rw_aio, kiocb);
 	struct axq_task *waker;
 	unsigned long flags;
-	bool dropped;
+	bool dropped, detached;
 
 	/* Unload's synchronize_rcu() waits for this to return. */
 	rcu_read_lock();
@@ -902,12 +967,59 @@ static void axq_rw_aio_complete(struct kiocb *kiocb, long res)
 	waker = aio->waker;
 	aio->waker = NULL;
 	dropped = aio->dropped;
+	detached = aio->req;
 	spin_unlock_irqrestore(&aio->lock, flags);
 	if (waker)
 		axq_wake(waker);
 	if (dropped)
 		queue_work(axq_rw_aio_wq, &aio->free_work);
+	if (detached) {
+		/* (The task work may run at once: aio is not ours after.) */
+		init_task_work(&aio->tw, axq_rw_aio_tw);
+		if (task_work_add(aio->submitter, &aio->tw, TWA_SIGNAL))
+			queue_work(axq_rw_aio_wq, &aio->done_work);
+	}
 	rcu_read_unlock();
+}
+
+/*
+ * An O_DIRECT I/O issued at submission by a request outside any chain
+ * (axq_req_try()): rather than start the request on the executor to wait
+ * for the completion, leave it to the completion, which retires it from
+ * the submitting thread's task work (axq_rw_aio_finish()): no executor
+ * thread is woken, and the CQE is posted in the thread that waits for it.
+ * Nothing else touches such a request: a CANCEL cannot stop it (the device
+ * has its I/O, axq_rw_stop()), and the context's close leaves it to the
+ * completion. It counts in axq_rw_detached until the retire is over.
+ * True (*@res -EIOCBQUEUED) when detached; false when the completion came
+ * first (*@res its result, unless it was a device with no room: -EAGAIN,
+ * then the executor issues it again).
+ */
+static bool axq_rw_aio_detach(struct axq_req *req, struct axq_rw_cmd *rw,
+			      int *res)
+{
+	struct axq_rw_aio *aio = rw->aio;
+	bool done;
+
+	atomic_inc(&axq_rw_detached);
+	get_task_struct(current);
+	aio->submitter = current;
+	INIT_WORK(&aio->done_work, axq_rw_aio_done_work);
+	spin_lock_irq(&aio->lock);
+	done = aio->done;
+	if (!done)
+		aio->req = req;
+	spin_unlock_irq(&aio->lock);
+	if (!done) {
+		*res = -EIOCBQUEUED;
+		return true;
+	}
+	aio->submitter = NULL;
+	put_task_struct(current);
+	if (atomic_dec_and_test(&axq_rw_detached))
+		wake_up_var(&axq_rw_detached);
+	*res = aio->res;
+	return false;
 }
 
 /*
@@ -1080,6 +1192,20 @@ int axq_rw_init(void)
 {
 	axq_rw_aio_wq = alloc_workqueue("asyncx_aio", WQ_UNBOUND, 0);
 	return axq_rw_aio_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * axq_rw_quiesce() - wait until no request is left to its O_DIRECT
+ *	completion
+ *
+ * Such a request may still start on the executor (a device with no room
+ * for its I/O) or post its CQE: before the runtime stops.
+ *
+ * Context: module exit, after the device is gone; sleeps.
+ */
+void axq_rw_quiesce(void)
+{
+	wait_var_event(&axq_rw_detached, !atomic_read(&axq_rw_detached));
 }
 
 /**
@@ -1326,9 +1452,14 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 	if (rw->mode == AXQ_RW_DIRECT) {
 		ret = axq_rw_direct(rw, IOCB_NOWAIT);
 		if (ret == -EIOCBQUEUED) {
-			/* The request starts waiting for the completion. */
 			rw->stage = AXQ_RW_AIO;
-			return false;
+			/* The completion retires it, or came already. */
+			if (axq_rw_aio_detach(req, rw, res))
+				return true;
+			if (*res == -EAGAIN && rw->aio->nowait)
+				/* The executor issues it again. */
+				return false;
+			return true;
 		}
 		if (ret == -EAGAIN || ret == -EOPNOTSUPP)
 			return false;

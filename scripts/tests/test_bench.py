@@ -90,9 +90,9 @@ class BenchParseTest(unittest.TestCase):
     def test_profile_rows_beside_each_io_row(self):
         names = [row[0] for row in bench.table(self.r)]
         i = names.index('4K randread O_DIRECT (null_blk /dev/nullb0) QD 32 (reads/s)')
-        csw = self.rows['  profile: context switches per read (lower is better)']
+        csw = self.rows['  profile: context switches per 1000 reads (lower is better)']
         self.assertEqual(names[i + 1], csw[0])
-        self.assertEqual(csw[1:3], (0.8, 0.02))
+        self.assertEqual(csw[1:3], (800.0, 20.0))
         self.assertEqual(csw[4:], ('-', None))
         # A line without the profile's fields gives no profile row.
         self.assertNotIn('  profile', names[names.index(

@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -873,6 +874,74 @@ TEST_F(files, close_with_direct_io_in_flight)
 	free(buf);
 	free(pattern);
 	close(fd);
+}
+
+struct direct_job {
+	struct asyncx_ring	*ring;
+	char			*buf;
+	int			fd;
+};
+
+/* A thread that submits 64 O_DIRECT READs and exits at once. */
+static void *submit_and_exit(void *arg)
+{
+	struct direct_job *j = arg;
+
+	queue_direct_reads(j->ring, j->fd, j->buf, 64, 1);
+	return (void *)(long)asyncx_submit(j->ring);
+}
+
+/* A child that submits 64 O_DIRECT READs and exits without a close. */
+static int child_submits_and_exits(void *arg)
+{
+	struct direct_job *j = arg;
+	struct asyncx_ring ring;
+
+	if (asyncx_queue_init(64, &ring, 0))
+		return 1;
+	queue_direct_reads(&ring, j->fd, j->buf, 64, 1);
+	return asyncx_submit(&ring) == 64 ? 0 : 1;
+}
+
+/*
+ * An O_DIRECT READ issued at submission is completed from its submitting
+ * thread's task work (as io_uring's): a thread that exits before the
+ * device is done leaves its READs to complete all the same (from a
+ * workqueue), with their data, in the ring that other threads reap; and a
+ * process that exits leaves nothing behind.
+ */
+TEST_F(files, direct_reads_outlive_their_submitter)
+{
+	struct asyncx_ring *ring = &self->ring;
+	struct direct_job j = { .ring = ring };
+	char *pattern;
+	pthread_t t;
+	void *ret;
+	long before;
+
+	j.fd = direct_setup(&pattern);
+	ASSERT_LE(0, j.fd);
+	j.buf = direct_ring(ring, 64, 64);
+	ASSERT_NE(NULL, j.buf);
+	for (int round = 0; round < 4; round++) {
+		ASSERT_EQ(0, pthread_create(&t, NULL, submit_and_exit, &j));
+		ASSERT_EQ(0, pthread_join(t, &ret));
+		ASSERT_EQ(64, (long)ret);
+		EXPECT_EQ(64, reap_direct_reads(ring, j.buf, pattern, 64, 1));
+	}
+	EXPECT_EQ(0, fdinfo(ring, "inflight"));
+
+	asyncx_queue_exit(ring);
+	before = live_contexts();
+	for (int round = 0; round < 4; round++)
+		EXPECT_EQ(0, in_child(child_submits_and_exits, &j));
+	for (int i = 0; i < 200 && live_contexts() != before; i++)
+		usleep(10 * 1000);
+	EXPECT_EQ(before, live_contexts());
+	ASSERT_EQ(0, asyncx_queue_init(8, ring, 0));
+	free(j.buf);
+	free(pattern);
+	close(j.fd);
 }
 
 static void statx_expect_same(struct __test_metadata *_metadata,
