@@ -88,6 +88,8 @@ const char *axq_opdef_missing(const struct axq_opdef *d)
 	if (d->issue && (d->cleanup || d->try_inline || d->reset || d->done ||
 			 d->stop || d->unprep))
 		return "an inline op's async hooks";
+	if (d->issue && d->try_locked)
+		return "an inline op's async hooks";
 	return NULL;
 }
 EXPORT_SYMBOL_NS_GPL(axq_opdef_missing, ASYNCX_INTERNAL);

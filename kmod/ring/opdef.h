@@ -29,6 +29,13 @@
  * @op_flags: the op_flags bits the op accepts (others: -EINVAL)
  * @needs_mm: an inline op whose @issue reads or writes user memory: when
  *	it runs later in a chain, on a worker, it runs in the submitter's mm
+ * @try_locked: optional, async ops: a try at preparation, under the
+ *	context's lock, on the request where the submission prepares it, that
+ *	neither waits long nor takes a page fault (a timeout already due, a
+ *	ready socket or pipe, a page-cache hit copied with page faults
+ *	disabled): true with *@res when done, which then costs no allocation
+ *	and posts its CQE with the batch of inline ones; false to go on as
+ *	usual (@try_inline after the lock, or the executor)
  * @chain_ok: the chain policy: given a request whose CQE is out (with
  *	&axq_req.res), does the chain go on to the next request?
  *	axq_chain_ok_res() for most ops
@@ -87,6 +94,7 @@ struct axq_opdef {
 	enum axq_poll (*poll)(struct axq_req *req, struct axq_context *cx,
 			      int *res);
 	bool (*try_inline)(struct axq_req *req, int *res);
+	bool (*try_locked)(struct axq_req *req, int *res);
 	void (*link)(struct axq_req *req);
 	void (*reset)(struct axq_req *req);
 	void (*done)(struct axq_req *req);

@@ -57,7 +57,7 @@ static long axq_poll_io(struct axq_io_work *w);
  * @req: the request
  * @sqe: the SQE (a private copy)
  *
- * Context: submission.
+ * Context: submission, under the context's lock.
  * Return: 0, -EINVAL for bad fields, unknown events or flags, or a file
  * that cannot be polled, -EBADF for a bad fd.
  */
@@ -205,7 +205,7 @@ static enum axq_poll axq_poll_poll(struct axq_req *req, struct axq_context *cx,
 }
 
 /**
- * axq_poll_try_inline() - complete a one-shot POLL of a file already ready
+ * axq_poll_try_locked() - complete a one-shot POLL of a file already ready
  * @req: the request
  * @res: the ready events when it is
  *
@@ -213,10 +213,10 @@ static enum axq_poll axq_poll_poll(struct axq_req *req, struct axq_context *cx,
  * Only for sockets and pipes: another file's ->poll() may sleep, and the
  * submission holds the context's lock (see DOC).
  *
- * Context: submission.
+ * Context: submission, under the context's lock.
  * Return: true if the file is ready for some of the events.
  */
-static bool axq_poll_try_inline(struct axq_req *req, int *res)
+static bool axq_poll_try_locked(struct axq_req *req, int *res)
 {
 	struct axq_poll_cmd *pc = axq_req_cmd(req, struct axq_poll_cmd);
 	__poll_t mask;
@@ -285,7 +285,7 @@ const struct axq_opdef axq_op_poll = {
 	.chain_ok	= axq_chain_ok_res,
 	.prep		= axq_poll_prep,
 	.poll		= axq_poll_poll,
-	.try_inline	= axq_poll_try_inline,
+	.try_locked	= axq_poll_try_locked,
 	.reset		= axq_poll_reset,
 	.cleanup	= axq_poll_cleanup,
 };

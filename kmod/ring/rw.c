@@ -1506,6 +1506,46 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 }
 
 /**
+ * axq_rw_try_locked() - a page-cache hit, at preparation
+ * @req: the request, where the submission prepared it
+ * @res: the bytes read or written, when done
+ *
+ * For a regular file or block device that honours IOCB_NOWAIT (not
+ * O_DIRECT): one try with IOCB_NOWAIT and page faults disabled, under the
+ * context's lock, so that a hit on both sides (the file's page cache, the
+ * user's resident buffer) costs no allocation and its CQE goes out with
+ * the inline ones. A fault on the user's buffer (a page not present: it
+ * could be a userfaultfd's, which would hold the lock as long as it
+ * likes) makes the copy stop short; what was done counts, and the rest is
+ * left to axq_rw_try_inline() after the lock, as any other miss. Never for
+ * sockets and pipes: a datagram whose copy faulted would be lost.
+ *
+ * Context: submission, under ctx->lock, in the submitter.
+ * Return: true when done (all of it, or an error of the file's own).
+ */
+static bool axq_rw_try_locked(struct axq_req *req, int *res)
+{
+	struct axq_rw_cmd *rw = axq_req_cmd(req, struct axq_rw_cmd);
+	ssize_t ret;
+
+	if (rw->mode != AXQ_RW_BLOCK || !rw->nowait_first)
+		return false;
+	pagefault_disable();
+	ret = axq_rw_do(rw, IOCB_NOWAIT);
+	pagefault_enable();
+	if (ret > 0 && ret < rw->len - rw->done) {
+		/* (A fault, a miss, or the end: the rest after the lock.) */
+		rw->done += ret;
+		return false;
+	}
+	if (ret <= 0)
+		/* (-EFAULT may be a fault: tried again with faults on.) */
+		return false;
+	*res = axq_rw_total(rw, ret);
+	return true;
+}
+
+/**
  * axq_rw_reset() - make a READ/WRITE start over, for another attempt
  * @req: the request, between polls; its last try has returned
  *
@@ -1623,6 +1663,7 @@ static bool axq_rw_chain_ok(const struct axq_req *req)
 	.prep		= axq_rw_prep,			\
 	.poll		= axq_rw_poll,			\
 	.try_inline	= axq_rw_try_inline,		\
+	.try_locked	= axq_rw_try_locked,		\
 	.reset		= axq_rw_reset,			\
 	.stop		= axq_rw_stop,			\
 	.cleanup	= axq_rw_cleanup,		\

@@ -271,6 +271,11 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 		ret = def->issue(req);
 		goto post;
 	}
+	/* A try that takes no fault: here, before any allocation. */
+	if (def->try_locked && def->try_locked(req, &ret)) {
+		def->cleanup(req);
+		goto post;
+	}
 	/* In flight now; tried (or started) once the lock is dropped. */
 	req = axq_req_commit(ctx, req);
 	if (!IS_ERR(req)) {

@@ -105,14 +105,14 @@ static void axq_timeout_link(struct axq_req *req)
 }
 
 /**
- * axq_timeout_try_inline() - complete a TIMEOUT that is already due
+ * axq_timeout_try_locked() - complete a TIMEOUT that is already due
  * @req: the request
  * @res: -ETIME when it is
  *
- * Context: submission.
+ * Context: submission, under the context's lock.
  * Return: true if the time has passed.
  */
-static bool axq_timeout_try_inline(struct axq_req *req, int *res)
+static bool axq_timeout_try_locked(struct axq_req *req, int *res)
 {
 	struct axq_timeout_cmd *t = axq_req_cmd(req, struct axq_timeout_cmd);
 
@@ -230,7 +230,7 @@ const struct axq_opdef axq_op_timeout = {
 	.chain_ok	= axq_timeout_chain_ok,
 	.prep		= axq_timeout_prep,
 	.poll		= axq_timeout_poll,
-	.try_inline	= axq_timeout_try_inline,
+	.try_locked	= axq_timeout_try_locked,
 	.link		= axq_timeout_link,
 	.cleanup	= axq_timeout_cleanup,
 };

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <linux/fs.h>
@@ -245,6 +246,44 @@ TEST_F(files, cached_reads_complete_at_submission)
 	close(fd);
 	free(want);
 	free(got);
+}
+
+/*
+ * A page-cache hit is tried with page faults disabled while the submission
+ * holds the context's lock: a buffer whose pages are not there yet (fresh
+ * anonymous memory, or half of it) stops that copy short, and the rest is
+ * read after the lock, faulting the pages in. Every byte comes, in one CQE;
+ * a buffer that is not memory at all is -EFAULT, as pread(2) says.
+ */
+TEST_F(files, cached_read_into_pages_not_yet_there)
+{
+	struct asyncx_ring *ring = &self->ring;
+	char *want = malloc(65536), *got;
+	int fd;
+
+	ASSERT_NE(NULL, want);
+	fd = open(NULLB, O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("no %s (null_blk)", NULLB);
+	for (int i = 0; i < 65536; i++)
+		want[i] = (char)(i * 11 + 5);
+	ASSERT_EQ(65536, pwrite(fd, want, 65536, 0));
+	ASSERT_EQ(0, fsync(fd));
+	for (int round = 0; round < 3; round++) {
+		got = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, got);
+		/* Round 1: the first half there; round 2: one page in four. */
+		for (int i = 0; round && i < 65536 / 2; i += 4096 * round)
+			got[i] = 1;
+		asyncx_prep_read(asyncx_get_sqe(ring), fd, got, 65536, 0);
+		EXPECT_EQ(65536, run1(ring));
+		EXPECT_EQ(0, memcmp(want, got, 65536)) TH_LOG("round %d", round);
+		munmap(got, 65536);
+	}
+	asyncx_prep_read(asyncx_get_sqe(ring), fd, (void *)4096, 4096, 0);
+	EXPECT_EQ(-EFAULT, run1(ring));
+	close(fd);
+	free(want);
 }
 
 TEST_F(files, fsync_and_fdatasync)
