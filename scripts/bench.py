@@ -297,6 +297,14 @@ def plots(r):
         print('bench: no matplotlib (python3-matplotlib): no plots')
         return []
     made = []
+
+    def save(fig, name):
+        """Write one plot to results/bench/ and close it."""
+        path = os.path.join(OUT, name)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        made.append(path)
     for op in ('nop', 'timeout0', 'poll'):
         pts = [x for x in r['ring'] if x['op'] == op]
         if not pts:
@@ -317,11 +325,7 @@ def plots(r):
         ax.set_title(f'{op} round trips: asyncx vs io_uring')
         ax.legend()
         ax.grid(True, alpha=0.3)
-        path = os.path.join(OUT, f'ring_{op}.png')
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        made.append(path)
+        save(fig, f'ring_{op}.png')
     if r['wake'] or r['spawn']:
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 4))
         if r['spawn']:
@@ -341,11 +345,7 @@ def plots(r):
             a2.set_yscale('log')
             a2.set_title('latency (ns)')
             a2.legend()
-        path = os.path.join(OUT, 'executor.png')
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        made.append(path)
+        save(fig, 'executor.png')
     if r['prio']:
         fig, ax = plt.subplots(figsize=(6, 4))
         xs = range(3)
@@ -359,11 +359,7 @@ def plots(r):
         ax.set_ylabel('wake->poll ns')
         ax.set_title('latency while LOW tasks saturate every worker')
         ax.legend()
-        path = os.path.join(OUT, 'prio.png')
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        made.append(path)
+        save(fig, 'prio.png')
     io = io_rates(r)
     kinds = [k for k in IO_KINDS if any(x[1] == k for x in io)]
     if kinds:
@@ -382,11 +378,7 @@ def plots(r):
             ax.set_title(f'random reads, {IO_KINDS[kind]}')
             ax.legend()
             ax.grid(True, alpha=0.3)
-        path = os.path.join(OUT, 'randread.png')
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        made.append(path)
+        save(fig, 'randread.png')
     if r['echo']:
         fig, ax = plt.subplots(figsize=(5, 4))
         systems = ['asyncx', 'io_uring']
@@ -395,11 +387,7 @@ def plots(r):
         conns = sorted({x['conns'] for x in r['echo']})
         ax.set_ylabel('round trips per second')
         ax.set_title(f'TCP echo over loopback, {"/".join(map(str, conns))} connections, 64 B')
-        path = os.path.join(OUT, 'echo.png')
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        made.append(path)
+        save(fig, 'echo.png')
     return made
 
 
