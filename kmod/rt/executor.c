@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smpboot.h>
+#include <linux/spinlock.h>
 
 #include "executor.h"
 #include "runq.h"
@@ -28,7 +29,9 @@
  * bounded run queue per priority class (runq.h); only the owner pushes and
  * pops, other workers steal. Tasks woken or spawned on a worker go to its
  * own queue; from anywhere else (interrupts, other threads) they go to the
- * global injection queue of their class, a lock-free llist.
+ * global injection queue of their class (&struct axq_inject): producers
+ * add to a lock-free llist, workers take in arrival order under a lock of
+ * their own.
  *
  * Picking the next task: the classes are tried high, normal, low, each
  * first in the local queue and then in the injection queue. Every 4th pick
@@ -47,11 +50,27 @@
  * mask, executes a full barrier, looks at every queue once more and only
  * then sleeps. A producer queues its task, executes a full barrier, and
  * wakes a worker from the idle mask: of the two barriers' sides at least
- * one sees the other, so no wakeup is lost. A producer wakes nobody while
- * a worker is searching (stealing): the searcher, once done, executes a
- * full barrier and looks at every queue again before it sleeps, and if it
- * found work and more is left it wakes another idle worker, so surplus
- * work spreads even while the workers holding it are in long polls.
+ * one sees the other, so no wakeup is lost.
+ *
+ * Waking as few workers as the work needs (the rules of Tokio's
+ * scheduler):
+ *
+ * - A producer wakes a worker only when it makes a queue non-empty (the
+ *   injection queue of its class, or its own worker's local queue): the
+ *   producer that made it non-empty did the waking, or found every worker
+ *   busy or one searching, all of which look at every queue before they
+ *   sleep.
+ * - A worker is *searching* while it steals, and from the moment a
+ *   producer wakes it until it finds a task. A producer wakes nobody while
+ *   a worker searches: the searcher, once done, executes a full barrier
+ *   and looks at every queue again before it sleeps. So a stream of tasks
+ *   wakes one worker at a time, not one per task. Otherwise the idle
+ *   worker of the producer's own CPU goes first (no IPI).
+ * - The last searcher to find a task wakes another idle worker if work is
+ *   still queued, and so does a worker that took more than one task from
+ *   an injection queue or stole more than one: surplus work spreads one
+ *   worker at a time, even while the workers holding it are in long
+ *   polls, and the chain ends at a worker that finds nothing.
  */
 
 #define AXQ_BUDGET		128	/* polls between yields */
@@ -71,6 +90,10 @@
  * @active: running its loop: set up and not parked for hotplug (O; read
  *	by others racily only to skip it as a local queue)
  * @parked: asleep for lack of work, for park/unpark accounting (O)
+ * @idle: its bit in the idle mask was set by itself and not yet cleared
+ *	by itself (O); whoever clears the bit instead woke it and counted it
+ *	as searching (axq_notify_idle())
+ * @searching: counted in axq_nr_searching (O)
  *
  * O: written only by the worker thread itself.
  */
@@ -84,12 +107,36 @@ struct axq_worker {
 	unsigned int		budget;
 	bool			active;
 	bool			parked;
+	bool			idle;
+	bool			searching;
 };
 
 static struct axq_worker **axq_workers;		/* [nr_cpu_ids], possible CPUs */
 static DEFINE_PER_CPU(struct task_struct *, axq_worker_thread);
-static struct llist_head axq_inject[AXQ_NR_PRIO];
+/**
+ * struct axq_inject - the global injection queue of one priority class
+ * @in: where producers add tasks, newest first (llist_add(): any context)
+ * @lock: serialises the workers that take tasks; never taken by producers
+ * @out: tasks taken off @in and not yet run, oldest first (L: @lock to
+ *	write; read locklessly, READ_ONCE(), as an "is there work" hint)
+ *
+ * A worker that finds @out empty moves all of @in there at once, reversed
+ * into arrival order, and takes from its front: each task is moved once
+ * and each take costs O(tasks taken), however long the queue grows. (The
+ * earlier design put what a worker did not take back onto @in, which
+ * walked and reversed the whole rest at every take: quadratic in the
+ * queue's length, and with a thread spawning 50,000 tasks on one CPU the
+ * runtime ran at a fifth of the workqueue's rate.)
+ */
+struct axq_inject {
+	struct llist_head	in;
+	spinlock_t		lock;	/* the takers: protects out */
+	struct llist_node	*out;
+} ____cacheline_aligned_in_smp;
+
+static struct axq_inject axq_inject[AXQ_NR_PRIO];
 static cpumask_var_t axq_idle_mask;		/* atomic bit ops */
+/* Workers looking for work: stealing, or woken and not yet polling. */
 static atomic_t axq_nr_searching = ATOMIC_INIT(0);
 
 static const u8 axq_pick_order[3][AXQ_NR_PRIO] = {
@@ -123,10 +170,21 @@ int axq_schedule_cpu(void)
 	return w ? (int)w->cpu : -1;
 }
 
+/* Wake the idle worker of @cpu, whose idle bit the caller cleared: it
+ * counts as searching from now on, until it finds a task or parks.
+ */
+static void axq_wake_idle(unsigned int cpu)
+{
+	atomic_inc(&axq_nr_searching);
+	wake_up_process(per_cpu(axq_worker_thread, cpu));
+}
+
 /*
  * Wake one idle worker, unless a worker is searching for work already: a
  * searcher looks at every queue again after it stops searching (see
- * axq_steal()), so it will find what was just queued.
+ * axq_stop_searching()), so it will find what was just queued. A worker
+ * woken here counts as a searcher until it finds a task, so a stream of
+ * tasks wakes one worker at a time, not one per task.
  */
 static void axq_notify_idle(void)
 {
@@ -145,20 +203,79 @@ static void axq_notify_idle(void)
 	cpu = raw_smp_processor_id();
 	if (cpumask_test_cpu(cpu, axq_idle_mask) &&
 	    cpumask_test_and_clear_cpu(cpu, axq_idle_mask)) {
-		wake_up_process(per_cpu(axq_worker_thread, cpu));
+		axq_wake_idle(cpu);
 		return;
 	}
 	for_each_cpu(cpu, axq_idle_mask) {
 		if (cpumask_test_and_clear_cpu(cpu, axq_idle_mask)) {
-			wake_up_process(per_cpu(axq_worker_thread, cpu));
+			axq_wake_idle(cpu);
 			return;
 		}
 	}
 }
 
+/* @w begins to look for work in other workers' queues. */
+static void axq_start_searching(struct axq_worker *w)
+{
+	if (!w->searching) {
+		w->searching = true;
+		atomic_inc(&axq_nr_searching);
+	}
+}
+
+/* Tasks waiting in the injection queue of @prio (a racy hint). */
+static bool axq_inject_pending(unsigned int prio)
+{
+	return READ_ONCE(axq_inject[prio].out) ||
+	       !llist_empty(&axq_inject[prio].in);
+}
+
+/* Is any task queued anywhere? A racy look, exact after a full barrier. */
+static bool axq_has_work(void)
+{
+	unsigned int cpu, prio;
+
+	for (prio = 0; prio < AXQ_NR_PRIO; prio++)
+		if (axq_inject_pending(prio))
+			return true;
+	for_each_online_cpu(cpu) {
+		struct axq_worker *v = axq_workers[cpu];
+
+		for (prio = 0; prio < AXQ_NR_PRIO; prio++)
+			if (axq_runq_len(&v->rq[prio]))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * @w found a task (@found) or gives up looking. The last searcher to find
+ * one wakes another idle worker to search on if more work is queued (a
+ * woken worker is counted as a searcher, so while one searches producers
+ * wake nobody): work spreads one worker at a time while there is work to
+ * find. A searcher that took the only task wakes nobody: an idle worker
+ * woken for nothing would count as searching until it runs, and a wake
+ * meanwhile would wait for it.
+ */
+static void axq_stop_searching(struct axq_worker *w, bool found)
+{
+	if (!w->searching)
+		return;
+	w->searching = false;
+	/*
+	 * Fully ordered: our searcher count is gone before we look at the
+	 * queues again (a worker that found nothing looks at all of them in
+	 * axq_worker_should_run() before it sleeps); pairs with smp_mb() in
+	 * axq_notify_idle(): a producer that saw us searching and did not
+	 * wake anyone has queued work that this second look sees.
+	 */
+	if (atomic_dec_and_test(&axq_nr_searching) && found && axq_has_work())
+		axq_notify_idle();
+}
+
 static void axq_inject_one(struct axq_task *task)
 {
-	llist_add(&task->node, &axq_inject[task->prio]);
+	llist_add(&task->node, &axq_inject[task->prio].in);
 }
 
 /* The local queue of @prio is full: move half of it and @task to the
@@ -176,7 +293,7 @@ static void axq_overflow(struct axq_worker *w, unsigned int prio,
 						    &w->overflow[i]->node;
 	if (n)
 		llist_add_batch(&w->overflow[0]->node, &task->node,
-				&axq_inject[prio]);
+				&axq_inject[prio].in);
 	else
 		axq_inject_one(task);
 }
@@ -189,50 +306,68 @@ static void axq_overflow(struct axq_worker *w, unsigned int prio,
  */
 void axq_schedule(struct axq_task *task)
 {
-	struct axq_worker *w = axq_current_worker();
+	struct axq_worker *w;
+	bool first;
 
+	/*
+	 * Wake a worker only when the queue goes from empty to non-empty:
+	 * whoever queued the task that made it non-empty did, or found every
+	 * worker busy or one searching, and each of those looks at every
+	 * queue before it sleeps. That producer is between its queueing and
+	 * its notify on some CPU right now (preemption is off across both),
+	 * so the wake it owes is not held up for long.
+	 */
+	preempt_disable();
+	w = axq_current_worker();
 	if (w) {
+		first = !axq_runq_len(&w->rq[task->prio]);
 		if (!axq_runq_push(&w->rq[task->prio], task))
 			axq_overflow(w, task->prio, task);
-		axq_notify_idle();
-		return;
+	} else {
+		first = llist_add(&task->node, &axq_inject[task->prio].in);
 	}
-	axq_inject_one(task);
-	axq_notify_idle();
+	if (first)
+		axq_notify_idle();
+	preempt_enable();
 }
 
-/* Take the injection queue of @prio: return its oldest task, move what
- * fits into the local queue, put the rest back.
+/* Take from the injection queue of @prio: return its oldest task and move
+ * up to half a run queue more into the local queue, in order.
  */
 static struct axq_task *axq_take_injected(struct axq_worker *w,
 					  unsigned int prio)
 {
-	struct llist_node *list, *next, *last;
+	struct axq_inject *q = &axq_inject[prio];
+	struct llist_node *list;
 	struct axq_task *first;
 	unsigned int moved = 0;
 
-	if (llist_empty(&axq_inject[prio]))
+	if (!axq_inject_pending(prio))
 		return NULL;
-	list = llist_del_all(&axq_inject[prio]);
+	spin_lock(&q->lock);
+	list = q->out;
 	if (!list)
+		list = llist_reverse_order(llist_del_all(&q->in));
+	if (!list) {
+		spin_unlock(&q->lock);
 		return NULL;
-	list = llist_reverse_order(list);	/* oldest first */
+	}
 	first = llist_entry(list, struct axq_task, node);
 	list = list->next;
-	while (list) {
-		next = list->next;
-		if (!axq_runq_push(&w->rq[prio],
-				   llist_entry(list, struct axq_task, node)))
-			break;
+	while (list && moved < AXQ_RUNQ_SIZE / 2 &&
+	       axq_runq_push(&w->rq[prio],
+			     llist_entry(list, struct axq_task, node))) {
+		list = list->next;
 		moved++;
-		list = next;
 	}
-	if (list) {
-		for (last = list; last->next; last = last->next)
-			;
-		llist_add_batch(list, last, &axq_inject[prio]);
-	}
-	if (moved)
+	WRITE_ONCE(q->out, list);
+	spin_unlock(&q->lock);
+	/*
+	 * More to run than this worker can start now: wake a helper, once
+	 * we no longer count as searching (a worker woken for these).
+	 */
+	axq_stop_searching(w, true);
+	if (moved || list)
 		axq_notify_idle();
 	return first;
 }
@@ -288,7 +423,7 @@ static struct axq_task *axq_steal(struct axq_worker *w)
 	struct axq_worker *victim;
 	struct axq_task *task = NULL;
 
-	atomic_inc(&axq_nr_searching);
+	axq_start_searching(w);
 	start = axq_rand(w) % n;
 	for (prio = 0; prio < AXQ_NR_PRIO && !task; prio++) {
 		for (i = 0; i < n; i++) {
@@ -305,14 +440,7 @@ static struct axq_task *axq_steal(struct axq_worker *w)
 			break;
 		}
 	}
-	atomic_dec(&axq_nr_searching);
-	/*
-	 * Full barrier: our searcher count is gone before the caller looks at
-	 * the queues again (axq_worker_should_run()); pairs with smp_mb() in
-	 * axq_notify_idle(): a producer that saw us searching and did not
-	 * wake anyone has queued work that this second look sees.
-	 */
-	smp_mb__after_atomic();
+	axq_stop_searching(w, task);
 	/*
 	 * Work is left over, here or at the victim, and producers skipped
 	 * their wakeups while we searched: pass the search on to an idle
@@ -333,21 +461,17 @@ static unsigned int axq_worker_depth(struct axq_worker *w)
 	return n;
 }
 
-static bool axq_has_work(struct axq_worker *w)
+/*
+ * Leave the idle mask. If a producer cleared our bit first, it woke us and
+ * counted us as a searcher (axq_wake_idle()): we are one now.
+ */
+static void axq_worker_unidle(struct axq_worker *w)
 {
-	unsigned int cpu, prio;
-
-	for (prio = 0; prio < AXQ_NR_PRIO; prio++)
-		if (!llist_empty(&axq_inject[prio]))
-			return true;
-	for_each_online_cpu(cpu) {
-		struct axq_worker *v = axq_workers[cpu];
-
-		for (prio = 0; prio < AXQ_NR_PRIO; prio++)
-			if (axq_runq_len(&v->rq[prio]))
-				return true;
-	}
-	return false;
+	if (!w->idle)
+		return;
+	w->idle = false;
+	if (!cpumask_test_and_clear_cpu(w->cpu, axq_idle_mask))
+		w->searching = true;
 }
 
 /* smpboot: called with preemption disabled, in TASK_INTERRUPTIBLE. */
@@ -355,18 +479,20 @@ static int axq_worker_should_run(unsigned int cpu)
 {
 	struct axq_worker *w = axq_workers[cpu];
 
-	if (axq_has_work(w))
+	axq_worker_unidle(w);
+	if (axq_has_work())
 		return 1;
+	axq_stop_searching(w, false);
+	w->idle = true;
 	cpumask_set_cpu(cpu, axq_idle_mask);
 	/*
-	 * Full barrier: the idle bit is visible before the last look at the
-	 * queues; pairs with smp_mb() in axq_notify_idle().
+	 * Full barrier: the idle bit (and the searcher count given up above)
+	 * is visible before the last look at the queues; pairs with smp_mb()
+	 * in axq_notify_idle().
 	 */
 	smp_mb__after_atomic();
-	if (axq_has_work(w)) {
-		cpumask_clear_cpu(cpu, axq_idle_mask);
-		return 1;
-	}
+	if (axq_has_work())
+		return 1;	/* axq_worker_fn() leaves the mask */
 	if (!w->parked) {
 		w->parked = true;
 		this_cpu_inc(axq_stats->parked);
@@ -386,11 +512,13 @@ static void axq_worker_fn(unsigned int cpu)
 		w->parked = false;
 		trace_asyncx_unpark(cpu);
 	}
-	cpumask_clear_cpu(cpu, axq_idle_mask);
+	axq_worker_unidle(w);
 	for (;;) {
 		task = axq_next_task(w);
 		stolen = !task;
-		if (!task)
+		if (task)
+			axq_stop_searching(w, true);	/* woken, found one */
+		else
 			task = axq_steal(w);
 		if (!task)
 			return;
@@ -426,7 +554,8 @@ static void axq_worker_park(unsigned int cpu)
 	unsigned int prio;
 
 	w->active = false;
-	cpumask_clear_cpu(cpu, axq_idle_mask);
+	axq_worker_unidle(w);
+	axq_stop_searching(w, false);
 	for (prio = 0; prio < AXQ_NR_PRIO; prio++)
 		while ((task = axq_runq_pop(&w->rq[prio])))
 			axq_inject_one(task);
@@ -459,8 +588,11 @@ int axq_executor_init(void)
 	unsigned int cpu, prio;
 	int ret = -ENOMEM;
 
-	for (prio = 0; prio < AXQ_NR_PRIO; prio++)
-		init_llist_head(&axq_inject[prio]);
+	for (prio = 0; prio < AXQ_NR_PRIO; prio++) {
+		init_llist_head(&axq_inject[prio].in);
+		spin_lock_init(&axq_inject[prio].lock);
+		axq_inject[prio].out = NULL;
+	}
 	if (!zalloc_cpumask_var(&axq_idle_mask, GFP_KERNEL))
 		return -ENOMEM;
 	axq_workers = kcalloc(nr_cpu_ids, sizeof(*axq_workers), GFP_KERNEL);

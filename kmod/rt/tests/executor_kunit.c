@@ -412,6 +412,42 @@ static void spread_and_steal(struct kunit *test)
 	kfree(root);
 }
 
+#define INJECT_NR	20000	/* far more than a run queue holds */
+
+/*
+ * A thread (not a worker) spawns 20,000 trivial tasks through the
+ * injection queue, faster than one worker runs them, so that the queue
+ * grows long: each is polled once and dropped once (batch_finish()), none
+ * lost or run twice as workers take from the queue's front in turns while
+ * the thread adds at its back. Regression: a take put the untaken rest
+ * back by walking it, quadratic in the queue's length.
+ */
+static void long_injection(struct kunit *test)
+{
+	int cpu0 = cpu_online(0) ? 0 : cpumask_first(cpu_online_mask);
+	struct spawner s = {};
+	struct task_struct *k;
+	struct batch *b;
+	u64 t0;
+
+	b = batch_new(test, INJECT_NR, AXQ_PRIO_NORMAL, 0);
+	s.b = b;
+	init_completion(&s.done);
+	t0 = ktime_get_ns();
+	k = tthread_start(spawner_fn, &s, cpu0);
+	if (IS_ERR(k)) {
+		KUNIT_FAIL(test, "kthread: %ld", PTR_ERR(k));
+		batch_finish(test, b, JOIN_TIMEOUT);
+		return;
+	}
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&s.done,
+							    JOIN_TIMEOUT));
+	KUNIT_EXPECT_EQ(test, tthread_stop(k), 0);
+	if (batch_finish(test, b, JOIN_TIMEOUT))
+		kunit_info(test, "%u tasks spawned by a kthread ran in %llu ms\n",
+			   INJECT_NR, (ktime_get_ns() - t0) / NSEC_PER_MSEC);
+}
+
 #define PRIO_NR		1000	/* tasks of each class */
 #define PRIO_FIRST	200
 
@@ -1020,6 +1056,7 @@ static void surplus_spreads(struct kunit *test)
 
 static struct kunit_case asyncx_executor_cases[] = {
 	KUNIT_CASE(spread_and_steal),
+	KUNIT_CASE(long_injection),
 	KUNIT_CASE(priorities),
 	KUNIT_CASE(starvation),
 	KUNIT_CASE(budget),
