@@ -9,6 +9,12 @@
  *		on a per-CPU workqueue; report both rates and their ratio;
  *		then the same N through axq_spawn() (future and task
  *		allocated apart)
+ *   spawnplug N	as spawn, the tasks spawned into a plug that is
+ *		unplugged every AXQ_PLUG_BATCH tasks (as an enter of that
+ *		many SQEs queues its requests), against N queue_work()s
+ *   spawntask N	a task spawns N trivial tasks from its poll (into its
+ *		worker's own run queue), against a work item that queues N
+ *		work items; both timed until the last one ran
  *   wake N	wake one pending task N times, one wake at a time, and
  *		measure wake->poll latency; the same for queue_work->run on
  *		the per-CPU workqueue, the two interleaved one by one;
@@ -141,7 +147,7 @@ static u64 axq_bench_spawn_asyncx(unsigned int n, bool in)
 			fi->f.fut.ops = &axq_bench_in_ops;
 			fi->f.run = &run;
 			task = axq_spawn_in(&fi->task, &fi->f.fut,
-					    AXQ_PRIO_NORMAL);
+					    AXQ_PRIO_NORMAL, NULL);
 			if (IS_ERR(task)) {
 				kfree(fi);
 				goto fail;
@@ -215,6 +221,185 @@ static void axq_bench_spawn(unsigned int n)
 		 div64_u64((u64)n * NSEC_PER_SEC, w), div64_u64(w, a),
 		 div64_u64(w * 100, a) % 100, a2,
 		 div64_u64((u64)n * NSEC_PER_SEC, a2));
+}
+
+/* ----------------------------------------------------- spawnplug, spawntask */
+
+#define AXQ_PLUG_BATCH	32	/* tasks per plug */
+
+static void axq_bench_result_pair(const char *what, unsigned int n, u64 a,
+				  u64 w, const char *more)
+{
+	if (!a || !w) {
+		snprintf(axq_bench_result, sizeof(axq_bench_result),
+			 "%s %u: failed (-ENOMEM)\n", what, n);
+		return;
+	}
+	snprintf(axq_bench_result, sizeof(axq_bench_result),
+		 "%s %u: asyncx %llu ns (%llu/s) workqueue %llu ns (%llu/s) ratio %llu.%02llu%s\n",
+		 what, n, a, div64_u64((u64)n * NSEC_PER_SEC, a), w,
+		 div64_u64((u64)n * NSEC_PER_SEC, w), div64_u64(w, a),
+		 div64_u64(w * 100, a) % 100, more);
+}
+
+static u64 axq_bench_spawn_plugged(unsigned int n)
+{
+	struct axq_bench_fut_in *fi;
+	struct axq_bench_run run;
+	struct axq_plug plug;
+	struct axq_task *task;
+	unsigned int i;
+	u64 t0;
+
+	atomic_set(&run.left, n);
+	init_completion(&run.done);
+	axq_plug_init(&plug);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		fi = kmalloc(sizeof(*fi), GFP_KERNEL);
+		if (!fi)
+			goto fail;
+		fi->f.fut.ops = &axq_bench_in_ops;
+		fi->f.run = &run;
+		task = axq_spawn_in(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
+				    &plug);
+		if (IS_ERR(task)) {
+			kfree(fi);
+			goto fail;
+		}
+		axq_task_put(task);
+		if (i % AXQ_PLUG_BATCH == AXQ_PLUG_BATCH - 1)
+			axq_unplug(&plug);
+	}
+	axq_unplug(&plug);
+	wait_for_completion(&run.done);
+	return ktime_get_ns() - t0;
+fail:
+	axq_unplug(&plug);
+	if (atomic_sub_and_test(n - i, &run.left))
+		complete(&run.done);
+	wait_for_completion(&run.done);
+	return 0;
+}
+
+static void axq_bench_spawnplug(unsigned int n)
+{
+	u64 a = axq_bench_spawn_plugged(n);
+	u64 w = axq_bench_spawn_wq(n);
+
+	axq_bench_result_pair("spawnplug", n, a, w,
+			      ", " __stringify(AXQ_PLUG_BATCH) " per plug");
+}
+
+/* Account for @left never started, as a spawner gives up. */
+static void axq_bench_run_short(struct axq_bench_run *run, unsigned int left)
+{
+	if (left && atomic_sub_and_test(left, &run->left))
+		complete(&run->done);
+}
+
+struct axq_spawner_fut {
+	struct axq_future	fut;
+	struct axq_bench_run	*run;
+	unsigned int		n;
+};
+
+/* Spawn from inside a poll: into this worker's own run queue. */
+static enum axq_poll axq_spawner_poll(struct axq_future *fut,
+				      struct axq_context *cx, long *out)
+{
+	struct axq_spawner_fut *s = container_of(fut, struct axq_spawner_fut,
+						 fut);
+	struct axq_bench_fut_in *fi;
+	struct axq_task *task;
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		fi = kmalloc(sizeof(*fi), GFP_NOWAIT);
+		if (!fi)
+			break;
+		fi->f.fut.ops = &axq_bench_in_ops;
+		fi->f.run = s->run;
+		task = axq_spawn_in(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
+				    NULL);
+		if (IS_ERR(task)) {
+			kfree(fi);
+			break;
+		}
+		axq_task_put(task);
+	}
+	axq_bench_run_short(s->run, s->n - i);
+	*out = i == s->n ? 0 : -ENOMEM;
+	return AXQ_READY;
+}
+
+static const struct axq_future_ops axq_spawner_ops = {
+	.name	= "bench-spawner",
+	.poll	= axq_spawner_poll,
+};
+
+struct axq_spawner_work {
+	struct work_struct	work;
+	struct axq_bench_run	*run;
+	unsigned int		n;
+	int			err;
+};
+
+/* Queue work items from inside a work item: onto this CPU's pool. */
+static void axq_spawner_work_fn(struct work_struct *work)
+{
+	struct axq_spawner_work *s = container_of(work, struct axq_spawner_work,
+						  work);
+	struct axq_bench_work *w;
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		w = kmalloc(sizeof(*w), GFP_NOWAIT);
+		if (!w)
+			break;
+		INIT_WORK(&w->work, axq_bench_work_fn);
+		w->run = s->run;
+		queue_work(axq_bench_wq, &w->work);
+	}
+	s->err = i == s->n ? 0 : -ENOMEM;
+	axq_bench_run_short(s->run, s->n - i);
+}
+
+static void axq_bench_spawntask(unsigned int n)
+{
+	struct axq_spawner_fut sf = { .fut.ops = &axq_spawner_ops, .n = n };
+	struct axq_spawner_work sw = { .n = n };
+	struct axq_bench_run run;
+	struct axq_task *task;
+	long res = -ENOMEM;
+	u64 a, w;
+
+	atomic_set(&run.left, n);
+	init_completion(&run.done);
+	sf.run = &run;
+	a = ktime_get_ns();
+	task = axq_spawn(&sf.fut, AXQ_PRIO_NORMAL, GFP_KERNEL);
+	if (IS_ERR(task)) {
+		axq_bench_result_pair("spawntask", n, 0, 0, "");
+		return;
+	}
+	wait_for_completion(&run.done);
+	a = ktime_get_ns() - a;
+	/* The spawner's future is on our stack: it must be done with it. */
+	axq_join_timeout(task, &res, MAX_SCHEDULE_TIMEOUT);
+	axq_task_put(task);
+
+	atomic_set(&run.left, n);
+	reinit_completion(&run.done);
+	sw.run = &run;
+	INIT_WORK_ONSTACK(&sw.work, axq_spawner_work_fn);
+	w = ktime_get_ns();
+	queue_work(axq_bench_wq, &sw.work);
+	wait_for_completion(&run.done);
+	w = ktime_get_ns() - w;
+	flush_work(&sw.work);
+	destroy_work_on_stack(&sw.work);
+	axq_bench_result_pair("spawntask", n, res ? 0 : a, sw.err ? 0 : w, "");
 }
 
 /* ---------------------------------------------------------------- wake */
@@ -714,6 +899,10 @@ static ssize_t axq_bench_write(struct file *file, const char __user *ubuf,
 	mutex_lock(&axq_bench_lock);
 	if (!strcmp(cmd, "spawn") && args == 2 && n && n <= AXQ_BENCH_MAX)
 		axq_bench_spawn(n);
+	else if (!strcmp(cmd, "spawnplug") && args == 2 && n && n <= AXQ_BENCH_MAX)
+		axq_bench_spawnplug(n);
+	else if (!strcmp(cmd, "spawntask") && args == 2 && n && n <= AXQ_BENCH_MAX)
+		axq_bench_spawntask(n);
 	else if (!strcmp(cmd, "wake") && args == 2 && n && n <= AXQ_BENCH_WAKE_MAX)
 		axq_bench_wake(n);
 	else if (!strcmp(cmd, "hold") && args == 2 && n <= AXQ_BENCH_MAX)

@@ -346,14 +346,17 @@ void axq_link_fail(struct axq_req *req)
 	}
 }
 
-/* Start a request on the executor; on failure it and its chain complete. */
-void axq_link_start(struct axq_req *req)
+/*
+ * Start a request on the executor, or add it to @plug (an enter's, queued
+ * when its SQEs are consumed); on failure it and its chain complete.
+ */
+void axq_link_start_plug(struct axq_req *req, struct axq_plug *plug)
 {
 	u64 owner = req->ctx->id;
 	struct axq_task *task;
 
 	req->spawned = true;
-	task = axq_spawn_in(&req->etask, &req->fut, req->prio);
+	task = axq_spawn_in(&req->etask, &req->fut, req->prio, plug);
 	if (IS_ERR(task)) {
 		req->spawned = false;
 		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
@@ -365,6 +368,12 @@ void axq_link_start(struct axq_req *req)
 	 */
 	axq_task_set_owner(task, owner);
 	axq_task_put(task);
+}
+
+/* Start a request on the executor now (axq_link_start_plug()). */
+void axq_link_start(struct axq_req *req)
+{
+	axq_link_start_plug(req, NULL);
 }
 
 static void axq_req_drop(struct axq_future *fut)

@@ -114,6 +114,7 @@ void axq_req_try(struct axq_req *req);
 bool axq_req_stoppable(struct axq_req *req);
 struct axq_req *axq_req_retire(struct axq_req *req, int res);
 void axq_link_start(struct axq_req *req);
+void axq_link_start_plug(struct axq_req *req, struct axq_plug *plug);
 void axq_link_fail(struct axq_req *req);
 int axq_reqs_init(void);
 void axq_reqs_exit(void);

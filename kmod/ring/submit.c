@@ -97,10 +97,10 @@ struct axq_chain {
 };
 
 /* The chain is complete (or the submission ended): start it. */
-static void axq_chain_end(struct axq_chain *ch)
+static void axq_chain_end(struct axq_chain *ch, struct axq_plug *plug)
 {
 	if (ch->head)
-		axq_link_start(ch->head);
+		axq_link_start_plug(ch->head, plug);
 	*ch = (struct axq_chain){};
 }
 
@@ -172,7 +172,7 @@ free:
  * must run on the executor, AXQ_SQE_TASK_FLAGS or a GROUP).
  */
 static void axq_chain_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
-			  struct axq_chain *ch)
+			  struct axq_chain *ch, struct axq_plug *plug)
 {
 	bool linked = ch->open;
 	struct axq_req *req;
@@ -211,14 +211,15 @@ post:
 	axq_post_cqe(ctx, sqe->user_data, ret, 0);
 out:
 	if (!ch->open)
-		axq_chain_end(ch);
+		axq_chain_end(ch, plug);
 }
 
 /*
  * A group member (not in a chain): prepare it, put it in flight, and hand
  * it to its group, which starts it now or when the group starts.
  */
-static void axq_member_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
+static void axq_member_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
+			   struct axq_plug *plug)
 {
 	struct axq_req *req;
 	bool start = false;
@@ -235,15 +236,19 @@ static void axq_member_add(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 		return;
 	}
 	if (start)
-		axq_link_start(req);
+		axq_link_start_plug(req, plug);
 	return;
 post:
 	axq_post_cqe(ctx, sqe->user_data, ret, 0);
 }
 
-/* Validate and run one SQE (a private copy); every outcome is a CQE. */
+/*
+ * Validate and run one SQE (a private copy); every outcome is a CQE. What
+ * goes to the executor waits in @plug until the submission ends.
+ */
 static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
-			   struct axq_chain *ch, struct axq_cqe_batch *b)
+			   struct axq_chain *ch, struct axq_cqe_batch *b,
+			   struct axq_plug *plug)
 {
 	struct axq_req *req = ctx->sub->req;
 	const struct axq_opdef *def;
@@ -253,14 +258,14 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 				sqe->user_data);
 	if (!ch->open && sqe->flags & ASYNCX_SQE_GROUP) {
 		axq_cqe_batch_flush(ctx, b);
-		axq_member_add(ctx, sqe);
+		axq_member_add(ctx, sqe, plug);
 		return;
 	}
 	if (ch->open || sqe->flags & (ASYNCX_SQE_LINK | AXQ_SQE_TASK_FLAGS) ||
 	    sqe->opcode == ASYNCX_OP_GROUP) {
 		/* These post CQEs at submission directly: keep the order. */
 		axq_cqe_batch_flush(ctx, b);
-		axq_chain_add(ctx, sqe, ch);
+		axq_chain_add(ctx, sqe, ch, plug);
 		return;
 	}
 	ret = axq_req_prep(ctx, sqe, req);
@@ -280,7 +285,7 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	req = axq_req_commit(ctx, req);
 	if (!IS_ERR(req)) {
 		if (!def->try_inline) {
-			axq_link_start(req);
+			axq_link_start_plug(req, plug);
 			return;
 		}
 		*ctx->sub->tries_tail = req;
@@ -339,6 +344,7 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	struct axq_submit *sub = ctx->sub;
 	struct axq_chain chain = {};
 	struct axq_req *tries;
+	struct axq_plug plug;
 	u32 tail, head, n, i;
 
 	/* Killable: another thread's submission may wait on a page fault. */
@@ -357,17 +363,18 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	sub->batch.nr = 0;
 	sub->tries = NULL;
 	sub->tries_tail = &sub->tries;
+	axq_plug_init(&plug);
 	for (i = 0; i < n; i++) {
 		/* One copy: the application may change it under us. */
 		memcpy(&sub->sqe, &ctx->sqes[(head + i) & (ctx->sq_entries - 1)],
 		       sizeof(sub->sqe));
-		axq_submit_sqe(ctx, &sub->sqe, &chain, &sub->batch);
+		axq_submit_sqe(ctx, &sub->sqe, &chain, &sub->batch, &plug);
 		/* Up to ASYNCX_MAX_ENTRIES SQEs per enter: no long stretch. */
 		cond_resched();
 	}
 	axq_cqe_batch_flush(ctx, &sub->batch);
 	/* A chain still open at the end of the submission ends here. */
-	axq_chain_end(&chain);
+	axq_chain_end(&chain, &plug);
 	/* For the CQEs of inline ops, posted without a wake. */
 	axq_cq_wake(ctx);
 	ctx->sq_head = head + n;
@@ -377,6 +384,8 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	smp_store_release(&ctx->sq->head, ctx->sq_head);
 	tries = sub->tries;
 	mutex_unlock(&ctx->lock);
+	/* What goes to the executor, queued at once: one wake at most. */
+	axq_unplug(&plug);
 	/*
 	 * The tries at submission (a file already ready), outside the lock:
 	 * one may take a page fault on the submitter's memory. In SQE order;

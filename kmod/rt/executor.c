@@ -331,6 +331,44 @@ void axq_schedule(struct axq_task *task)
 	preempt_enable();
 }
 
+/**
+ * axq_schedule_batch() - queue NOTIFIED tasks of one class together
+ * @first: the newest task's queue link, a chain down to @last
+ * @last: the oldest task's
+ * @prio: their class
+ *
+ * As axq_schedule() for each task, oldest first, with one atomic operation
+ * on the injection queue (or none on the current worker's own queue) and
+ * at most one wake (axq_unplug()).
+ *
+ * Context: any context.
+ */
+void axq_schedule_batch(struct llist_node *first, struct llist_node *last,
+			unsigned int prio)
+{
+	struct llist_node *n, *next;
+	struct axq_task *task;
+	struct axq_worker *w;
+	bool was_empty;
+
+	preempt_disable();
+	w = axq_current_worker();
+	if (w) {
+		was_empty = !axq_runq_len(&w->rq[prio]);
+		for (n = llist_reverse_order(first); n; n = next) {
+			next = n->next;
+			task = llist_entry(n, struct axq_task, node);
+			if (!axq_runq_push(&w->rq[prio], task))
+				axq_overflow(w, prio, task);
+		}
+	} else {
+		was_empty = llist_add_batch(first, last, &axq_inject[prio].in);
+	}
+	if (was_empty)
+		axq_notify_idle();
+	preempt_enable();
+}
+
 /* Take from the injection queue of @prio: return its oldest task and move
  * up to half a run queue more into the local queue, in order.
  */

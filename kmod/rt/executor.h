@@ -6,8 +6,11 @@
 #define _ASYNCX_RT_EXECUTOR_H
 
 struct axq_task;
+struct llist_node;
 
 void axq_schedule(struct axq_task *task);
+void axq_schedule_batch(struct llist_node *first, struct llist_node *last,
+			unsigned int prio);
 int axq_schedule_cpu(void);
 int axq_executor_init(void);
 void axq_executor_exit(void);

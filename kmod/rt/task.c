@@ -105,11 +105,12 @@ void axq_task_put(struct axq_task *task)
 EXPORT_SYMBOL_GPL(axq_task_put);
 
 /*
- * Set up @task for @fut, register it and queue it. Returns -ESHUTDOWN,
- * with nothing done, while the module is unloading.
+ * Set up @task for @fut, register it and queue it (or add it to @plug).
+ * Returns -ESHUTDOWN, with nothing done, while the module is unloading.
  */
 static int axq_task_start(struct axq_task *task, struct axq_future *fut,
-			  enum axq_prio prio, bool embedded)
+			  enum axq_prio prio, bool embedded,
+			  struct axq_plug *plug)
 {
 	struct axq_shard *shard;
 	unsigned long flags;
@@ -142,9 +143,49 @@ static int axq_task_start(struct axq_task *task, struct axq_future *fut,
 
 	this_cpu_inc(axq_stats->spawned);
 	trace_asyncx_spawn(task->id, prio, fut->ops);
-	axq_schedule(task);
+	if (!plug) {
+		axq_schedule(task);
+		return 0;
+	}
+	/* Newest first, as an llist: axq_unplug() adds the chain whole. */
+	task->node.next = plug->first[prio];
+	plug->first[prio] = &task->node;
+	if (!plug->last[prio])
+		plug->last[prio] = &task->node;
 	return 0;
 }
+
+/**
+ * axq_plug_init() - start a plug: tasks spawned into it wait to be queued
+ * @plug: the plug, on the caller's stack
+ *
+ * Context: any context.
+ */
+void axq_plug_init(struct axq_plug *plug)
+{
+	memset(plug, 0, sizeof(*plug));
+}
+EXPORT_SYMBOL_GPL(axq_plug_init);
+
+/**
+ * axq_unplug() - queue the tasks spawned into a plug, and wake a worker once
+ * @plug: the plug; empty again afterwards, and may be reused
+ *
+ * Context: any context.
+ */
+void axq_unplug(struct axq_plug *plug)
+{
+	unsigned int prio;
+
+	for (prio = 0; prio < AXQ_NR_PRIO; prio++) {
+		if (!plug->first[prio])
+			continue;
+		axq_schedule_batch(plug->first[prio], plug->last[prio], prio);
+		plug->first[prio] = NULL;
+		plug->last[prio] = NULL;
+	}
+}
+EXPORT_SYMBOL_GPL(axq_unplug);
 
 /**
  * axq_spawn() - start running a future as a new task
@@ -173,7 +214,7 @@ struct axq_task *axq_spawn(struct axq_future *fut, enum axq_prio prio,
 	task = kmem_cache_alloc(axq_task_cache, gfp);
 	if (!task)
 		return ERR_PTR(-ENOMEM);
-	ret = axq_task_start(task, fut, prio, false);
+	ret = axq_task_start(task, fut, prio, false, NULL);
 	if (ret) {
 		kmem_cache_free(axq_task_cache, task);
 		return ERR_PTR(ret);
@@ -183,10 +224,45 @@ struct axq_task *axq_spawn(struct axq_future *fut, enum axq_prio prio,
 EXPORT_SYMBOL_GPL(axq_spawn);
 
 /**
+ * axq_spawn_plug() - axq_spawn() into a plug: queued at axq_unplug()
+ * @plug: a plug started by axq_plug_init() in this thread
+ * @fut: the future; the task owns it until its drop runs
+ * @prio: priority class
+ * @gfp: allocation flags, as for axq_spawn()
+ *
+ * The task is registered (a join handle works, a cancel is remembered) but
+ * not polled before axq_unplug(@plug).
+ *
+ * Context: as axq_spawn().
+ * Return: as axq_spawn().
+ */
+struct axq_task *axq_spawn_plug(struct axq_plug *plug, struct axq_future *fut,
+				enum axq_prio prio, gfp_t gfp)
+{
+	struct axq_task *task;
+	int ret;
+
+	if (!plug || !fut || !fut->ops || !fut->ops->poll || prio >= AXQ_NR_PRIO)
+		return ERR_PTR(-EINVAL);
+
+	task = kmem_cache_alloc(axq_task_cache, gfp);
+	if (!task)
+		return ERR_PTR(-ENOMEM);
+	ret = axq_task_start(task, fut, prio, false, plug);
+	if (ret) {
+		kmem_cache_free(axq_task_cache, task);
+		return ERR_PTR(ret);
+	}
+	return task;
+}
+EXPORT_SYMBOL_GPL(axq_spawn_plug);
+
+/**
  * axq_spawn_in() - axq_spawn() into memory the future provides
  * @task: storage for the task, in the same allocation as @fut
  * @fut: the future; its ops must have &axq_future_ops.release
  * @prio: priority class
+ * @plug: a plug to spawn into (axq_spawn_plug()), or NULL
  *
  * One allocation for the future and its task, as the ring's requests are:
  * nothing is allocated here. The allocation stays until the task's last
@@ -197,14 +273,14 @@ EXPORT_SYMBOL_GPL(axq_spawn);
  * ERR_PTR(-ESHUTDOWN); on an error the caller still owns @fut.
  */
 struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
-			      enum axq_prio prio)
+			      enum axq_prio prio, struct axq_plug *plug)
 {
 	int ret;
 
 	if (!fut->ops || !fut->ops->poll || !fut->ops->release ||
 	    prio >= AXQ_NR_PRIO)
 		return ERR_PTR(-EINVAL);
-	ret = axq_task_start(task, fut, prio, true);
+	ret = axq_task_start(task, fut, prio, true, plug);
 	return ret ? ERR_PTR(ret) : task;
 }
 

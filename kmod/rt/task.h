@@ -77,7 +77,7 @@ struct axq_task {
 };
 
 struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
-			      enum axq_prio prio);
+			      enum axq_prio prio, struct axq_plug *plug);
 void axq_task_run(struct axq_task *task);
 int axq_tasks_cancel_all(unsigned long timeout);
 int axq_tasks_nr_live(void);

@@ -9,6 +9,7 @@
 #define _ASYNCX_RUNTIME_H
 
 #include <linux/gfp.h>
+#include <linux/llist.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -94,6 +95,31 @@ long axq_task_result(struct axq_task *task);
 int axq_join_timeout(struct axq_task *task, long *result,
 		     unsigned long timeout);
 void axq_task_set_owner(struct axq_task *task, u64 owner);
+
+/**
+ * struct axq_plug - tasks spawned together and queued at once
+ * @first: per class, the newest task spawned into the plug (a chain through
+ *	the tasks' queue links, newest first), or NULL
+ * @last: per class, the oldest task of that chain
+ *
+ * Spawn with axq_spawn_plug() between axq_plug_init() and axq_unplug(): the
+ * tasks start running only at axq_unplug(), which queues each class's
+ * tasks with one atomic operation (onto the worker's own run queue when
+ * called from a task) and wakes at most one worker for all of them, as
+ * the block layer's plug batches requests. An enter of the ring plugs the
+ * requests it hands to the executor. A plug lives on its user's stack and
+ * is used by one thread, which must unplug it before it sleeps for long:
+ * until then its tasks wait.
+ */
+struct axq_plug {
+	struct llist_node	*first[AXQ_NR_PRIO];
+	struct llist_node	*last[AXQ_NR_PRIO];
+};
+
+void axq_plug_init(struct axq_plug *plug);
+struct axq_task *axq_spawn_plug(struct axq_plug *plug, struct axq_future *fut,
+				enum axq_prio prio, gfp_t gfp);
+void axq_unplug(struct axq_plug *plug);
 
 /* Wakers: counted references to a task. */
 struct axq_task *axq_waker_get(struct axq_context *cx);

@@ -217,6 +217,7 @@ static bool batch_finish(struct kunit *test, struct batch *b,
  * @b: the batch, each task in its @prio, in order
  * @refused: spawns that failed
  * @cpu: the CPU it ran on
+ * @plug: spawn the batch into a plug, queued at the end of the poll
  */
 struct rootf {
 	struct axq_future	base;
@@ -224,6 +225,7 @@ struct rootf {
 	struct batch		*b;
 	unsigned int		refused;
 	int			cpu;
+	bool			plug;
 };
 
 static enum axq_poll rootf_poll(struct axq_future *fut, struct axq_context *cx,
@@ -234,13 +236,24 @@ static enum axq_poll rootf_poll(struct axq_future *fut, struct axq_context *cx,
 	struct axq_task *t;
 	unsigned int i;
 
+	struct axq_plug plug;
+
 	tc_enter(&r->c);
 	r->cpu = raw_smp_processor_id();
+	axq_plug_init(&plug);
 	for (i = 0; i < b->nr; i++) {
-		t = axq_spawn(&b->f[i].base, b->f[i].prio, GFP_ATOMIC);
+		if (r->plug)
+			t = axq_spawn_plug(&plug, &b->f[i].base, b->f[i].prio,
+					   GFP_ATOMIC);
+		else
+			t = axq_spawn(&b->f[i].base, b->f[i].prio, GFP_ATOMIC);
 		r->refused += IS_ERR(t);
 		b->t[i] = IS_ERR(t) ? NULL : t;
 	}
+	/* None of a plug's tasks was polled yet: this worker is busy here. */
+	if (r->plug && atomic_read(&b->seq))
+		r->refused += b->nr;
+	axq_unplug(&plug);
 	*out = 0;
 	return tc_leave(&r->c, AXQ_READY);
 }
@@ -446,6 +459,60 @@ static void long_injection(struct kunit *test)
 	if (batch_finish(test, b, JOIN_TIMEOUT))
 		kunit_info(test, "%u tasks spawned by a kthread ran in %llu ms\n",
 			   INJECT_NR, (ktime_get_ns() - t0) / NSEC_PER_MSEC);
+}
+
+#define PLUG_NR		600	/* more than a run queue holds */
+
+/*
+ * Tasks spawned into a plug (axq_spawn_plug()) wait until axq_unplug():
+ * 600 from a thread, in all three classes, none polled while the plug is
+ * held (for 50 ms), each polled and dropped once after; then 600 from a
+ * task's poll, into its worker's own queue at the unplug (the root counts
+ * a task polled before it as refused). A plug is required.
+ */
+static void plug_batches(struct kunit *test)
+{
+	struct axq_future none = { .ops = &trivf_ops };
+	struct axq_plug plug;
+	struct rootf *root;
+	struct axq_task *t;
+	struct batch *b;
+	unsigned int i;
+	int polled;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(axq_spawn_plug(NULL, &none, AXQ_PRIO_NORMAL,
+						     GFP_KERNEL)), -EINVAL);
+
+	b = batch_new(test, PLUG_NR, AXQ_PRIO_NORMAL, 0);
+	axq_plug_init(&plug);
+	for (i = 0; i < PLUG_NR; i++) {
+		b->f[i].prio = i % AXQ_NR_PRIO;
+		t = axq_spawn_plug(&plug, &b->f[i].base, b->f[i].prio, GFP_KERNEL);
+		KUNIT_EXPECT_FALSE(test, IS_ERR(t));
+		b->t[i] = IS_ERR(t) ? NULL : t;
+	}
+	msleep(50);
+	polled = atomic_read(&b->seq);
+	axq_unplug(&plug);
+	KUNIT_EXPECT_EQ_MSG(test, polled, 0, "polled before the unplug");
+	if (!batch_finish(test, b, JOIN_TIMEOUT))
+		return;
+
+	root = kzalloc(sizeof(*root), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, root);
+	root->base.ops = &rootf_ops;
+	root->plug = true;
+	root->b = batch_new(test, PLUG_NR, AXQ_PRIO_NORMAL, 0);
+	t = tspawn(test, &root->base, AXQ_PRIO_NORMAL);
+	if (!t) {
+		batch_finish(test, root->b, JOIN_TIMEOUT);
+		kfree(root);
+		return;
+	}
+	if (root_finish(test, t, root) == -EBUSY)
+		return;			/* live: leak the root and its batch */
+	if (batch_finish(test, root->b, JOIN_TIMEOUT))
+		kfree(root);
 }
 
 #define PRIO_NR		1000	/* tasks of each class */
@@ -1057,6 +1124,7 @@ static void surplus_spreads(struct kunit *test)
 static struct kunit_case asyncx_executor_cases[] = {
 	KUNIT_CASE(spread_and_steal),
 	KUNIT_CASE(long_injection),
+	KUNIT_CASE(plug_batches),
 	KUNIT_CASE(priorities),
 	KUNIT_CASE(starvation),
 	KUNIT_CASE(budget),
