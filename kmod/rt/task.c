@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * asyncx: tasks — spawn, the state machine, wakers, join, cancellation and
- * the registry of live tasks.
+ * the registry of tasks that wait.
  */
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -47,30 +49,43 @@
  * - Cancellation sets CANCELLED; an idle task is also queued (NOTIFIED) so
  *   that a worker drops it. The worker that runs a CANCELLED task drops the
  *   future instead of polling it: drop runs exactly once, on a worker.
- * - References: the registry of live tasks holds one until COMPLETE, a run
- *   queue entry one, each waker and each join handle one. The registry's
- *   reference means a task is never freed before its future is dropped.
+ * - References: the task's life holds one until COMPLETE (called the
+ *   registry's reference, whether or not it is on the registry), a run
+ *   queue entry one, each waker and each join handle one. That reference
+ *   means a task is never freed before its future is dropped.
  */
 
 static struct kmem_cache *axq_task_cache;
 
 /*
- * The registry of live (not yet complete) tasks, sharded per CPU so that
- * spawns on different CPUs do not share a lock. Module unload walks it to
- * cancel what is left.
+ * The registry of tasks that wait, sharded per CPU. A task enters it the
+ * first time a poll returns PENDING, on the worker that polled it, and
+ * leaves it when it completes: a task that completes at its first poll
+ * (most of them) never takes a registry lock, and none is taken at spawn
+ * (a lock, a list insertion and a removal per task cost a quarter of a
+ * trivial task's spawn->complete). The debugfs view lists the registry;
+ * module unload cancels what is in it, and a task that registers after
+ * that cancels itself. Tasks not yet complete are counted per CPU
+ * (axq_task_live: incremented where spawned, decremented where complete).
  */
 struct axq_shard {
-	spinlock_t		lock;	/* protects tasks, nr, seq */
+	spinlock_t		lock;	/* protects tasks, nr */
 	struct list_head	tasks;	/* L: lock */
 	unsigned int		nr;	/* L: lock; tasks on the list */
-	u64			seq;	/* L: lock; ids spawned here */
 } ____cacheline_aligned_in_smp;
 
-/* Task ids: a per-shard sequence number above the shard's CPU number. */
+/* Task ids: a per-CPU sequence number above the spawning CPU's number. */
 #define AXQ_ID_CPU_BITS		13
 
 static struct axq_shard *axq_shards;	/* [nr_cpu_ids] */
-static bool axq_shutting_down;		/* L: every shard's lock to set */
+static DEFINE_PER_CPU(u64, axq_task_seq);
+static DEFINE_PER_CPU(long, axq_task_live);
+/*
+ * Set under every shard's lock, then synchronize_rcu(): a spawn reads it in
+ * an RCU read-side section that also counts the task live, so once the
+ * grace period ends every spawn either failed or is counted.
+ */
+static bool axq_shutting_down;
 static DECLARE_WAIT_QUEUE_HEAD(axq_drained_wq);
 
 static void axq_task_get(struct axq_task *task)
@@ -112,8 +127,6 @@ static int axq_task_start(struct axq_task *task, struct axq_future *fut,
 			  enum axq_prio prio, bool embedded,
 			  struct axq_plug *plug)
 {
-	struct axq_shard *shard;
-	unsigned long flags;
 	unsigned int cpu;
 
 	/* References: the registry, the join handle, the run queue. */
@@ -122,24 +135,24 @@ static int axq_task_start(struct axq_task *task, struct axq_future *fut,
 	task->result = 0;
 	task->prio = prio;
 	task->embedded = embedded;
+	task->registered = 0;
 	task->cpu = -1;
 	task->ops = fut->ops;
 	task->spawned = jiffies;
 	task->owner = 0;
 	init_waitqueue_head(&task->join_wq);
 
-	cpu = raw_smp_processor_id();
-	task->shard = cpu;
-	shard = &axq_shards[cpu];
-	spin_lock_irqsave(&shard->lock, flags);
-	if (unlikely(axq_shutting_down)) {
-		spin_unlock_irqrestore(&shard->lock, flags);
+	/* Pairs with synchronize_rcu() in axq_tasks_cancel_all(). */
+	rcu_read_lock();
+	if (unlikely(READ_ONCE(axq_shutting_down))) {
+		rcu_read_unlock();
 		return -ESHUTDOWN;
 	}
-	list_add_tail(&task->entry, &shard->tasks);
-	shard->nr++;
-	task->id = (++shard->seq << AXQ_ID_CPU_BITS) | cpu;
-	spin_unlock_irqrestore(&shard->lock, flags);
+	cpu = get_cpu();
+	task->id = (this_cpu_inc_return(axq_task_seq) << AXQ_ID_CPU_BITS) | cpu;
+	this_cpu_inc(axq_task_live);
+	put_cpu();
+	rcu_read_unlock();
 
 	this_cpu_inc(axq_stats->spawned);
 	trace_asyncx_spawn(task->id, prio, fut->ops);
@@ -329,12 +342,32 @@ static enum axq_after_poll axq_task_idle(struct axq_task *task)
 	return (s & AXQ_T_NOTIFIED) ? AXQ_REQUEUE : AXQ_IDLE;
 }
 
+/*
+ * A poll of @task returned PENDING for the first time: enter the registry
+ * of this worker's CPU. After unload began, cancel it (it is RUNNING: it is
+ * dropped when the poll is done).
+ */
+static void axq_task_register(struct axq_task *task)
+{
+	unsigned int cpu = raw_smp_processor_id();	/* a bound worker */
+	struct axq_shard *shard = &axq_shards[cpu];
+	bool stop;
+
+	task->shard = cpu;
+	task->registered = 1;
+	spin_lock(&shard->lock);
+	list_add_tail(&task->entry, &shard->tasks);
+	shard->nr++;
+	stop = axq_shutting_down;
+	spin_unlock(&shard->lock);
+	if (unlikely(stop))
+		axq_task_cancel(task);
+}
+
 /* Drop the future, publish the result, leave the registry. */
 static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
 {
 	struct axq_shard *shard = &axq_shards[task->shard];
-	unsigned long flags;
-	bool drained;
 	long s, n;
 
 	if (task->fut->ops->drop)
@@ -365,12 +398,14 @@ static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
 	if (wq_has_sleeper(&task->join_wq))
 		wake_up_all(&task->join_wq);
 
-	spin_lock_irqsave(&shard->lock, flags);
-	list_del(&task->entry);
-	shard->nr--;
-	drained = axq_shutting_down && !shard->nr;
-	spin_unlock_irqrestore(&shard->lock, flags);
-	if (drained)
+	if (task->registered) {
+		spin_lock(&shard->lock);
+		list_del(&task->entry);
+		shard->nr--;
+		spin_unlock(&shard->lock);
+	}
+	this_cpu_dec(axq_task_live);
+	if (unlikely(READ_ONCE(axq_shutting_down)))
 		wake_up_all(&axq_drained_wq);
 	axq_task_put(task);		/* the registry's reference */
 }
@@ -400,6 +435,8 @@ void axq_task_run(struct axq_task *task)
 		axq_task_finish(task, out, false);
 		return;
 	}
+	if (unlikely(!task->registered))
+		axq_task_register(task);
 
 	switch (axq_task_idle(task)) {
 	case AXQ_IDLE:
@@ -732,12 +769,14 @@ int axq_tasks_cancel_all(unsigned long timeout)
 	for_each_possible_cpu(cpu) {
 		struct axq_shard *shard = &axq_shards[cpu];
 
-		spin_lock_irq(&shard->lock);
-		axq_shutting_down = true;
+		spin_lock(&shard->lock);
+		WRITE_ONCE(axq_shutting_down, true);
 		list_for_each_entry(task, &shard->tasks, entry)
 			axq_task_cancel(task);
-		spin_unlock_irq(&shard->lock);
+		spin_unlock(&shard->lock);
 	}
+	/* Every spawn that did not see the flag has counted its task. */
+	synchronize_rcu();
 	if (!wait_event_timeout(axq_drained_wq, !axq_tasks_nr_live(), timeout))
 		return -ETIMEDOUT;
 	return 0;
@@ -779,13 +818,15 @@ static const char *axq_task_state_name(long s)
 }
 
 /**
- * axq_tasks_show() - the debugfs table of live tasks
+ * axq_tasks_show() - the debugfs table of tasks that wait
  * @m: the seq_file
  *
- * One line per task not yet complete: id, state (queued: on a run queue;
- * running: being polled; waiting: pending until a waker fires; cancelled:
- * cancellation requested, drop not yet run), priority class, CPU of the
- * last poll, age, future type and owner.
+ * One line per task not yet complete that has waited (a poll returned
+ * PENDING): id, state (queued: on a run queue; running: being polled;
+ * waiting: pending until a waker fires; cancelled: cancellation requested,
+ * drop not yet run), priority class, CPU of the last poll, age, future type
+ * and owner. A last line, starting with '#', gives the count of all live
+ * tasks, those before their first PENDING included.
  *
  * Context: process context; takes each shard's lock in turn.
  */
@@ -801,7 +842,7 @@ void axq_tasks_show(struct seq_file *m)
 	for_each_possible_cpu(cpu) {
 		struct axq_shard *shard = &axq_shards[cpu];
 
-		spin_lock_irq(&shard->lock);
+		spin_lock(&shard->lock);
 		list_for_each_entry(task, &shard->tasks, entry) {
 			/* seq_file calls again with a bigger buffer. */
 			if (seq_has_overflowed(m))
@@ -813,8 +854,10 @@ void axq_tasks_show(struct seq_file *m)
 				   jiffies_to_msecs(now - task->spawned),
 				   task->ops->name ?: "?", READ_ONCE(task->owner));
 		}
-		spin_unlock_irq(&shard->lock);
+		spin_unlock(&shard->lock);
 	}
+	seq_printf(m, "# %d live: a task not listed has not waited yet (queued, or in its first poll)\n",
+		   axq_tasks_nr_live());
 }
 
 /**
@@ -826,10 +869,14 @@ void axq_tasks_show(struct seq_file *m)
 int axq_tasks_nr_live(void)
 {
 	unsigned int cpu;
-	int nr = 0;
+	long nr = 0;
 
+	/*
+	 * A task counts +1 where spawned and -1 where complete; with no spawn
+	 * in progress a sum read now is never below the true count.
+	 */
 	for_each_possible_cpu(cpu)
-		nr += READ_ONCE(axq_shards[cpu].nr);
+		nr += READ_ONCE(per_cpu(axq_task_live, cpu));
 	return nr;
 }
 EXPORT_SYMBOL_NS_GPL(axq_tasks_nr_live, ASYNCX_INTERNAL);

@@ -40,14 +40,17 @@ struct seq_file;
  * @state: flags and reference count (see AXQ_T_*); atomic
  * @fut: the future (I: set at spawn; not touched after its drop)
  * @node: link in the global injection queue (while NOTIFIED, queued there)
- * @entry: link in the registry of live tasks (L: registry shard lock)
+ * @entry: link in the registry of tasks that wait (L: registry shard lock)
  * @join_wq: woken once when the task completes
  * @result: the future's output or -ECANCELED (valid once COMPLETE)
  * @id: unique id, for tracing and debugfs (I: set at spawn)
  * @prio: priority class (I: set at spawn)
  * @embedded: the task lives in its future's allocation (axq_spawn_in()):
  *	its last put calls @ops->release instead of freeing it (I)
- * @shard: registry shard holding @entry (I: set at spawn)
+ * @registered: on the registry (@entry, @shard): set by the worker whose
+ *	poll first returned PENDING (written only by the worker that holds
+ *	RUNNING)
+ * @shard: registry shard holding @entry (set with @registered)
  * @cpu: CPU of the last poll, -1 before the first (written by the polling
  *	worker, read locklessly by the debugfs view)
  * @ops: the future's ops, for the debugfs view, which may not look at
@@ -69,6 +72,7 @@ struct axq_task {
 	u64			id;
 	u8			prio;
 	u8			embedded;
+	u8			registered;
 	u16			shard;
 	s16			cpu;
 	const struct axq_future_ops *ops;
