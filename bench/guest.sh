@@ -13,9 +13,11 @@
 #   io,SYS,KIND,QD,READS,SECONDS,READS_PER_S  (bench/io_bench randread)
 #   fio,KIND,QD,READS,SECONDS,READS_PER_S     (fio's io_uring engine)
 #   echo,SYS,CONNS,ROUND_TRIPS,SECONDS,ROUND_TRIPS_PER_S  (bench/io_bench echo)
+#   scale,NCPU,LINE     one of the lines above with NCPU CPUs online
 #
 # ASYNCX_BENCH_SECONDS: length of each ring, I/O and echo run (default 1).
-# ASYNCX_BENCH_ONLY=io: only the I/O rows (io, fio, echo).
+# ASYNCX_BENCH_ONLY=io: only the I/O rows (io, fio, echo); =scale: only the
+# scaling rows (scale,N,... for 1, 2, 4, 8, 16 online CPUs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -25,8 +27,8 @@ secs=${ASYNCX_BENCH_SECONDS:-1}
 only=${ASYNCX_BENCH_ONLY:-}
 ncpu=$(nproc)
 case $only in
-'' | io) ;;
-*) echo "guest.sh: ASYNCX_BENCH_ONLY=$only: only 'io' is known" >&2; exit 2 ;;
+'' | io | scale) ;;
+*) echo "guest.sh: ASYNCX_BENCH_ONLY=$only: only 'io' and 'scale' are known" >&2; exit 2 ;;
 esac
 
 # Random 4 KiB reads from null_blk, buffered and O_DIRECT, at queue depth 1,
@@ -131,10 +133,45 @@ io_rows() {
 	echo 0 >/sys/module/asyncx/parameters/net_ops
 }
 
+# Scaling: the executor and one ring per CPU with 1, 2, 4, 8 and 16 online
+# CPUs (as many of those as the VM has; the others go offline in sysfs).
+# Each raw line is prefixed with "scale,N,": spawn->complete against
+# queue_work, a fan-out born on one worker (stealing), wake->poll against a
+# work item's queue->run, and NOP batch 32 with one ring per CPU against
+# io_uring. A host with fewer cores than vCPUs bounds the larger counts.
+online() {
+	local c
+	for c in /sys/devices/system/cpu/cpu[1-9]*; do
+		if [ "${c##*cpu}" -lt "$1" ]; then echo 1 >"$c/online"; else echo 0 >"$c/online"; fi
+	done
+}
+scale_rows() {
+	local n i sys cmd
+	for n in 1 2 4 8 16; do
+		[ "$n" -le "$ncpu" ] || break
+		online "$n"
+		for i in 1 2 3; do
+			for cmd in "spawn 50000" "spawnplug 50000" "spawntask 50000" "fanout 20000" \
+				"wake 5000"; do
+				echo "$cmd" >$B
+				echo "scale,$n,$(cat $B)"
+			done
+			for sys in io_uring asyncx; do
+				echo "scale,$n,ring,$("$root/bench/ring_bench" "$sys" nop 32 "$n" "$secs")"
+			done
+		done
+	done
+	online "$ncpu"
+}
 insmod "$ASYNCX_KO"
 wait_for_node /dev/asyncx
 echo "# kernel $(uname -r), $ncpu vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 
+if [ "$only" = scale ]; then
+	scale_rows
+	rmmod asyncx
+	exit 0
+fi
 if [ "$only" = io ]; then
 	io_rows
 	rmmod asyncx
@@ -184,24 +221,7 @@ for i in 1 2 3 4 5; do
 	cat $B
 done
 
-# Stealing: a fan-out born on one worker, with every vCPU, with two (where
-# there are more: a host with fewer cores than vCPUs bounds the first), and
-# with one.
-online() {
-	local c
-	for c in /sys/devices/system/cpu/cpu[1-9]*; do
-		if [ "${c##*cpu}" -lt "$1" ]; then echo 1 >"$c/online"; else echo 0 >"$c/online"; fi
-	done
-}
-ncpu=$(nproc)
-for n in $ncpu $([ "$ncpu" -gt 2 ] && echo 2) 1; do
-	online "$n"
-	for i in 1 2 3; do
-		echo "fanout 20000" >$B
-		cat $B
-	done
-done
-online "$ncpu"
+scale_rows
 
 # Priorities: HIGH and LOW latency while LOW tasks saturate every worker.
 # (1000 wakes each: 5000 ran 12 minutes without a line under TCG, past

@@ -10,6 +10,8 @@
 #
 #   scripts/bench-pack.sh [DIR]      default DIR: results/bench-pack
 #   DIR/run.sh                       on the target: SMP=N MEM=MB SECONDS=S
+#                                    ONLY=scale: only the scaling rows (1, 2,
+#                                    4, 8, 16 online CPUs, up to SMP)
 #   ACCEL_ONLY=1 DIR/run.sh          only say which accelerator it would use
 #
 # run.sh chooses the accelerator as scripts/vm.sh does (scripts/vm-accel.sh,
@@ -104,7 +106,7 @@ fi
 "$@" -machine q35 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-display none -vga none -monitor none -no-reboot -nic none -serial stdio \
 	-kernel vmlinuz -initrd bench.cpio.gz \
-	-append "console=ttyS0 panic=-1 rdinit=/init quiet ASYNCX_BENCH_SECONDS=${SECONDS:-1}" \
+	-append "console=ttyS0 panic=-1 rdinit=/init quiet ASYNCX_BENCH_SECONDS=${SECONDS:-1} ASYNCX_BENCH_ONLY=${ONLY:-}" \
 	</dev/null | tee raw.txt
 grep -q '^asyncx-bench-pack: exit 0' raw.txt || { echo "run.sh: the benchmarks failed"; exit 1; }
 python3 bench.py --parse raw.txt --out .

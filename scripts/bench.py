@@ -4,13 +4,14 @@
 
 Builds the module (stock 6.1), libasyncx and bench/ (ring_bench, io_bench,
 ...), boots the test VM (4 vCPUs unless --smp), runs bench/guest.sh there
-(--only io: only the I/O rows: random reads, fio, echo), and from its raw
+(--only io: only the I/O rows: random reads, fio, echo; --only scale: only
+the scaling rows, at 1, 2, 4, 8, 16 online CPUs up to --smp), and from its raw
 lines writes results/bench/: raw.txt, results.json, results.csv, one PNG
 per benchmark, and prints a table of ratios against the SPEC.md §8 targets.
 Every ratio compares two numbers measured in the same boot. Nothing here
 fails on a missed target: the table says which are met.
 
-Usage: scripts/bench.py [--smp N] [--seconds S] [--kernel NAME] [--only io] [--out DIR]
+Usage: scripts/bench.py [--smp N] [--seconds S] [--kernel NAME] [--only io|scale] [--out DIR]
        scripts/bench.py --parse RAW [--out DIR]   (table and plots from a
                                                   raw.txt, e.g. of the pack)
 """
@@ -31,6 +32,8 @@ SPAWN = re.compile(r'spawn (\d+): asyncx (\d+) ns \((\d+)/s\) workqueue (\d+) ns
                    r'.*; axq_spawn (\d+) ns \((\d+)/s\)')
 WAKE = re.compile(r'wake (\d+): asyncx wake->poll ns p50 (\d+) p99 (\d+) p999 (\d+); '
                   r'workqueue queue->run ns p50 (\d+) p99 (\d+) p999 (\d+)')
+SPAWNX = re.compile(r'(spawnplug|spawntask) (\d+): asyncx (\d+) ns \((\d+)/s\) '
+                    r'workqueue (\d+) ns \((\d+)/s\)')
 FANOUT = re.compile(r'fanout (\d+): (\d+) ns \((\d+) tasks/s\) on (\d+) CPUs')
 PRIO = re.compile(r'prio (\d+): (\d+) LOW hogs on (\d+) CPUs; HIGH wake->poll ns p50 (\d+) '
                   r'p99 (\d+) p999 (\d+); LOW wake->poll ns p50 (\d+) p99 (\d+) p999 (\d+)')
@@ -67,59 +70,74 @@ def measure(args):
     return raw
 
 
+def new_result():
+    return {'header': '', 'ring': [], 'spawn': [], 'spawnx': [], 'wake': [], 'fanout': [],
+            'prio': [], 'ringprio': [], 'ringmem': [], 'mem': None, 'io': [], 'fio': [],
+            'echo': [], 'scale': {}}
+
+
 def parse(raw):
-    r = {'header': '', 'ring': [], 'spawn': [], 'wake': [], 'fanout': [], 'prio': [],
-         'ringprio': [], 'ringmem': [], 'mem': None, 'io': [], 'fio': [], 'echo': []}
+    r = new_result()
     for line in raw.splitlines():
-        line = line.strip()
-        if line.startswith('# kernel'):
-            r['header'] = line[2:]
-        elif line.startswith('ring,'):
-            f = line.split(',')
-            r['ring'].append({'sys': f[1], 'op': f[2], 'batch': int(f[3]),
-                              'threads': int(f[4]), 'ops': int(f[5]),
-                              'seconds': float(f[6]), 'rate': float(f[7])})
-        elif line.startswith('ringmem,'):
-            f = line.split(',')
-            r['ringmem'].append({'sys': f[1], 'op': f[2], 'n': int(f[3]),
-                                 'slab': int(f[4]), 'per_op': float(f[5])})
-        elif line.startswith('io,'):
-            f = line.split(',')
-            r['io'].append({'sys': f[1], 'kind': f[2], 'qd': int(f[3]), 'ops': int(f[4]),
-                            'seconds': float(f[5]), 'rate': float(f[6]),
-                            'csw': float(f[7]) if len(f) > 8 else None,
-                            'cpu_us': float(f[8]) if len(f) > 8 else None})
-        elif line.startswith('fio,'):
-            f = line.split(',')
-            r['fio'].append({'kind': f[1], 'qd': int(f[2]), 'ops': int(f[3]),
-                             'seconds': float(f[4]), 'rate': float(f[5])})
-        elif line.startswith('echo,'):
-            f = line.split(',')
-            r['echo'].append({'sys': f[1], 'conns': int(f[2]), 'rounds': int(f[3]),
-                              'seconds': float(f[4]), 'rate': float(f[5]),
-                              'csw': float(f[6]) if len(f) > 7 else None,
-                              'cpu_us': float(f[7]) if len(f) > 7 else None})
-        elif line.startswith('ringprio,'):
-            v = [int(x) for x in line.split(',')[1:]]
-            r['ringprio'].append({'n': v[0], 'high': v[1:3], 'low': v[3:5],
-                                  'high_pos': v[5], 'low_pos': v[6]})
-        elif m := SPAWN.search(line):
-            r['spawn'].append({'n': int(m[1]), 'asyncx_rate': int(m[3]),
-                               'wq_rate': int(m[5]), 'spawn2_rate': int(m[7])})
-        elif m := WAKE.search(line):
-            v = [int(x) for x in m.groups()]
-            r['wake'].append({'n': v[0], 'asyncx': v[1:4], 'wq': v[4:7]})
-        elif m := FANOUT.search(line):
-            r['fanout'].append({'n': int(m[1]), 'rate': int(m[3]), 'cpus': int(m[4])})
-        elif m := PRIO.search(line):
-            v = [int(x) for x in m.groups()]
-            r['prio'].append({'n': v[0], 'hogs': v[1], 'cpus': v[2], 'high': v[3:6],
-                              'low': v[6:9]})
-        elif m := MEM.search(line):
-            v = [int(x) for x in m.groups()]
-            r['mem'] = {'task': v[0], 'task_struct': v[1], 'req_nop': v[2],
-                        'req_timeout': v[3], 'req_poll': v[4], 'req_read': v[5], 'ctx': v[6]}
+        parse_line(r, line.strip())
     return r
+
+
+def parse_line(r, line):
+    """Add one raw line's result to r; "scale,N,LINE" goes to r['scale'][N]."""
+    if line.startswith('scale,'):
+        _, n, rest = line.split(',', 2)
+        parse_line(r['scale'].setdefault(int(n), new_result()), rest.strip())
+    elif line.startswith('# kernel'):
+        r['header'] = line[2:]
+    elif line.startswith('ring,'):
+        f = line.split(',')
+        r['ring'].append({'sys': f[1], 'op': f[2], 'batch': int(f[3]),
+                          'threads': int(f[4]), 'ops': int(f[5]),
+                          'seconds': float(f[6]), 'rate': float(f[7])})
+    elif line.startswith('ringmem,'):
+        f = line.split(',')
+        r['ringmem'].append({'sys': f[1], 'op': f[2], 'n': int(f[3]),
+                             'slab': int(f[4]), 'per_op': float(f[5])})
+    elif line.startswith('io,'):
+        f = line.split(',')
+        r['io'].append({'sys': f[1], 'kind': f[2], 'qd': int(f[3]), 'ops': int(f[4]),
+                        'seconds': float(f[5]), 'rate': float(f[6]),
+                        'csw': float(f[7]) if len(f) > 8 else None,
+                        'cpu_us': float(f[8]) if len(f) > 8 else None})
+    elif line.startswith('fio,'):
+        f = line.split(',')
+        r['fio'].append({'kind': f[1], 'qd': int(f[2]), 'ops': int(f[3]),
+                         'seconds': float(f[4]), 'rate': float(f[5])})
+    elif line.startswith('echo,'):
+        f = line.split(',')
+        r['echo'].append({'sys': f[1], 'conns': int(f[2]), 'rounds': int(f[3]),
+                          'seconds': float(f[4]), 'rate': float(f[5]),
+                          'csw': float(f[6]) if len(f) > 7 else None,
+                          'cpu_us': float(f[7]) if len(f) > 7 else None})
+    elif line.startswith('ringprio,'):
+        v = [int(x) for x in line.split(',')[1:]]
+        r['ringprio'].append({'n': v[0], 'high': v[1:3], 'low': v[3:5],
+                              'high_pos': v[5], 'low_pos': v[6]})
+    elif m := SPAWNX.search(line):
+        r['spawnx'].append({'kind': m[1], 'n': int(m[2]), 'asyncx_rate': int(m[4]),
+                            'wq_rate': int(m[6])})
+    elif m := SPAWN.search(line):
+        r['spawn'].append({'n': int(m[1]), 'asyncx_rate': int(m[3]),
+                           'wq_rate': int(m[5]), 'spawn2_rate': int(m[7])})
+    elif m := WAKE.search(line):
+        v = [int(x) for x in m.groups()]
+        r['wake'].append({'n': v[0], 'asyncx': v[1:4], 'wq': v[4:7]})
+    elif m := FANOUT.search(line):
+        r['fanout'].append({'n': int(m[1]), 'rate': int(m[3]), 'cpus': int(m[4])})
+    elif m := PRIO.search(line):
+        v = [int(x) for x in m.groups()]
+        r['prio'].append({'n': v[0], 'hogs': v[1], 'cpus': v[2], 'high': v[3:6],
+                          'low': v[6:9]})
+    elif m := MEM.search(line):
+        v = [int(x) for x in m.groups()]
+        r['mem'] = {'task': v[0], 'task_struct': v[1], 'req_nop': v[2],
+                    'req_timeout': v[3], 'req_poll': v[4], 'req_read': v[5], 'ctx': v[6]}
 
 
 def med(xs):
@@ -203,6 +221,78 @@ def table(r):
             rows.append((f'in-flight {op.upper()}: slab bytes per SQE (lower is better)', a, u,
                          u / a if a else 0, '<= 256 B', a <= 256))
     rows += io_table(r)
+    rows += scale_table(r)
+    return rows
+
+
+# The scaling rows' spawn kinds: (raw key, row name, target ratio to the workqueue).
+SCALE_SPAWN = (('spawn', 'spawn->complete from a thread vs queue_work', 1.0),
+               ('spawnplug', 'spawn in plugs of 32 vs queue_work', 2.0),
+               ('spawntask', 'spawn from a task vs queue_work from a work item', 2.0))
+
+
+def scale_rates(s):
+    """Medians of one CPU count's scaling runs: {name: (asyncx, baseline)}."""
+    out = {}
+    if s['spawn']:
+        out['spawn'] = (med([x['asyncx_rate'] for x in s['spawn']]),
+                        med([x['wq_rate'] for x in s['spawn']]))
+    for kind in ('spawnplug', 'spawntask'):
+        xs = [x for x in s['spawnx'] if x['kind'] == kind]
+        if xs:
+            out[kind] = (med([x['asyncx_rate'] for x in xs]), med([x['wq_rate'] for x in xs]))
+    if s['fanout']:
+        out['fanout'] = (med([x['rate'] for x in s['fanout']]), None)
+    if s['wake']:
+        out['wake_p99'] = (med([x['asyncx'][1] for x in s['wake']]),
+                           med([x['wq'][1] for x in s['wake']]))
+    a = [x['rate'] for x in s['ring'] if x['sys'] == 'asyncx']
+    u = [x['rate'] for x in s['ring'] if x['sys'] == 'io_uring']
+    if a and u:
+        out['ring'] = (med(a), med(u))
+    return out
+
+
+def scale_table(r):
+    """The scaling rows (1, 2, 4, 8, 16 online CPUs). A row with more CPUs
+    than the host has cores gets no verdict: N vCPUs then share fewer cores,
+    whatever the executor does."""
+    rows = []
+    if not r['scale']:
+        return rows
+    cores = os.cpu_count() or 1
+    rates = {n: scale_rates(s) for n, s in sorted(r['scale'].items())}
+
+    def verdict(n, ok):
+        return ok if n <= cores else f'n/a: {cores} cores'
+    f1 = rates.get(1, {}).get('fanout', (None,))[0]
+    prev = None
+    for n, rt in rates.items():
+        for key, name, tgt in SCALE_SPAWN:
+            if key in rt:
+                a, w = rt[key]
+                rows.append((f'scale {n} CPUs: {name} (tasks/s)', a, w, a / w, f'>= {tgt}x',
+                             verdict(n, a / w >= tgt)))
+        if 'spawn' in rt and prev is not None:
+            pn, pa = prev
+            a = rt['spawn'][0]
+            rows.append((f'scale {n} CPUs: asyncx spawn from a thread vs {pn} CPUs (tasks/s)', a,
+                         pa, a / pa, '>= 1.0x', verdict(n, a >= pa)))
+        if 'spawn' in rt:
+            prev = (n, rt['spawn'][0])
+        if 'fanout' in rt and f1 and n > 1:
+            a = rt['fanout'][0]
+            eff = a / (n * f1)
+            rows.append((f'scale {n} CPUs: fan-out rate / ({n} x 1 CPU) (tasks/s)', a, n * f1,
+                         eff, '>= 0.75', verdict(n, eff >= 0.75)))
+        if 'wake_p99' in rt:
+            a, w = rt['wake_p99']
+            rows.append((f'scale {n} CPUs: wake->poll p99 vs work item queue->run (ns, lower '
+                         'is better)', a, w, w / a if a else 0, '<= wq', verdict(n, a <= w)))
+        if 'ring' in rt:
+            a, u = rt['ring']
+            rows.append((f'scale {n} CPUs: ring NOP batch 32, one ring per CPU (ops/s)', a, u,
+                         a / u, '>= 1.0x', verdict(n, a >= u)))
     return rows
 
 
@@ -360,6 +450,53 @@ def plots(r):
         ax.set_title('latency while LOW tasks saturate every worker')
         ax.legend()
         save(fig, 'prio.png')
+    if r['scale']:
+        rates = {n: scale_rates(s) for n, s in sorted(r['scale'].items())}
+        ns = list(rates)
+        fig, axes = plt.subplots(2, 2, figsize=(11, 8))
+        ax = axes[0][0]
+        for key, label, style in (('spawn', 'from a thread', '-'), ('spawnplug', 'plugs of 32', '-'),
+                                  ('spawntask', 'from a task', '-')):
+            pts = [(n, rates[n][key]) for n in ns if key in rates[n]]
+            if pts:
+                ax.plot([n for n, _ in pts], [v[0] for _, v in pts], marker='o', linestyle=style,
+                        label=f'asyncx spawn {label}')
+                ax.plot([n for n, _ in pts], [v[1] for _, v in pts], marker='x', linestyle='--',
+                        label='queue_work ' + ('from a work item' if key == 'spawntask' else
+                                               f'({label})'))
+        ax.set_title('spawn->complete (tasks/s)')
+        ax = axes[0][1]
+        pts = [(n, rates[n]['fanout'][0]) for n in ns if 'fanout' in rates[n]]
+        if pts:
+            ax.plot([n for n, _ in pts], [v for _, v in pts], marker='o', label='asyncx fan-out')
+            one = rates.get(1, {}).get('fanout')
+            if one:
+                ax.plot(ns, [n * one[0] for n in ns], linestyle=':', label='N x 1 CPU (ideal)')
+        ax.set_title('fan-out of 20 us tasks born on one worker (tasks/s)')
+        ax = axes[1][0]
+        pts = [(n, rates[n]['wake_p99']) for n in ns if 'wake_p99' in rates[n]]
+        if pts:
+            ax.plot([n for n, _ in pts], [v[0] for _, v in pts], marker='o', label='asyncx wake->poll')
+            ax.plot([n for n, _ in pts], [v[1] for _, v in pts], marker='x', linestyle='--',
+                    label='work item queue->run')
+        ax.set_title('p99 latency (ns, lower is better)')
+        ax = axes[1][1]
+        pts = [(n, rates[n]['ring']) for n in ns if 'ring' in rates[n]]
+        if pts:
+            ax.plot([n for n, _ in pts], [v[0] for _, v in pts], marker='o', label='asyncx')
+            ax.plot([n for n, _ in pts], [v[1] for _, v in pts], marker='x', linestyle='--',
+                    label='io_uring')
+        ax.set_title('NOP batch 32, one ring and thread per CPU (ops/s)')
+        for ax in axes.flat:
+            ax.set_xscale('log', base=2)
+            ax.set_xticks(ns)
+            ax.set_xticklabels([str(n) for n in ns])
+            ax.set_xlabel('online CPUs')
+            ax.set_ylim(bottom=0)
+            ax.grid(True, alpha=0.3)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=8)
+        save(fig, 'scale.png')
     io = io_rates(r)
     kinds = [k for k in IO_KINDS if any(x[1] == k for x in io)]
     if kinds:
@@ -398,8 +535,9 @@ def main():
     ap.add_argument('--seconds', type=float, default=1.0)
     ap.add_argument('--kernel', default='6.1')
     ap.add_argument('--parse', metavar='RAW')
-    ap.add_argument('--only', choices=['io'],
-                    help='only these rows (io: random reads, fio, echo), for shorter runs')
+    ap.add_argument('--only', choices=['io', 'scale'],
+                    help='only these rows (io: random reads, fio, echo; scale: the scaling rows '
+                    'at 1, 2, 4, ... online CPUs), for shorter runs')
     ap.add_argument('--out', metavar='DIR', help='where results go (default results/bench)')
     args = ap.parse_args()
     if args.out:
@@ -418,7 +556,8 @@ def main():
     # raw.txt) has the I/O rows.
     full = r['ring'] and r['spawn']
     io_only = r['io'] or r['echo']
-    if not (io_only if args.only == 'io' else full or (args.parse and io_only)):
+    got = {'io': io_only, 'scale': r['scale']}.get(args.only)
+    if not (got if args.only else full or (args.parse and (io_only or r['scale']))):
         sys.exit('bench: no results parsed (see results/bench/raw.txt)')
     with open(os.path.join(OUT, 'results.json'), 'w') as f:
         json.dump({'raw': r, 'table': [dict(zip(('benchmark', 'asyncx', 'baseline', 'ratio',

@@ -36,6 +36,15 @@ io,io_uring,buffered,1,100,1.000,100
 io,asyncx,buffered,1,120,1.000,120
 echo,io_uring,100,2000,1.000,2000,1.000,50.0
 echo,asyncx,100,3000,1.000,3000,0.500,40.0
+scale,1,spawn 50000: asyncx 500 ns (400/s) workqueue 1000 ns (800/s) ratio 0.50; axq_spawn 8 ns (1/s)
+scale,1,spawnplug 50000: asyncx 1 ns (900/s) workqueue 1 ns (300/s) ratio 3.00, 32 per plug
+scale,1,fanout 20000: 100 ns (1000 tasks/s) on 1 CPUs, 20 us each, err 0
+scale,1,ring,io_uring,nop,32,1,100,1.000,100
+scale,1,ring,asyncx,nop,32,1,120,1.000,120
+scale,2,spawn 50000: asyncx 500 ns (300/s) workqueue 1000 ns (200/s) ratio 1.50; axq_spawn 8 ns (1/s)
+scale,2,spawntask 50000: asyncx 1 ns (500/s) workqueue 1 ns (250/s) ratio 2.00
+scale,2,fanout 20000: 100 ns (1600 tasks/s) on 2 CPUs, 20 us each, err 0
+scale,2,wake 5000: asyncx wake->poll ns p50 10 p99 30 p999 90; workqueue queue->run ns p50 10 p99 20 p999 50
 """
 
 
@@ -104,6 +113,32 @@ class BenchParseTest(unittest.TestCase):
         self.assertTrue(row[5])
         cpu = self.rows['  profile: CPU us, all CPUs per round trip (lower is better)']
         self.assertEqual(cpu[1:3], (40.0, 50.0))
+
+    def test_scale_rows_per_cpu_count(self):
+        # Not folded into the full-CPU rows.
+        self.assertEqual(len(self.r['spawn']), 1)
+        one = self.rows['scale 1 CPUs: spawn->complete from a thread vs queue_work (tasks/s)']
+        self.assertEqual(one[1:3], (400, 800))
+        self.assertFalse(one[5])
+        plug = self.rows['scale 1 CPUs: spawn in plugs of 32 vs queue_work (tasks/s)']
+        self.assertEqual((plug[3], plug[4], plug[5]), (3.0, '>= 2.0x', True))
+        task = self.rows['scale 2 CPUs: spawn from a task vs queue_work from a work item (tasks/s)']
+        self.assertEqual(task[1:3], (500, 250))
+        ring = self.rows['scale 1 CPUs: ring NOP batch 32, one ring per CPU (ops/s)']
+        self.assertEqual(ring[1:3], (120.0, 100.0))
+
+    def test_scale_spawn_must_not_fall_and_fanout_efficiency(self):
+        fall = self.rows['scale 2 CPUs: asyncx spawn from a thread vs 1 CPUs (tasks/s)']
+        self.assertEqual(fall[1:3], (300, 400))
+        eff = self.rows['scale 2 CPUs: fan-out rate / (2 x 1 CPU) (tasks/s)']
+        self.assertAlmostEqual(eff[3], 0.8)
+        wake = self.rows['scale 2 CPUs: wake->poll p99 vs work item queue->run '
+                         '(ns, lower is better)']
+        self.assertEqual(wake[1:3], (30, 20))
+        if (os.cpu_count() or 1) >= 2:
+            self.assertFalse(fall[5])
+            self.assertTrue(eff[5])
+            self.assertFalse(wake[5])
 
 
 if __name__ == '__main__':
