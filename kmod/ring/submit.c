@@ -437,31 +437,49 @@ static long axq_cq_wait(struct axq_ctx *ctx, u32 want, u64 timeout_ns)
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 {
 	struct asyncx_enter e;
-	long ret = 0, err;
 
 	BUILD_BUG_ON(sizeof(e) != 40 || ARRAY_SIZE(e.resv) != 2);
 	if (axq_enter_get(&e, arg))
 		return -EFAULT;
-	if (e.flags & ~ASYNCX_ENTER_GETEVENTS || e.resv0 || e.resv[0] ||
-	    e.resv[1])
+	if (e.resv0 || e.resv[0] || e.resv[1])
+		return -EINVAL;
+	return axq_ctx_enter_args(ctx, &e, arg);
+}
+
+/**
+ * axq_ctx_enter_args() - submit and/or wait, the arguments read already
+ * @ctx: the context
+ * @e: to_submit, min_complete, flags and timeout_ns, as ASYNCX_IOC_ENTER's
+ * @arg: where to write the time left before a restart, or NULL when
+ *	@e->timeout_ns is 0 (the enter through pread(2))
+ *
+ * Context: process context; sleeps when asked to wait.
+ * Return: as axq_ctx_enter().
+ */
+long axq_ctx_enter_args(struct axq_ctx *ctx, const struct asyncx_enter *e,
+			struct asyncx_enter __user *arg)
+{
+	long ret = 0, err;
+
+	if (e->flags & ~ASYNCX_ENTER_GETEVENTS)
 		return -EINVAL;
 	/* Acquire: pairs with the release in axq_ctx_setup(). */
 	if (!smp_load_acquire(&ctx->ready))
 		return -EBADFD;
 
-	if (e.to_submit) {
-		ret = axq_submit_sqes(ctx, e.to_submit);
+	if (e->to_submit) {
+		ret = axq_submit_sqes(ctx, e->to_submit);
 		if (ret < 0)
 			return ret;
 	}
-	if (e.flags & ASYNCX_ENTER_GETEVENTS && e.min_complete) {
-		ktime_t start = ktime_get();
+	if (e->flags & ASYNCX_ENTER_GETEVENTS && e->min_complete) {
+		ktime_t start = e->timeout_ns ? ktime_get() : 0;
 
-		err = axq_cq_wait(ctx, min(e.min_complete, ctx->cq_entries),
-				  e.timeout_ns);
-		if (err == -ERESTARTSYS && e.timeout_ns) {
+		err = axq_cq_wait(ctx, min(e->min_complete, ctx->cq_entries),
+				  e->timeout_ns);
+		if (err == -ERESTARTSYS && e->timeout_ns) {
 			/* The restarted wait gets the time left (uapi). */
-			s64 left = e.timeout_ns -
+			s64 left = e->timeout_ns -
 				   ktime_to_ns(ktime_sub(ktime_get(), start));
 
 			if (left <= 0)
