@@ -249,13 +249,17 @@ static bool axq_has_work(void)
 }
 
 /*
- * @w found a task (@found) or gives up looking. The last searcher to find
- * one wakes another idle worker to search on if more work is queued (a
+ * @w found a task or gives up looking; @found: it found one by stealing.
+ * The last searcher to steal one wakes another idle worker to search on
+ * if more work is queued anywhere (a
  * woken worker is counted as a searcher, so while one searches producers
  * wake nobody): work spreads one worker at a time while there is work to
  * find. A searcher that took the only task wakes nobody: an idle worker
  * woken for nothing would count as searching until it runs, and a wake
- * meanwhile would wait for it.
+ * meanwhile would wait for it. A task taken from the worker's own queue or
+ * an injection queue passes no baton (the queue's producers and
+ * axq_take_injected() wake for what is left there), and spares the path
+ * from a wake to its poll the look at every queue.
  */
 static void axq_stop_searching(struct axq_worker *w, bool found)
 {
@@ -404,7 +408,7 @@ static struct axq_task *axq_take_injected(struct axq_worker *w,
 	 * More to run than this worker can start now: wake a helper, once
 	 * we no longer count as searching (a worker woken for these).
 	 */
-	axq_stop_searching(w, true);
+	axq_stop_searching(w, false);
 	if (moved || list)
 		axq_notify_idle();
 	return first;
@@ -555,7 +559,7 @@ static void axq_worker_fn(unsigned int cpu)
 		task = axq_next_task(w);
 		stolen = !task;
 		if (task)
-			axq_stop_searching(w, true);	/* woken, found one */
+			axq_stop_searching(w, false);	/* woken, found one */
 		else
 			task = axq_steal(w);
 		if (!task)
