@@ -86,9 +86,11 @@ static int axq_open(struct inode *inode, struct file *file)
 	trace_asyncx_ctx_create(ctx->id, ctx->owner_tgid);
 
 	/*
-	 * A context is not a seekable file, and has nothing to pwrite(2);
-	 * pread(2) is the enter with its arguments in registers (axq_read()).
-	 * Not stream_open(): that would take pread(2) away too.
+	 * A context is not a seekable file (without FMODE_LSEEK, lseek(2)
+	 * answers -ESPIPE on every kernel, with no llseek of ours), and has
+	 * nothing to pwrite(2); pread(2) is the enter with its arguments in
+	 * registers (axq_read()). Not stream_open(): that would take pread(2)
+	 * away too.
 	 */
 	file->f_mode &= ~(FMODE_LSEEK | FMODE_PWRITE);
 	return 0;
@@ -231,7 +233,6 @@ static const struct file_operations axq_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= axq_mmap,
 	.read		= axq_read,
-	.llseek		= no_llseek,
 	.poll		= axq_poll,
 	.show_fdinfo	= axq_show_fdinfo,
 };
