@@ -66,11 +66,11 @@
  *   and looks at every queue again before it sleeps. So a stream of tasks
  *   wakes one worker at a time, not one per task. Otherwise the idle
  *   worker of the producer's own CPU goes first (no IPI).
- * - The last searcher to find a task wakes another idle worker if work is
- *   still queued, and so does a worker that took more than one task from
- *   an injection queue or stole more than one: surplus work spreads one
- *   worker at a time, even while the workers holding it are in long
- *   polls, and the chain ends at a worker that finds nothing.
+ * - The last searcher to steal a task wakes another idle worker if work is
+ *   still queued anywhere, and so does a worker that took more than one
+ *   task from an injection queue or stole more than one: surplus work
+ *   spreads one worker at a time, even while the workers holding it are in
+ *   long polls, and the chain ends at a worker that finds nothing.
  */
 
 #define AXQ_BUDGET		128	/* polls between yields */
