@@ -408,7 +408,7 @@ static struct axq_task *axq_take_injected(struct axq_worker *w,
 	 * More to run than this worker can start now: wake a helper, once
 	 * we no longer count as searching (a worker woken for these).
 	 */
-	axq_stop_searching(w, false);
+	axq_stop_searching(w, true);
 	if (moved || list)
 		axq_notify_idle();
 	return first;
@@ -559,7 +559,7 @@ static void axq_worker_fn(unsigned int cpu)
 		task = axq_next_task(w);
 		stolen = !task;
 		if (task)
-			axq_stop_searching(w, false);	/* woken, found one */
+			axq_stop_searching(w, true);	/* woken, found one */
 		else
 			task = axq_steal(w);
 		if (!task)

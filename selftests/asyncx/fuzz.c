@@ -681,15 +681,6 @@ static void submit(struct thread *t, struct ctx *c, uint32_t published)
 		junk.w[2] &= ~ASYNCX_ENTER_GETEVENTS;	/* never wait forever */
 		ioctl(c->fd, ASYNCX_IOC_ENTER, chance(t, 50) ? (void *)&junk :
 		      (void *)(uintptr_t)some_ptr(t, &junk));
-		/*
-		 * The pread door with a junk buffer, count and offset: refused
-		 * whatever the buffer (an unknown flag), so nothing is consumed
-		 * behind the accounting's back.
-		 */
-		pread(c->fd, chance(t, 50) ? (void *)&junk :
-		      (void *)(uintptr_t)some_ptr(t, &junk), rnd(t) & 0xffff,
-		      (off_t)(((uint64_t)((junk.w[3] & ~ASYNCX_ENTER_GETEVENTS) |
-					  1U << 30) << 32 | junk.w[4]) & INT64_MAX));
 	}
 	ret = enter(c->fd, to_submit, min, flags, tmo);
 	if (ret == -EBUSY) {
