@@ -4,8 +4,7 @@
  * /sys/kernel/debug/asyncx/bench. Write a command, read the last result:
  *
  *   spawn N	spawn N trivial tasks, each allocated with its task in one
- *		kmalloc and without a join handle (axq_spawn_detached(), as
- *		the ring's requests are), and
+ *		kmalloc (axq_spawn_in(), as the ring's requests are), and
  *		wait for all; then queue N work items doing the same work
  *		on a per-CPU workqueue; report both rates and their ratio;
  *		then the same N through axq_spawn() (future and task
@@ -125,7 +124,7 @@ static void axq_bench_work_fn(struct work_struct *work)
 }
 
 /*
- * @in: the task in the future's allocation (axq_spawn_detached(), one kmalloc
+ * @in: the task in the future's allocation (axq_spawn_in(), one kmalloc
  * per task like the workqueue's); else axq_spawn() (two allocations).
  */
 static u64 axq_bench_spawn_asyncx(unsigned int n, bool in)
@@ -147,11 +146,13 @@ static u64 axq_bench_spawn_asyncx(unsigned int n, bool in)
 				goto fail;
 			fi->f.fut.ops = &axq_bench_in_ops;
 			fi->f.run = &run;
-			if (axq_spawn_detached(&fi->task, &fi->f.fut,
-					       AXQ_PRIO_NORMAL, NULL, 0)) {
+			task = axq_spawn_in(&fi->task, &fi->f.fut,
+					    AXQ_PRIO_NORMAL, NULL);
+			if (IS_ERR(task)) {
 				kfree(fi);
 				goto fail;
 			}
+			axq_task_put(task);
 			continue;
 		}
 		f = kmalloc(sizeof(*f), GFP_KERNEL);
@@ -246,6 +247,7 @@ static u64 axq_bench_spawn_plugged(unsigned int n)
 	struct axq_bench_fut_in *fi;
 	struct axq_bench_run run;
 	struct axq_plug plug;
+	struct axq_task *task;
 	unsigned int i;
 	u64 t0;
 
@@ -259,11 +261,13 @@ static u64 axq_bench_spawn_plugged(unsigned int n)
 			goto fail;
 		fi->f.fut.ops = &axq_bench_in_ops;
 		fi->f.run = &run;
-		if (axq_spawn_detached(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
-				       &plug, 0)) {
+		task = axq_spawn_in(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
+				    &plug);
+		if (IS_ERR(task)) {
 			kfree(fi);
 			goto fail;
 		}
+		axq_task_put(task);
 		if (i % AXQ_PLUG_BATCH == AXQ_PLUG_BATCH - 1)
 			axq_unplug(&plug);
 	}
@@ -307,6 +311,7 @@ static enum axq_poll axq_spawner_poll(struct axq_future *fut,
 	struct axq_spawner_fut *s = container_of(fut, struct axq_spawner_fut,
 						 fut);
 	struct axq_bench_fut_in *fi;
+	struct axq_task *task;
 	unsigned int i;
 
 	for (i = 0; i < s->n; i++) {
@@ -315,11 +320,13 @@ static enum axq_poll axq_spawner_poll(struct axq_future *fut,
 			break;
 		fi->f.fut.ops = &axq_bench_in_ops;
 		fi->f.run = s->run;
-		if (axq_spawn_detached(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
-				       NULL, 0)) {
+		task = axq_spawn_in(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
+				    NULL);
+		if (IS_ERR(task)) {
 			kfree(fi);
 			break;
 		}
+		axq_task_put(task);
 	}
 	axq_bench_run_short(s->run, s->n - i);
 	*out = i == s->n ? 0 : -ENOMEM;

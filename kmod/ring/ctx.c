@@ -208,8 +208,7 @@ static void axq_params_fill(struct asyncx_params *p, u32 sq_entries,
 	memset(p, 0, sizeof(*p));
 	p->sq_entries = sq_entries;
 	p->cq_entries = cq_entries;
-	p->features = ASYNCX_FEAT_NODROP | ASYNCX_FEAT_LINK | ASYNCX_FEAT_COMPOSE |
-		      ASYNCX_FEAT_PREAD_ENTER;
+	p->features = ASYNCX_FEAT_NODROP | ASYNCX_FEAT_LINK | ASYNCX_FEAT_COMPOSE;
 	p->sq_off.head = offsetof(struct axq_sq_ring, head);
 	p->sq_off.tail = offsetof(struct axq_sq_ring, tail);
 	p->sq_off.ring_mask = offsetof(struct axq_sq_ring, ring_mask);

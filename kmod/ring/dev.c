@@ -85,15 +85,8 @@ static int axq_open(struct inode *inode, struct file *file)
 	atomic_inc(&axq_nr_contexts);
 	trace_asyncx_ctx_create(ctx->id, ctx->owner_tgid);
 
-	/*
-	 * A context is not a seekable file (without FMODE_LSEEK, lseek(2)
-	 * answers -ESPIPE on every kernel, with no llseek of ours), and has
-	 * nothing to pwrite(2); pread(2) is the enter with its arguments in
-	 * registers (axq_read()). Not stream_open(): that would take pread(2)
-	 * away too.
-	 */
-	file->f_mode &= ~(FMODE_LSEEK | FMODE_PWRITE);
-	return 0;
+	/* A context is a stream of operations, not a seekable file. */
+	return stream_open(inode, file);
 }
 
 static int axq_release(struct inode *inode, struct file *file)
@@ -184,30 +177,6 @@ static long axq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-/*
- * The enter through pread(2) (ASYNCX_ENTER_POS() in the uapi header): the
- * arguments come in registers, and the read path of the kernel is half the
- * cost of its ioctl path. @count is to_submit; the offset packs
- * min_complete and the flags (read(2) passes the file position: 0).
- */
-static ssize_t axq_read(struct file *file, char __user *buf, size_t count,
-			loff_t *pos)
-{
-	struct axq_ctx *ctx = file->private_data;
-	u64 off = pos ? *pos : 0;
-	struct asyncx_enter e = {
-		.to_submit	= min_t(size_t, count, U32_MAX),
-		.min_complete	= (u32)off,
-		.flags		= (u32)(off >> 32),
-	};
-
-	if (!axq_ctx_owner(ctx))
-		return -EPERM;
-	if (buf)
-		return -EINVAL;
-	return axq_ctx_enter_args(ctx, &e, NULL);
-}
-
 static int axq_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	return axq_ctx_mmap(file->private_data, vma);
@@ -232,7 +201,6 @@ static const struct file_operations axq_fops = {
 	.unlocked_ioctl	= axq_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= axq_mmap,
-	.read		= axq_read,
 	.poll		= axq_poll,
 	.show_fdinfo	= axq_show_fdinfo,
 };

@@ -43,7 +43,6 @@ unsigned int axq_req_size(unsigned int op)
 {
 	return offsetof(struct axq_req, cmd) + axq_opdefs[op]->cmd_size;
 }
-EXPORT_SYMBOL_NS_GPL(axq_req_size, ASYNCX_INTERNAL);
 
 /**
  * axq_req_alloc() - a request for an opcode, not yet prepared
@@ -353,19 +352,22 @@ void axq_link_fail(struct axq_req *req)
  */
 void axq_link_start_plug(struct axq_req *req, struct axq_plug *plug)
 {
-	int ret;
+	u64 owner = req->ctx->id;
+	struct axq_task *task;
 
 	req->spawned = true;
-	ret = axq_spawn_detached(&req->etask, &req->fut, req->prio, plug,
-				 req->ctx->id);
-	if (ret) {
+	task = axq_spawn_in(&req->etask, &req->fut, req->prio, plug);
+	if (IS_ERR(task)) {
 		req->spawned = false;
-		axq_link_fail(axq_req_retire(req, ret));
+		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
+		return;
 	}
 	/* From here on the request belongs to its task, which may already
 	 * have run, completed and freed it on another CPU: @req is not ours
-	 * to touch.
+	 * to touch. We hold a join handle: the task is not freed under us.
 	 */
+	axq_task_set_owner(task, owner);
+	axq_task_put(task);
 }
 
 /* Start a request on the executor now (axq_link_start_plug()). */

@@ -6,7 +6,6 @@
  */
 #include <linux/err.h>
 #include <linux/hrtimer.h>
-#include <linux/indirect_call_wrapper.h>
 #include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -244,20 +243,6 @@ post:
 }
 
 /*
- * A plain SQE: no flags (no chain, group, deadline, retry or registered
- * file), no composition fields, and a class that needs no capability. An
- * inline op with &axq_opdef.issue_sqe runs such an SQE with no request.
- */
-static bool axq_sqe_plain(const struct asyncx_sqe *sqe)
-{
-	return !sqe->flags && !sqe->resv0 &&
-	       (sqe->prio == ASYNCX_PRIO_NORMAL || sqe->prio == ASYNCX_PRIO_LOW) &&
-	       !(sqe->deadline | sqe->retry_base_us | sqe->retry_cap_us |
-		 sqe->group | sqe->buf_index | sqe->retry_max | sqe->cflags |
-		 sqe->retry_errs);
-}
-
-/*
  * Validate and run one SQE (a private copy); every outcome is a CQE. What
  * goes to the executor waits in @plug until the submission ends.
  */
@@ -271,17 +256,6 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 
 	trace_asyncx_sqe_submit(ctx->id, sqe->opcode, sqe->flags,
 				sqe->user_data);
-	/* The fast path: an inline op with nothing to keep, no request. */
-	if (likely(sqe->opcode < ASYNCX_OP_LAST) && !ch->open) {
-		def = axq_opdefs[array_index_nospec(sqe->opcode, ASYNCX_OP_LAST)];
-		if (def->issue_sqe && axq_sqe_plain(sqe)) {
-			ret = sqe->op_flags & ~def->op_flags ? -EINVAL :
-			      INDIRECT_CALL_1(def->issue_sqe, axq_nop_issue_sqe,
-					      ctx, sqe);
-			axq_cqe_batch_add(ctx, b, sqe->user_data, ret);
-			return;
-		}
-	}
 	if (!ch->open && sqe->flags & ASYNCX_SQE_GROUP) {
 		axq_cqe_batch_flush(ctx, b);
 		axq_member_add(ctx, sqe, plug);
@@ -387,7 +361,6 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	tail = smp_load_acquire(&ctx->sq->tail);
 	n = min3(to_submit, tail - head, ctx->sq_entries);
 	sub->batch.nr = 0;
-	sub->batch.posted = 0;
 	sub->tries = NULL;
 	sub->tries_tail = &sub->tries;
 	axq_plug_init(&plug);
@@ -402,9 +375,8 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	axq_cqe_batch_flush(ctx, &sub->batch);
 	/* A chain still open at the end of the submission ends here. */
 	axq_chain_end(&chain, &plug);
-	/* For the CQEs of inline ops, posted without a wake; none, none. */
-	if (sub->batch.posted)
-		axq_cq_wake(ctx);
+	/* For the CQEs of inline ops, posted without a wake. */
+	axq_cq_wake(ctx);
 	ctx->sq_head = head + n;
 	/* Release: we are done reading those SQEs; pairs with the
 	 * application's acquire load of the SQ head.
@@ -413,8 +385,7 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	tries = sub->tries;
 	mutex_unlock(&ctx->lock);
 	/* What goes to the executor, queued at once: one wake at most. */
-	if (!axq_plug_empty(&plug))
-		axq_unplug(&plug);
+	axq_unplug(&plug);
 	/*
 	 * The tries at submission (a file already ready), outside the lock:
 	 * one may take a page fault on the submitter's memory. In SQE order;
@@ -466,49 +437,31 @@ static long axq_cq_wait(struct axq_ctx *ctx, u32 want, u64 timeout_ns)
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 {
 	struct asyncx_enter e;
+	long ret = 0, err;
 
 	BUILD_BUG_ON(sizeof(e) != 40 || ARRAY_SIZE(e.resv) != 2);
 	if (axq_enter_get(&e, arg))
 		return -EFAULT;
-	if (e.resv0 || e.resv[0] || e.resv[1])
-		return -EINVAL;
-	return axq_ctx_enter_args(ctx, &e, arg);
-}
-
-/**
- * axq_ctx_enter_args() - submit and/or wait, the arguments read already
- * @ctx: the context
- * @e: to_submit, min_complete, flags and timeout_ns, as ASYNCX_IOC_ENTER's
- * @arg: where to write the time left before a restart, or NULL when
- *	@e->timeout_ns is 0 (the enter through pread(2))
- *
- * Context: process context; sleeps when asked to wait.
- * Return: as axq_ctx_enter().
- */
-long axq_ctx_enter_args(struct axq_ctx *ctx, const struct asyncx_enter *e,
-			struct asyncx_enter __user *arg)
-{
-	long ret = 0, err;
-
-	if (e->flags & ~ASYNCX_ENTER_GETEVENTS)
+	if (e.flags & ~ASYNCX_ENTER_GETEVENTS || e.resv0 || e.resv[0] ||
+	    e.resv[1])
 		return -EINVAL;
 	/* Acquire: pairs with the release in axq_ctx_setup(). */
 	if (!smp_load_acquire(&ctx->ready))
 		return -EBADFD;
 
-	if (e->to_submit) {
-		ret = axq_submit_sqes(ctx, e->to_submit);
+	if (e.to_submit) {
+		ret = axq_submit_sqes(ctx, e.to_submit);
 		if (ret < 0)
 			return ret;
 	}
-	if (e->flags & ASYNCX_ENTER_GETEVENTS && e->min_complete) {
-		ktime_t start = e->timeout_ns ? ktime_get() : 0;
+	if (e.flags & ASYNCX_ENTER_GETEVENTS && e.min_complete) {
+		ktime_t start = ktime_get();
 
-		err = axq_cq_wait(ctx, min(e->min_complete, ctx->cq_entries),
-				  e->timeout_ns);
-		if (err == -ERESTARTSYS && e->timeout_ns) {
+		err = axq_cq_wait(ctx, min(e.min_complete, ctx->cq_entries),
+				  e.timeout_ns);
+		if (err == -ERESTARTSYS && e.timeout_ns) {
 			/* The restarted wait gets the time left (uapi). */
-			s64 left = e->timeout_ns -
+			s64 left = e.timeout_ns -
 				   ktime_to_ns(ktime_sub(ktime_get(), start));
 
 			if (left <= 0)

@@ -13,8 +13,6 @@ struct axq_submit;
 
 struct axq_submit *axq_submit_alloc(void);
 void axq_submit_free(struct axq_submit *sub);
-long axq_ctx_enter_args(struct axq_ctx *ctx, const struct asyncx_enter *e,
-			struct asyncx_enter __user *arg);
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg);
 
 #endif /* _ASYNCX_RING_SUBMIT_H */

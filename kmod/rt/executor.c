@@ -66,11 +66,11 @@
  *   and looks at every queue again before it sleeps. So a stream of tasks
  *   wakes one worker at a time, not one per task. Otherwise the idle
  *   worker of the producer's own CPU goes first (no IPI).
- * - The last searcher to steal a task wakes another idle worker if work is
- *   still queued anywhere, and so does a worker that took more than one
- *   task from an injection queue or stole more than one: surplus work
- *   spreads one worker at a time, even while the workers holding it are in
- *   long polls, and the chain ends at a worker that finds nothing.
+ * - The last searcher to find a task wakes another idle worker if work is
+ *   still queued, and so does a worker that took more than one task from
+ *   an injection queue or stole more than one: surplus work spreads one
+ *   worker at a time, even while the workers holding it are in long
+ *   polls, and the chain ends at a worker that finds nothing.
  */
 
 #define AXQ_BUDGET		128	/* polls between yields */
@@ -249,17 +249,13 @@ static bool axq_has_work(void)
 }
 
 /*
- * @w found a task or gives up looking; @found: it found one by stealing.
- * The last searcher to steal one wakes another idle worker to search on
- * if more work is queued anywhere (a
+ * @w found a task (@found) or gives up looking. The last searcher to find
+ * one wakes another idle worker to search on if more work is queued (a
  * woken worker is counted as a searcher, so while one searches producers
  * wake nobody): work spreads one worker at a time while there is work to
  * find. A searcher that took the only task wakes nobody: an idle worker
  * woken for nothing would count as searching until it runs, and a wake
- * meanwhile would wait for it. A task taken from the worker's own queue or
- * an injection queue passes no baton (the queue's producers and
- * axq_take_injected() wake for what is left there), and spares the path
- * from a wake to its poll the look at every queue.
+ * meanwhile would wait for it.
  */
 static void axq_stop_searching(struct axq_worker *w, bool found)
 {

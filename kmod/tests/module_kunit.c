@@ -63,13 +63,8 @@ static void open_close(struct kunit *test)
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(f), "open %s: %ld", AXQ_DEV_PATH,
 			       PTR_ERR_OR_ZERO(f));
 	KUNIT_EXPECT_NOT_NULL(test, f->private_data);
-	/*
-	 * No seeking and no pwrite; pread is the enter with its arguments in
-	 * registers (ASYNCX_ENTER_POS()), so not a stream.
-	 */
-	KUNIT_EXPECT_FALSE(test, f->f_mode & (FMODE_LSEEK | FMODE_PWRITE));
-	KUNIT_EXPECT_TRUE(test, f->f_mode & FMODE_PREAD);
-	KUNIT_EXPECT_TRUE(test, f->f_mode & FMODE_CAN_READ);
+	/* A context is a stream: it has no file position to seek. */
+	KUNIT_EXPECT_TRUE(test, f->f_mode & FMODE_STREAM);
 	close_sync(f);
 }
 

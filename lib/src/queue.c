@@ -247,17 +247,6 @@ static int asyncx_enter(const struct asyncx_ring *ring, unsigned int to_submit,
 	struct asyncx_enter arg;
 	int ret;
 
-	/*
-	 * Without a time limit, the enter through pread(2): the arguments in
-	 * registers, and half the kernel's cost of an ioctl (the uapi
-	 * header's ASYNCX_ENTER_POS()).
-	 */
-	if (!timeout_ns && ring->features & ASYNCX_FEAT_PREAD_ENTER &&
-	    sizeof(off_t) == sizeof(__u64)) {
-		ret = (int)pread(ring->fd, NULL, to_submit,
-				 (off_t)ASYNCX_ENTER_POS(min_complete, flags));
-		return ret < 0 ? -errno : ret;
-	}
 	memset(&arg, 0, sizeof(arg));
 	arg.to_submit = to_submit;
 	arg.min_complete = min_complete;

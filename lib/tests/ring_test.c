@@ -58,7 +58,6 @@ static struct {
 	unsigned int		consume_max;	/* 0: no limit */
 	int			fail_wait;	/* errno to fail waits with */
 	unsigned int		enter_calls;
-	unsigned int		pread_calls;	/* of them, through pread() */
 	struct asyncx_enter	last;
 	__u64			min_timeout_ns;
 	__u64			max_timeout_ns;
@@ -194,32 +193,6 @@ int ioctl(int fd, unsigned long request, ...)
 		return -1;
 	}
 	ret = fake_enter(arg);
-	if (ret < 0) {
-		errno = -ret;
-		return -1;
-	}
-	return ret;
-}
-
-/*
- * The replacement of the C library's pread(), for the enter through
- * pread(2) (ASYNCX_ENTER_POS()): the same fake enter, no time limit.
- */
-ssize_t pread(int fd, void *buf, size_t count, off_t off)
-{
-	struct asyncx_enter e;
-	int ret;
-
-	if (fd != FAKE_FD || buf || off < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	memset(&e, 0, sizeof(e));
-	e.to_submit = (__u32)count;
-	e.min_complete = (__u32)off;
-	e.flags = (__u32)((__u64)off >> 32);
-	fk.pread_calls++;
-	ret = fake_enter(&e);
 	if (ret < 0) {
 		errno = -ret;
 		return -1;
@@ -770,43 +743,6 @@ static int test_submit_and_wait(void)
 	return 0;
 }
 
-/*
- * A module with ASYNCX_FEAT_PREAD_ENTER gets the enters without a time
- * limit through pread(2); one with a limit still goes through the ioctl.
- */
-static int test_pread_enter(void)
-{
-	struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
-	struct asyncx_ring ring;
-	struct asyncx_cqe *cqe;
-	unsigned int i;
-
-	CHECK(fake_ring_init(&ring) == 0);
-	CHECK(fk.pread_calls == 0);
-	ring.features |= ASYNCX_FEAT_PREAD_ENTER;
-	for (i = 0; i < 4; i++)
-		asyncx_prep_nop(asyncx_get_sqe(&ring));
-	CHECK(asyncx_submit_and_wait(&ring, 4) == 4);
-	CHECK(fk.pread_calls == 1 && fk.enter_calls == 1);
-	CHECK(fk.last.to_submit == 4 && fk.last.min_complete == 4);
-	CHECK(fk.last.flags == ASYNCX_ENTER_GETEVENTS && fk.last.timeout_ns == 0);
-	asyncx_cq_advance(&ring, 4);
-	asyncx_prep_nop(asyncx_get_sqe(&ring));
-	CHECK(asyncx_submit(&ring) == 1);
-	CHECK(fk.pread_calls == 2 && fk.last.flags == 0);
-	asyncx_cq_advance(&ring, 1);
-	/* A wait with a time limit: the ioctl. */
-	CHECK(asyncx_wait_cqe_timeout(&ring, &cqe, &ts) == -ETIME);
-	CHECK(fk.pread_calls == 2 && fk.enter_calls > 2);
-	CHECK(fk.last.timeout_ns > 0 && fk.last.timeout_ns <= 1000000);
-	/* A failure through pread() comes back as the ioctl's would. */
-	fk.fail_wait = EINTR;
-	CHECK(asyncx_submit_and_wait(&ring, 1) == -EINTR);
-	CHECK(fk.pread_calls == 3);
-	fake_ring_exit(&ring);
-	return 0;
-}
-
 /* A full CQ spills into the overflow list; submissions get -EBUSY. */
 static int test_overflow(void)
 {
@@ -893,7 +829,6 @@ static const struct {
 	{ "wait_cqe_nr", test_wait_cqe_nr },
 	{ "wait_cqe_timeout", test_wait_cqe_timeout },
 	{ "submit_and_wait", test_submit_and_wait },
-	{ "pread_enter", test_pread_enter },
 	{ "overflow", test_overflow },
 	{ "queue_init_without_device", test_queue_init_without_device },
 };

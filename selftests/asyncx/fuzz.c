@@ -553,16 +553,8 @@ static int enter(int fd, uint32_t to_submit, uint32_t min_complete, uint32_t fla
 		.to_submit = to_submit, .min_complete = min_complete,
 		.flags = flags, .timeout_ns = timeout_ns,
 	};
-	static __thread unsigned int calls;
-	void *volatile none = NULL;
-	int ret;
+	int ret = ioctl(fd, ASYNCX_IOC_ENTER, &e);
 
-	/* Every other enter without a time limit: the pread(2) door. */
-	if (!timeout_ns && (++calls & 1))
-		ret = (int)pread(fd, none, to_submit,
-				 (off_t)ASYNCX_ENTER_POS(min_complete, flags));
-	else
-		ret = ioctl(fd, ASYNCX_IOC_ENTER, &e);
 	return ret < 0 ? -errno : ret;
 }
 

@@ -853,109 +853,6 @@ TEST(enter_to_submit_vs_queued)
 }
 
 /* ------------------------------------------------------------------ */
-/* The enter through pread(2)                                           */
-/* ------------------------------------------------------------------ */
-
-/* pread(2) with no buffer (glibc's declaration wants one for a size). */
-static ssize_t enter_pread(int fd, size_t to_submit, __u64 pos)
-{
-	void *volatile none = NULL;
-
-	return pread(fd, none, to_submit, (off_t)pos);
-}
-
-/*
- * pread(fd, NULL, to_submit, ASYNCX_ENTER_POS(min_complete, flags)) is
- * ASYNCX_IOC_ENTER without a time limit: it submits, waits, and returns the
- * SQEs consumed; read(2) submits without waiting (offset 0).
- */
-TEST(pread_enter_submits_and_waits)
-{
-	struct asyncx_cqe cqe;
-	struct ring r;
-	int i;
-
-	ASSERT_EQ(0, ring_init(&r, 8, 0));
-	EXPECT_TRUE(r.p.features & ASYNCX_FEAT_PREAD_ENTER);
-	for (i = 0; i < 3; i++)
-		prep_nop(ring_get_sqe(&r), 300 + i);
-	ring_publish(&r);
-	EXPECT_EQ(3, enter_pread(r.fd, 8, ASYNCX_ENTER_POS(3, ASYNCX_ENTER_GETEVENTS)));
-	EXPECT_EQ(3U, sq_head_acquire(&r));
-	EXPECT_EQ(3U, cq_ready(&r));
-	for (i = 0; i < 3; i++) {
-		ASSERT_TRUE(ring_peek_cqe(&r, &cqe));
-		EXPECT_EQ((__u64)(300 + i), cqe.user_data);
-		EXPECT_EQ(0, cqe.res);
-	}
-	/* Nothing to submit, nothing to wait for. */
-	EXPECT_EQ(0, enter_pread(r.fd, 8, ASYNCX_ENTER_POS(0, 0)));
-	/* read(2): submit, no wait. */
-	prep_nop(ring_get_sqe(&r), 400);
-	ring_publish(&r);
-	{
-		void *volatile none = NULL;
-
-		EXPECT_EQ(1, read(r.fd, none, 1));
-	}
-	ASSERT_EQ(0, ring_wait_cqe(&r, &cqe, NSEC_PER_SEC));
-	EXPECT_EQ(400ULL, cqe.user_data);
-	/* A wait that is not satisfied at once sleeps until the CQE comes. */
-	{
-		struct __kernel_timespec ts = ts_of_ns(20 * NSEC_PER_MSEC);
-		__u64 t0 = now_ns();
-
-		prep_timeout(ring_get_sqe(&r), 401, &ts, 0);
-		ring_publish(&r);
-		EXPECT_EQ(1, enter_pread(r.fd, 1,
-				   ASYNCX_ENTER_POS(1, ASYNCX_ENTER_GETEVENTS)));
-		EXPECT_LE(20 * NSEC_PER_MSEC, now_ns() - t0);
-		ASSERT_TRUE(ring_peek_cqe(&r, &cqe));
-		EXPECT_EQ(401ULL, cqe.user_data);
-		EXPECT_EQ(-ETIME, cqe.res);
-	}
-	EXPECT_EQ(0, ring_exit(&r));
-}
-
-/* Bad arguments are rejected before anything is consumed. */
-TEST(pread_enter_bad_arguments)
-{
-	char buf[8];
-	struct ring r;
-	int fd;
-
-	ASSERT_EQ(0, ring_init(&r, 8, 0));
-	prep_nop(ring_get_sqe(&r), 1);
-	ring_publish(&r);
-	EXPECT_EQ(-1, pread(r.fd, buf, 1, 0));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, enter_pread(r.fd, 1, ASYNCX_ENTER_POS(1, 1U << 1)));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, enter_pread(r.fd, 1, ASYNCX_ENTER_POS(0, 1U << 30)));
-	EXPECT_EQ(EINVAL, errno);
-	/* A negative offset never reaches the module. */
-	EXPECT_EQ(-1, enter_pread(r.fd, 1, -1));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0U, sq_head_acquire(&r));
-	EXPECT_EQ(0U, cq_ready(&r));
-	/* Before SETUP, as the ioctl. */
-	fd = open_dev();
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(-1, enter_pread(fd, 1, 0));
-	EXPECT_EQ(EBADFD, errno);
-	close(fd);
-	/* Not open for reading: the read path refuses it. */
-	fd = open(DEV_PATH, O_WRONLY);
-	if (fd >= 0) {
-		EXPECT_EQ(-1, enter_pread(fd, 1, 0));
-		EXPECT_EQ(EBADF, errno);
-		close(fd);
-	}
-	EXPECT_EQ(1, enter_pread(r.fd, 1, 0));
-	EXPECT_EQ(0, ring_exit(&r));
-}
-
-/* ------------------------------------------------------------------ */
 /* SQE validation and NOP                                               */
 /* ------------------------------------------------------------------ */
 
@@ -2184,8 +2081,6 @@ TEST(fork_child_cannot_use_the_ring)
 			_exit(1);
 		if (ioctl(r.fd, ASYNCX_IOC_ENTER, &e) != -1 || errno != EPERM)
 			_exit(2);
-		if (enter_pread(r.fd, 1, 0) != -1 || errno != EPERM)
-			_exit(3);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

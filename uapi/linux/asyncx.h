@@ -563,8 +563,6 @@ struct asyncx_params {
  * ASYNCX_SQE_RETRY)
  */
 #define ASYNCX_FEAT_COMPOSE	(1U << 2)
-/* the enter through pread(2) (ASYNCX_ENTER_POS()) */
-#define ASYNCX_FEAT_PREAD_ENTER	(1U << 3)
 
 /*
  * mmap offsets of the three regions. Each must be mapped MAP_SHARED, at
@@ -617,25 +615,6 @@ struct asyncx_enter {
 
 /* asyncx_enter.flags */
 #define ASYNCX_ENTER_GETEVENTS	(1U << 0)	/* wait for min_complete CQEs */
-
-/**
- * ASYNCX_ENTER_POS() - the file offset of an enter through pread(2)
- * @min_complete: as &asyncx_enter.min_complete
- * @flags: ASYNCX_ENTER_* flags, as &asyncx_enter.flags
- *
- * A second door to ASYNCX_IOC_ENTER, with the arguments in registers:
- * ``pread(fd, NULL, to_submit, ASYNCX_ENTER_POS(min_complete, flags))``
- * is that ioctl with these fields and no time limit (timeout_ns 0), and
- * returns what it returns. It costs what io_uring_enter(2) costs: the
- * ioctl path of the kernel (with its security hook) took twice as long,
- * and the argument needs no copy. The buffer must be NULL (-EINVAL
- * otherwise); a wait with a time limit uses the ioctl. read(2) is this
- * pread(2) at offset 0 (the file cannot seek): a submission that does not
- * wait. The owner rule of the ioctls applies (-EPERM), and the file must
- * be open for reading. Present when ASYNCX_FEAT_PREAD_ENTER is.
- */
-#define ASYNCX_ENTER_POS(min_complete, flags) \
-	((__u64)(__u32)(flags) << 32 | (__u32)(min_complete))
 
 #define ASYNCX_IOC_MAGIC	0xAE
 /*
