@@ -473,20 +473,19 @@ def plots(r):
             if one:
                 ax.plot(ns, [n * one[0] for n in ns], linestyle=':', label='N x 1 CPU (ideal)')
         ax.set_title('fan-out of 20 us tasks born on one worker (tasks/s)')
-        ax = axes[1][0]
-        pts = [(n, rates[n]['wake_p99']) for n in ns if 'wake_p99' in rates[n]]
-        if pts:
-            ax.plot([n for n, _ in pts], [v[0] for _, v in pts], marker='o', label='asyncx wake->poll')
-            ax.plot([n for n, _ in pts], [v[1] for _, v in pts], marker='x', linestyle='--',
-                    label='work item queue->run')
-        ax.set_title('p99 latency (ns, lower is better)')
-        ax = axes[1][1]
-        pts = [(n, rates[n]['ring']) for n in ns if 'ring' in rates[n]]
-        if pts:
-            ax.plot([n for n, _ in pts], [v[0] for _, v in pts], marker='o', label='asyncx')
-            ax.plot([n for n, _ in pts], [v[1] for _, v in pts], marker='x', linestyle='--',
-                    label='io_uring')
-        ax.set_title('NOP batch 32, one ring and thread per CPU (ops/s)')
+
+        def pair(ax, key, ours, theirs, title):
+            """asyncx's curve and its baseline's, of one (asyncx, base) key."""
+            pts = [(n, rates[n][key]) for n in ns if key in rates[n]]
+            if pts:
+                ax.plot([n for n, _ in pts], [v[0] for _, v in pts], marker='o', label=ours)
+                ax.plot([n for n, _ in pts], [v[1] for _, v in pts], marker='x',
+                        linestyle='--', label=theirs)
+            ax.set_title(title)
+        pair(axes[1][0], 'wake_p99', 'asyncx wake->poll', 'work item queue->run',
+             'p99 latency (ns, lower is better)')
+        pair(axes[1][1], 'ring', 'asyncx', 'io_uring',
+             'NOP batch 32, one ring and thread per CPU (ops/s)')
         for ax in axes.flat:
             ax.set_xscale('log', base=2)
             ax.set_xticks(ns)

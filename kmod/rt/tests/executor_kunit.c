@@ -356,6 +356,27 @@ static int spawner_fn(void *data)
 }
 
 /*
+ * Run spawner_fn(@s) in a kthread bound to @cpu and wait until it is done;
+ * false (and the case failed) when the thread could not start.
+ */
+static bool spawner_run(struct kunit *test, struct spawner *s, int cpu)
+{
+	struct task_struct *k;
+
+	init_completion(&s->done);
+	k = tthread_start(spawner_fn, s, cpu);
+	if (IS_ERR(k)) {
+		KUNIT_FAIL(test, "kthread: %ld", PTR_ERR(k));
+		return false;
+	}
+	/* A kthread stopped before it ran returns -EINTR unrun. */
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&s->done,
+							    JOIN_TIMEOUT));
+	KUNIT_EXPECT_EQ(test, tthread_stop(k), 0);
+	return true;
+}
+
+/*
  * Work spawned on one CPU runs on all: 240 tasks of 1 ms spawned by a
  * kthread bound to CPU 0 (through the injection queue), then 240 spawned
  * by a task that a kthread on CPU 0 spawned (into one worker's own queue,
@@ -367,11 +388,10 @@ static void spread_and_steal(struct kunit *test)
 	int cpu0 = cpu_online(0) ? 0 : cpumask_first(cpu_online_mask);
 	struct axq_stats before, after;
 	struct spawner s = {};
-	struct task_struct *k;
 	struct rootf *root;
 	struct batch *b;
-	int pass, ret;
 	u64 t0;
+	int pass;
 
 	root = kzalloc(sizeof(*root), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, root);
@@ -383,19 +403,11 @@ static void spread_and_steal(struct kunit *test)
 		s.b = b;
 		s.root = pass ? root : NULL;
 		root->b = b;
-		init_completion(&s.done);
 		t0 = ktime_get_ns();
-		k = tthread_start(spawner_fn, &s, cpu0);
-		if (IS_ERR(k)) {
-			KUNIT_FAIL(test, "kthread: %ld", PTR_ERR(k));
+		if (!spawner_run(test, &s, cpu0)) {
 			batch_finish(test, b, JOIN_TIMEOUT);
 			break;
 		}
-		/* A kthread stopped before it ran returns -EINTR unrun. */
-		KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&s.done,
-								    JOIN_TIMEOUT));
-		ret = tthread_stop(k);
-		KUNIT_EXPECT_EQ(test, ret, 0);
 		KUNIT_EXPECT_EQ(test, s.cpu, cpu0);
 		if (s.root_task &&
 		    root_finish(test, s.root_task, root) == -EBUSY) {
@@ -439,23 +451,16 @@ static void long_injection(struct kunit *test)
 {
 	int cpu0 = cpu_online(0) ? 0 : cpumask_first(cpu_online_mask);
 	struct spawner s = {};
-	struct task_struct *k;
 	struct batch *b;
 	u64 t0;
 
 	b = batch_new(test, INJECT_NR, AXQ_PRIO_NORMAL, 0);
 	s.b = b;
-	init_completion(&s.done);
 	t0 = ktime_get_ns();
-	k = tthread_start(spawner_fn, &s, cpu0);
-	if (IS_ERR(k)) {
-		KUNIT_FAIL(test, "kthread: %ld", PTR_ERR(k));
+	if (!spawner_run(test, &s, cpu0)) {
 		batch_finish(test, b, JOIN_TIMEOUT);
 		return;
 	}
-	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&s.done,
-							    JOIN_TIMEOUT));
-	KUNIT_EXPECT_EQ(test, tthread_stop(k), 0);
 	if (batch_finish(test, b, JOIN_TIMEOUT))
 		kunit_info(test, "%u tasks spawned by a kthread ran in %llu ms\n",
 			   INJECT_NR, (ktime_get_ns() - t0) / NSEC_PER_MSEC);
