@@ -181,9 +181,12 @@ void axq_cqe_batch_flush(struct axq_ctx *ctx, struct axq_cqe_batch *b)
 
 	if (!b->nr)
 		return;
+	b->posted += b->nr;
 	spin_lock(&ctx->cq_lock);
 	room = list_empty(&ctx->overflow) ? axq_cq_free_slots(ctx) : 0;
 	for (; i < b->nr && i < room; i++) {
+		trace_asyncx_cqe_post(ctx->id, b->cqes[i].user_data,
+				      b->cqes[i].res, 0);
 		axq_cq_write(ctx, &b->cqes[i]);
 		if (ctx->evfd)
 			axq_eventfd_signal(ctx->evfd);
@@ -192,20 +195,13 @@ void axq_cqe_batch_flush(struct axq_ctx *ctx, struct axq_cqe_batch *b)
 		axq_cq_publish(ctx);
 	spin_unlock(&ctx->cq_lock);
 	/* No room for the rest: the overflow list, in order. */
-	for (; i < b->nr; i++)
+	for (; i < b->nr; i++) {
+		trace_asyncx_cqe_post(ctx->id, b->cqes[i].user_data,
+				      b->cqes[i].res, b->cqes[i].flags);
 		__axq_post_cqe(ctx, b->cqes[i].user_data, b->cqes[i].res,
 			       b->cqes[i].flags, false);
+	}
 	b->nr = 0;
-}
-
-void axq_cqe_batch_add(struct axq_ctx *ctx, struct axq_cqe_batch *b,
-		       u64 user_data, s32 res)
-{
-	trace_asyncx_cqe_post(ctx->id, user_data, res, 0);
-	b->cqes[b->nr++] = (struct asyncx_cqe){ .user_data = user_data,
-						.res = res };
-	if (b->nr == AXQ_CQE_BATCH)
-		axq_cqe_batch_flush(ctx, b);
 }
 
 /**

@@ -11,10 +11,17 @@
 
 struct axq_ctx;
 
-#define AXQ_CQE_BATCH	16
+#define AXQ_CQE_BATCH	32
 
+/**
+ * struct axq_cqe_batch - CQEs of inline ops, posted together
+ * @nr: CQEs in @cqes
+ * @posted: CQEs flushed since the submission reset it: a wake is owed
+ * @cqes: the CQEs, in SQE order
+ */
 struct axq_cqe_batch {
 	unsigned int		nr;
+	unsigned int		posted;
 	struct asyncx_cqe	cqes[AXQ_CQE_BATCH];
 };
 
@@ -22,8 +29,28 @@ void axq_post_cqe(struct axq_ctx *ctx, u64 user_data, s32 res, u32 flags);
 bool axq_post_cqe_more(struct axq_ctx *ctx, u64 user_data, s32 res,
 		       u32 flags);
 void axq_cqe_batch_flush(struct axq_ctx *ctx, struct axq_cqe_batch *b);
-void axq_cqe_batch_add(struct axq_ctx *ctx, struct axq_cqe_batch *b,
-		       u64 user_data, s32 res);
+/**
+ * axq_cqe_batch_add() - add an inline op's CQE to the submission's batch
+ * @ctx: the context
+ * @b: the batch
+ * @user_data: the SQE's user_data
+ * @res: the result
+ *
+ * Posted (and traced) when the batch is full or the submission flushes it.
+ *
+ * Context: submission, under the context's lock.
+ */
+static inline void axq_cqe_batch_add(struct axq_ctx *ctx,
+				     struct axq_cqe_batch *b, u64 user_data,
+				     s32 res)
+{
+	b->cqes[b->nr].user_data = user_data;
+	b->cqes[b->nr].res = res;
+	b->cqes[b->nr].flags = 0;
+	if (++b->nr == AXQ_CQE_BATCH)
+		axq_cqe_batch_flush(ctx, b);
+}
+
 bool axq_cq_flush(struct axq_ctx *ctx);
 void axq_cq_wake(struct axq_ctx *ctx);
 u32 axq_cq_ready(struct axq_ctx *ctx);

@@ -90,6 +90,8 @@ const char *axq_opdef_missing(const struct axq_opdef *d)
 		return "an inline op's async hooks";
 	if (d->issue && d->try_locked)
 		return "an inline op's async hooks";
+	if (d->issue_sqe && !d->issue)
+		return "issue (an async op has no issue_sqe)";
 	return NULL;
 }
 EXPORT_SYMBOL_NS_GPL(axq_opdef_missing, ASYNCX_INTERNAL);

@@ -44,6 +44,13 @@
  *	Return 0 or a negative errno for the CQE.
  * @issue: inline ops: do the work at submission (in a chain: when the
  *	chain reaches the op, on a worker); return the CQE's result
+ * @issue_sqe: optional, inline ops that keep no state: validate and do the
+ *	work straight from the SQE, with no request at all, as @prep then
+ *	@issue would for it; the submission calls it for a *plain* SQE
+ *	(axq_sqe_plain(): no flags, no composition fields, not HIGH) whose
+ *	op_flags the op accepts, and posts its result with the batch of
+ *	inline CQEs. It must give exactly what @prep and @issue give (the
+ *	opdef KUnit suite compares them); returns the CQE's result
  * @poll: async ops: the request's future; on AXQ_READY *@res is the CQE's
  *	result. Runs on an executor worker.
  * @try_inline: optional, async ops: at submission (outside chains), in
@@ -91,6 +98,7 @@ struct axq_opdef {
 	bool (*chain_ok)(const struct axq_req *req);
 	int (*prep)(struct axq_req *req, const struct asyncx_sqe *sqe);
 	int (*issue)(struct axq_req *req);
+	int (*issue_sqe)(struct axq_ctx *ctx, const struct asyncx_sqe *sqe);
 	enum axq_poll (*poll)(struct axq_req *req, struct axq_context *cx,
 			      int *res);
 	bool (*try_inline)(struct axq_req *req, int *res);
@@ -102,6 +110,9 @@ struct axq_opdef {
 	void (*cleanup)(struct axq_req *req);
 	void (*unprep)(struct axq_req *req);
 };
+
+/* Inline ops with &axq_opdef.issue_sqe, called directly (INDIRECT_CALL_1). */
+int axq_nop_issue_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe);
 
 /* The longest name of an op. */
 #define AXQ_OPDEF_NAME_MAX	15

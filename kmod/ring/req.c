@@ -43,6 +43,7 @@ unsigned int axq_req_size(unsigned int op)
 {
 	return offsetof(struct axq_req, cmd) + axq_opdefs[op]->cmd_size;
 }
+EXPORT_SYMBOL_NS_GPL(axq_req_size, ASYNCX_INTERNAL);
 
 /**
  * axq_req_alloc() - a request for an opcode, not yet prepared

@@ -6,6 +6,7 @@
  */
 #include <linux/err.h>
 #include <linux/hrtimer.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -243,6 +244,20 @@ post:
 }
 
 /*
+ * A plain SQE: no flags (no chain, group, deadline, retry or registered
+ * file), no composition fields, and a class that needs no capability. An
+ * inline op with &axq_opdef.issue_sqe runs such an SQE with no request.
+ */
+static bool axq_sqe_plain(const struct asyncx_sqe *sqe)
+{
+	return !sqe->flags && !sqe->resv0 &&
+	       (sqe->prio == ASYNCX_PRIO_NORMAL || sqe->prio == ASYNCX_PRIO_LOW) &&
+	       !(sqe->deadline | sqe->retry_base_us | sqe->retry_cap_us |
+		 sqe->group | sqe->buf_index | sqe->retry_max | sqe->cflags |
+		 sqe->retry_errs);
+}
+
+/*
  * Validate and run one SQE (a private copy); every outcome is a CQE. What
  * goes to the executor waits in @plug until the submission ends.
  */
@@ -256,6 +271,17 @@ static void axq_submit_sqe(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 
 	trace_asyncx_sqe_submit(ctx->id, sqe->opcode, sqe->flags,
 				sqe->user_data);
+	/* The fast path: an inline op with nothing to keep, no request. */
+	if (likely(sqe->opcode < ASYNCX_OP_LAST) && !ch->open) {
+		def = axq_opdefs[array_index_nospec(sqe->opcode, ASYNCX_OP_LAST)];
+		if (def->issue_sqe && axq_sqe_plain(sqe)) {
+			ret = sqe->op_flags & ~def->op_flags ? -EINVAL :
+			      INDIRECT_CALL_1(def->issue_sqe, axq_nop_issue_sqe,
+					      ctx, sqe);
+			axq_cqe_batch_add(ctx, b, sqe->user_data, ret);
+			return;
+		}
+	}
 	if (!ch->open && sqe->flags & ASYNCX_SQE_GROUP) {
 		axq_cqe_batch_flush(ctx, b);
 		axq_member_add(ctx, sqe, plug);
@@ -361,6 +387,7 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	tail = smp_load_acquire(&ctx->sq->tail);
 	n = min3(to_submit, tail - head, ctx->sq_entries);
 	sub->batch.nr = 0;
+	sub->batch.posted = 0;
 	sub->tries = NULL;
 	sub->tries_tail = &sub->tries;
 	axq_plug_init(&plug);
@@ -375,8 +402,9 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	axq_cqe_batch_flush(ctx, &sub->batch);
 	/* A chain still open at the end of the submission ends here. */
 	axq_chain_end(&chain, &plug);
-	/* For the CQEs of inline ops, posted without a wake. */
-	axq_cq_wake(ctx);
+	/* For the CQEs of inline ops, posted without a wake; none, none. */
+	if (sub->batch.posted)
+		axq_cq_wake(ctx);
 	ctx->sq_head = head + n;
 	/* Release: we are done reading those SQEs; pairs with the
 	 * application's acquire load of the SQ head.
@@ -385,7 +413,8 @@ static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
 	tries = sub->tries;
 	mutex_unlock(&ctx->lock);
 	/* What goes to the executor, queued at once: one wake at most. */
-	axq_unplug(&plug);
+	if (!axq_plug_empty(&plug))
+		axq_unplug(&plug);
 	/*
 	 * The tries at submission (a file already ready), outside the lock:
 	 * one may take a page fault on the submitter's memory. In SQE order;

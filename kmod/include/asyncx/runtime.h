@@ -117,6 +117,25 @@ struct axq_plug {
 };
 
 void axq_plug_init(struct axq_plug *plug);
+
+/**
+ * axq_plug_empty() - has nothing been spawned into a plug since its last
+ * unplug?
+ * @plug: the plug
+ *
+ * Context: the plug's thread.
+ * Return: true when axq_unplug() would have nothing to queue.
+ */
+static inline bool axq_plug_empty(const struct axq_plug *plug)
+{
+	unsigned int prio;
+
+	for (prio = 0; prio < AXQ_NR_PRIO; prio++)
+		if (plug->first[prio])
+			return false;
+	return true;
+}
+
 struct axq_task *axq_spawn_plug(struct axq_plug *plug, struct axq_future *fut,
 				enum axq_prio prio, gfp_t gfp);
 void axq_unplug(struct axq_plug *plug);
