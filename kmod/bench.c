@@ -4,7 +4,8 @@
  * /sys/kernel/debug/asyncx/bench. Write a command, read the last result:
  *
  *   spawn N	spawn N trivial tasks, each allocated with its task in one
- *		kmalloc (axq_spawn_in(), as the ring's requests are), and
+ *		kmalloc and without a join handle (axq_spawn_detached(), as
+ *		the ring's requests are), and
  *		wait for all; then queue N work items doing the same work
  *		on a per-CPU workqueue; report both rates and their ratio;
  *		then the same N through axq_spawn() (future and task
@@ -124,7 +125,7 @@ static void axq_bench_work_fn(struct work_struct *work)
 }
 
 /*
- * @in: the task in the future's allocation (axq_spawn_in(), one kmalloc
+ * @in: the task in the future's allocation (axq_spawn_detached(), one kmalloc
  * per task like the workqueue's); else axq_spawn() (two allocations).
  */
 static u64 axq_bench_spawn_asyncx(unsigned int n, bool in)
@@ -146,13 +147,11 @@ static u64 axq_bench_spawn_asyncx(unsigned int n, bool in)
 				goto fail;
 			fi->f.fut.ops = &axq_bench_in_ops;
 			fi->f.run = &run;
-			task = axq_spawn_in(&fi->task, &fi->f.fut,
-					    AXQ_PRIO_NORMAL, NULL);
-			if (IS_ERR(task)) {
+			if (axq_spawn_detached(&fi->task, &fi->f.fut,
+					       AXQ_PRIO_NORMAL, NULL, 0)) {
 				kfree(fi);
 				goto fail;
 			}
-			axq_task_put(task);
 			continue;
 		}
 		f = kmalloc(sizeof(*f), GFP_KERNEL);
@@ -247,7 +246,6 @@ static u64 axq_bench_spawn_plugged(unsigned int n)
 	struct axq_bench_fut_in *fi;
 	struct axq_bench_run run;
 	struct axq_plug plug;
-	struct axq_task *task;
 	unsigned int i;
 	u64 t0;
 
@@ -261,13 +259,11 @@ static u64 axq_bench_spawn_plugged(unsigned int n)
 			goto fail;
 		fi->f.fut.ops = &axq_bench_in_ops;
 		fi->f.run = &run;
-		task = axq_spawn_in(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
-				    &plug);
-		if (IS_ERR(task)) {
+		if (axq_spawn_detached(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
+				       &plug, 0)) {
 			kfree(fi);
 			goto fail;
 		}
-		axq_task_put(task);
 		if (i % AXQ_PLUG_BATCH == AXQ_PLUG_BATCH - 1)
 			axq_unplug(&plug);
 	}
@@ -311,7 +307,6 @@ static enum axq_poll axq_spawner_poll(struct axq_future *fut,
 	struct axq_spawner_fut *s = container_of(fut, struct axq_spawner_fut,
 						 fut);
 	struct axq_bench_fut_in *fi;
-	struct axq_task *task;
 	unsigned int i;
 
 	for (i = 0; i < s->n; i++) {
@@ -320,13 +315,11 @@ static enum axq_poll axq_spawner_poll(struct axq_future *fut,
 			break;
 		fi->f.fut.ops = &axq_bench_in_ops;
 		fi->f.run = s->run;
-		task = axq_spawn_in(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
-				    NULL);
-		if (IS_ERR(task)) {
+		if (axq_spawn_detached(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
+				       NULL, 0)) {
 			kfree(fi);
 			break;
 		}
-		axq_task_put(task);
 	}
 	axq_bench_run_short(s->run, s->n - i);
 	*out = i == s->n ? 0 : -ENOMEM;

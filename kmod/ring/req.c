@@ -353,22 +353,19 @@ void axq_link_fail(struct axq_req *req)
  */
 void axq_link_start_plug(struct axq_req *req, struct axq_plug *plug)
 {
-	u64 owner = req->ctx->id;
-	struct axq_task *task;
+	int ret;
 
 	req->spawned = true;
-	task = axq_spawn_in(&req->etask, &req->fut, req->prio, plug);
-	if (IS_ERR(task)) {
+	ret = axq_spawn_detached(&req->etask, &req->fut, req->prio, plug,
+				 req->ctx->id);
+	if (ret) {
 		req->spawned = false;
-		axq_link_fail(axq_req_retire(req, PTR_ERR(task)));
-		return;
+		axq_link_fail(axq_req_retire(req, ret));
 	}
 	/* From here on the request belongs to its task, which may already
 	 * have run, completed and freed it on another CPU: @req is not ours
-	 * to touch. We hold a join handle: the task is not freed under us.
+	 * to touch.
 	 */
-	axq_task_set_owner(task, owner);
-	axq_task_put(task);
 }
 
 /* Start a request on the executor now (axq_link_start_plug()). */

@@ -198,13 +198,11 @@ int axq_join_all_init(struct axq_join_all *ja, struct axq_future **futs,
 		ja->left++;
 		add_wait_queue(&task->join_wq, &ch->wqe);
 		/*
-		 * Entry before the test; pairs with the barrier in
-		 * wq_has_sleeper() between COMPLETE and the wake in
-		 * axq_task_finish(): the wake finds the entry, or the test
+		 * Entry before the test, which marks the task JOINED (see
+		 * axq_task_joined()): the wake finds the entry, or the test
 		 * sees COMPLETE (or both: @done pushes once).
 		 */
-		smp_mb();
-		if (axq_task_is_complete(task)) {
+		if (axq_task_joined(task)) {
 			/*
 			 * Its wake may be still to come (the child's CPU can
 			 * stall between COMPLETE and the wake): unhook first,

@@ -125,12 +125,13 @@ EXPORT_SYMBOL_GPL(axq_task_put);
  */
 static int axq_task_start(struct axq_task *task, struct axq_future *fut,
 			  enum axq_prio prio, bool embedded,
-			  struct axq_plug *plug)
+			  struct axq_plug *plug, bool handle, u64 owner)
 {
 	unsigned int cpu;
 
-	/* References: the registry, the join handle, the run queue. */
-	atomic_long_set(&task->state, 3 * AXQ_T_REF_ONE | AXQ_T_NOTIFIED);
+	/* References: the registry, the run queue, and the join handle. */
+	atomic_long_set(&task->state,
+			(handle ? 3 : 2) * AXQ_T_REF_ONE | AXQ_T_NOTIFIED);
 	task->fut = fut;
 	task->result = 0;
 	task->prio = prio;
@@ -139,7 +140,7 @@ static int axq_task_start(struct axq_task *task, struct axq_future *fut,
 	task->cpu = -1;
 	task->ops = fut->ops;
 	task->spawned = jiffies;
-	task->owner = 0;
+	task->owner = owner;
 	init_waitqueue_head(&task->join_wq);
 
 	/* Pairs with synchronize_rcu() in axq_tasks_cancel_all(). */
@@ -227,7 +228,7 @@ struct axq_task *axq_spawn(struct axq_future *fut, enum axq_prio prio,
 	task = kmem_cache_alloc(axq_task_cache, gfp);
 	if (!task)
 		return ERR_PTR(-ENOMEM);
-	ret = axq_task_start(task, fut, prio, false, NULL);
+	ret = axq_task_start(task, fut, prio, false, NULL, true, 0);
 	if (ret) {
 		kmem_cache_free(axq_task_cache, task);
 		return ERR_PTR(ret);
@@ -261,7 +262,7 @@ struct axq_task *axq_spawn_plug(struct axq_plug *plug, struct axq_future *fut,
 	task = kmem_cache_alloc(axq_task_cache, gfp);
 	if (!task)
 		return ERR_PTR(-ENOMEM);
-	ret = axq_task_start(task, fut, prio, false, plug);
+	ret = axq_task_start(task, fut, prio, false, plug, true, 0);
 	if (ret) {
 		kmem_cache_free(axq_task_cache, task);
 		return ERR_PTR(ret);
@@ -293,8 +294,57 @@ struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
 	if (!fut->ops || !fut->ops->poll || !fut->ops->release ||
 	    prio >= AXQ_NR_PRIO)
 		return ERR_PTR(-EINVAL);
-	ret = axq_task_start(task, fut, prio, true, plug);
+	ret = axq_task_start(task, fut, prio, true, plug, true, 0);
 	return ret ? ERR_PTR(ret) : task;
+}
+
+/**
+ * axq_spawn_detached() - axq_spawn_in() with no join handle
+ * @task: storage for the task, in the same allocation as @fut
+ * @fut: the future; its ops must have &axq_future_ops.release
+ * @prio: priority class
+ * @plug: a plug to spawn into, or NULL
+ * @owner: whom the task works for, in the debugfs view
+ *	(axq_task_set_owner()), set before the task can run
+ *
+ * For tasks nobody joins, as the ring's requests: no reference to take and
+ * drop at once, and no way to touch the task after this returns (it may
+ * have run, completed and been freed on another CPU).
+ *
+ * Context: any context.
+ * Return: 0, or -EINVAL or -ESHUTDOWN (the caller still owns @fut).
+ */
+int axq_spawn_detached(struct axq_task *task, struct axq_future *fut,
+		       enum axq_prio prio, struct axq_plug *plug, u64 owner)
+{
+	if (!fut->ops || !fut->ops->poll || !fut->ops->release ||
+	    prio >= AXQ_NR_PRIO)
+		return -EINVAL;
+	return axq_task_start(task, fut, prio, true, plug, false, owner);
+}
+
+/**
+ * axq_task_joined() - say that a joiner waits on a task, and test whether
+ * the task is complete
+ * @task: the task; the caller has queued itself on its join_wq
+ *
+ * Sets JOINED with a fully ordered RMW, then reads COMPLETE from it. The
+ * completion's RMW of the state word (axq_task_finish()) is fully ordered
+ * too, and the two are ordered against each other on that word: if the
+ * completion comes later it sees JOINED and wakes join_wq, whose lock it
+ * takes after the RMW, so it finds the caller's entry; if earlier, this
+ * returns true. So a joiner is never missed, and a task nobody joins
+ * completes without a barrier for joiners.
+ *
+ * Context: any context.
+ * Return: true if the task is complete (its result may be read).
+ */
+bool axq_task_joined(struct axq_task *task)
+{
+	long s = atomic_long_fetch_or(AXQ_T_JOINED, &task->state);
+
+	/* The full barrier of the RMW orders the result's read after it. */
+	return s & AXQ_T_COMPLETE;
 }
 
 /*
@@ -375,15 +425,17 @@ static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
 	task->result = result;
 
 	/*
-	 * Release: the result and the future's last writes happen before
-	 * COMPLETE is seen; pairs with the acquire in axq_task_is_complete().
-	 * The run queue's reference goes with the same write.
+	 * Fully ordered: the result and the future's last writes happen
+	 * before COMPLETE is seen (pairs with the acquire in
+	 * axq_task_is_complete()), and the wake of joiners below comes after
+	 * it (see axq_task_joined()). The run queue's reference goes with the
+	 * same write. @s is the state before it.
 	 */
 	s = atomic_long_read(&task->state);
 	do {
 		n = (s | AXQ_T_COMPLETE) & ~(AXQ_T_RUNNING | AXQ_T_NOTIFIED);
 		n -= AXQ_T_REF_ONE;
-	} while (!atomic_long_try_cmpxchg_release(&task->state, &s, n));
+	} while (!atomic_long_try_cmpxchg(&task->state, &s, n));
 
 	if (cancelled) {
 		this_cpu_inc(axq_stats->cancelled);
@@ -392,10 +444,8 @@ static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
 	this_cpu_inc(axq_stats->completed);
 	trace_asyncx_complete(task->id, result);
 
-	/* Full barrier in wq_has_sleeper(): pairs with the one a joiner
-	 * executes between queueing itself and testing COMPLETE.
-	 */
-	if (wq_has_sleeper(&task->join_wq))
+	/* Someone queued itself on join_wq before our write: wake it. */
+	if (s & AXQ_T_JOINED)
 		wake_up_all(&task->join_wq);
 
 	if (task->registered) {
@@ -615,8 +665,9 @@ int axq_join_timeout(struct axq_task *task, long *result,
 	long ret;
 
 	might_sleep();
+	/* The condition runs after each queueing: JOINED, then the test. */
 	ret = wait_event_killable_timeout(task->join_wq,
-					  axq_task_is_complete(task), timeout);
+					  axq_task_joined(task), timeout);
 	if (ret < 0)
 		return ret;
 	if (!ret && !axq_task_is_complete(task))
@@ -729,7 +780,7 @@ enum axq_poll axq_join_poll(struct axq_join *join, struct axq_context *cx,
 {
 	if (!axq_task_is_complete(join->task)) {
 		axq_wq_waker_arm(&join->w, &join->task->join_wq, cx);
-		if (!axq_task_is_complete(join->task))
+		if (!axq_task_joined(join->task))
 			return AXQ_PENDING;
 	}
 	axq_wq_waker_disarm(&join->w);

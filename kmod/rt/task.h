@@ -26,11 +26,16 @@ struct seq_file;
  *		store with the flag, acquire load before reading result)
  * CANCELLED	cancellation was requested; the next worker to run the task
  *		drops the future instead of polling it
+ * JOINED	someone is on @join_wq (set with a fully ordered RMW after
+ *		queueing itself, before testing COMPLETE; axq_task_joined()):
+ *		completion wakes @join_wq only then, without a barrier of its
+ *		own
  */
 #define AXQ_T_RUNNING		BIT(0)
 #define AXQ_T_NOTIFIED		BIT(1)
 #define AXQ_T_COMPLETE		BIT(2)
 #define AXQ_T_CANCELLED		BIT(3)
+#define AXQ_T_JOINED		BIT(4)
 #define AXQ_T_REF_SHIFT		8
 #define AXQ_T_REF_ONE		BIT(AXQ_T_REF_SHIFT)
 #define AXQ_T_FLAGS		(AXQ_T_REF_ONE - 1)
@@ -82,7 +87,10 @@ struct axq_task {
 
 struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
 			      enum axq_prio prio, struct axq_plug *plug);
+int axq_spawn_detached(struct axq_task *task, struct axq_future *fut,
+		       enum axq_prio prio, struct axq_plug *plug, u64 owner);
 void axq_task_run(struct axq_task *task);
+bool axq_task_joined(struct axq_task *task);
 int axq_tasks_cancel_all(unsigned long timeout);
 int axq_tasks_nr_live(void);
 void axq_tasks_show(struct seq_file *m);
