@@ -84,6 +84,7 @@
  */
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/completion.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fsnotify.h>
@@ -91,6 +92,7 @@
 #include <linux/kthread.h>
 #include <linux/mutex.h>
 #include <linux/net.h>
+#include <linux/percpu-refcount.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -220,14 +222,22 @@ struct axq_rw_aio {
 
 /* Dropped requests' O_DIRECT I/O, freed after its completion. */
 static struct workqueue_struct *axq_rw_aio_wq;
-/* O_DIRECT I/Os not yet freed: unload waits for none (axq_rw_exit()). */
-static atomic_t axq_rw_aios = ATOMIC_INIT(0);
+/*
+ * O_DIRECT I/Os not yet freed: unload waits for none (axq_rw_exit()). A
+ * percpu_ref, as the next one: a get and a put per I/O touch only this
+ * CPU's counter, so contexts on different CPUs share no cache line there
+ * (they were module-wide atomics); unload kills it and waits for release.
+ */
+static struct percpu_ref axq_rw_aios;
+static DECLARE_COMPLETION(axq_rw_aios_gone);
 /*
  * Requests left to their O_DIRECT completion (axq_rw_aio_detach()) and not
  * yet retired: unload waits for none before it stops the runtime
  * (axq_rw_quiesce()), since one may yet start on the executor.
  */
-static atomic_t axq_rw_detached = ATOMIC_INIT(0);
+static struct percpu_ref axq_rw_detached;
+static DECLARE_COMPLETION(axq_rw_detached_gone);
+static bool axq_rw_quiesced;
 
 /* Where the I/O of a request runs (axq_rw_cmd.mode). */
 enum {
@@ -884,8 +894,7 @@ static void axq_rw_aio_free(struct axq_rw_aio *aio)
 	fput(aio->kiocb.ki_filp);
 	kfree(aio);
 	/* The last access: unload waits for none left (axq_rw_exit()). */
-	if (atomic_dec_and_test(&axq_rw_aios))
-		wake_up_var(&axq_rw_aios);
+	percpu_ref_put(&axq_rw_aios);
 }
 
 static void axq_rw_aio_free_work(struct work_struct *work)
@@ -929,8 +938,7 @@ static void axq_rw_aio_finish(struct axq_rw_aio *aio)
 	put_task_struct(submitter);
 	/* The last use of module code for this I/O: unload waits for it. */
 	rcu_read_lock();
-	if (atomic_dec_and_test(&axq_rw_detached))
-		wake_up_var(&axq_rw_detached);
+	percpu_ref_put(&axq_rw_detached);
 	rcu_read_unlock();
 }
 
@@ -1001,7 +1009,7 @@ static bool axq_rw_aio_detach(struct axq_req *req, struct axq_rw_cmd *rw,
 	struct axq_rw_aio *aio = rw->aio;
 	bool done;
 
-	atomic_inc(&axq_rw_detached);
+	percpu_ref_get(&axq_rw_detached);
 	get_task_struct(current);
 	aio->submitter = current;
 	INIT_WORK(&aio->done_work, axq_rw_aio_done_work);
@@ -1016,8 +1024,7 @@ static bool axq_rw_aio_detach(struct axq_req *req, struct axq_rw_cmd *rw,
 	}
 	aio->submitter = NULL;
 	put_task_struct(current);
-	if (atomic_dec_and_test(&axq_rw_detached))
-		wake_up_var(&axq_rw_detached);
+	percpu_ref_put(&axq_rw_detached);
 	*res = aio->res;
 	return false;
 }
@@ -1044,7 +1051,7 @@ static ssize_t axq_rw_direct(struct axq_rw_cmd *rw, int kflags)
 	aio = kzalloc(sizeof(*aio), GFP_KERNEL_ACCOUNT);
 	if (!aio)
 		return -ENOMEM;
-	atomic_inc(&axq_rw_aios);
+	percpu_ref_get(&axq_rw_aios);
 	spin_lock_init(&aio->lock);
 	INIT_WORK(&aio->free_work, axq_rw_aio_free_work);
 	init_sync_kiocb(&aio->kiocb, get_file(file));
@@ -1182,6 +1189,18 @@ static void axq_rw_aio_drop(struct axq_rw_cmd *rw)
 		axq_rw_aio_free(aio);
 }
 
+/* The last O_DIRECT I/O is freed after unload killed the count. */
+static void axq_rw_aios_release(struct percpu_ref *ref)
+{
+	complete(&axq_rw_aios_gone);
+}
+
+/* The last detached request is retired after unload killed the count. */
+static void axq_rw_detached_release(struct percpu_ref *ref)
+{
+	complete(&axq_rw_detached_gone);
+}
+
 /**
  * axq_rw_init() - set up what O_DIRECT I/O needs at module load
  *
@@ -1190,8 +1209,23 @@ static void axq_rw_aio_drop(struct axq_rw_cmd *rw)
  */
 int axq_rw_init(void)
 {
+	int ret;
+
+	ret = percpu_ref_init(&axq_rw_aios, axq_rw_aios_release, 0, GFP_KERNEL);
+	if (ret)
+		return ret;
+	ret = percpu_ref_init(&axq_rw_detached, axq_rw_detached_release, 0,
+			      GFP_KERNEL);
+	if (ret)
+		goto err_aios;
 	axq_rw_aio_wq = alloc_workqueue("asyncx_aio", WQ_UNBOUND, 0);
-	return axq_rw_aio_wq ? 0 : -ENOMEM;
+	if (axq_rw_aio_wq)
+		return 0;
+	ret = -ENOMEM;
+	percpu_ref_exit(&axq_rw_detached);
+err_aios:
+	percpu_ref_exit(&axq_rw_aios);
+	return ret;
 }
 
 /**
@@ -1205,7 +1239,12 @@ int axq_rw_init(void)
  */
 void axq_rw_quiesce(void)
 {
-	wait_var_event(&axq_rw_detached, !atomic_read(&axq_rw_detached));
+	if (axq_rw_quiesced)
+		return;
+	axq_rw_quiesced = true;
+	/* Drop the initial reference; the last put calls release. */
+	percpu_ref_kill(&axq_rw_detached);
+	wait_for_completion(&axq_rw_detached_gone);
 }
 
 /**
@@ -1218,10 +1257,14 @@ void axq_rw_quiesce(void)
  */
 void axq_rw_exit(void)
 {
-	wait_var_event(&axq_rw_aios, !atomic_read(&axq_rw_aios));
+	axq_rw_quiesce();
+	percpu_ref_kill(&axq_rw_aios);
+	wait_for_completion(&axq_rw_aios_gone);
 	destroy_workqueue(axq_rw_aio_wq);
 	/* A completion's last instructions (it ran under rcu_read_lock()). */
 	synchronize_rcu();
+	percpu_ref_exit(&axq_rw_detached);
+	percpu_ref_exit(&axq_rw_aios);
 }
 
 /*
