@@ -111,14 +111,18 @@ MODULE_PARM_DESC(max_user_chan_bytes,
  */
 static DEFINE_XARRAY(axq_users);
 
+/* Per-CPU drift of a user's in-flight count before it is folded. */
+#define AXQ_INFLIGHT_BATCH	32
+
 /* Free @u if nothing counts in it any more. Called under axq_users' lock. */
 static void axq_user_maybe_free(struct axq_user *u)
 {
 	if (u->contexts || u->io_workers || u->holds)
 		return;
 	__xa_erase(&axq_users, __kuid_val(u->uid));
-	WARN_ON_ONCE(atomic_read(&u->inflight) ||
+	WARN_ON_ONCE(percpu_counter_sum(&u->inflight) ||
 		     atomic_long_read(&u->chan_bytes));
+	percpu_counter_destroy(&u->inflight);
 	kfree(u);
 }
 
@@ -133,6 +137,10 @@ static struct axq_user *axq_user_open(kuid_t uid)
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 	if (!fresh)
 		return ERR_PTR(-ENOMEM);
+	if (percpu_counter_init(&fresh->inflight, 0, GFP_KERNEL_ACCOUNT)) {
+		kfree(fresh);
+		return ERR_PTR(-ENOMEM);
+	}
 	fresh->uid = uid;
 	xa_lock(&axq_users);
 	u = xa_load(&axq_users, idx);
@@ -141,6 +149,7 @@ static struct axq_user *axq_user_open(kuid_t uid)
 		ret = xa_err(__xa_store(&axq_users, idx, fresh, GFP_KERNEL));
 		if (ret) {
 			xa_unlock(&axq_users);
+			percpu_counter_destroy(&fresh->inflight);
 			kfree(fresh);
 			return ERR_PTR(ret);
 		}
@@ -154,7 +163,10 @@ static struct axq_user *axq_user_open(kuid_t uid)
 		u->contexts++;
 	}
 	xa_unlock(&axq_users);
-	kfree(fresh);
+	if (fresh) {
+		percpu_counter_destroy(&fresh->inflight);
+		kfree(fresh);
+	}
 	return u;
 }
 
@@ -251,9 +263,13 @@ void axq_limits_worker_release(struct axq_user *u)
  */
 int axq_limits_inflight_charge(struct axq_user *u)
 {
-	if (atomic_inc_return(&u->inflight) >
-	    (int)min_t(unsigned int, READ_ONCE(axq_max_user_inflight), INT_MAX)) {
-		atomic_dec(&u->inflight);
+	s64 max = min_t(unsigned int, READ_ONCE(axq_max_user_inflight), INT_MAX);
+
+	percpu_counter_add_batch(&u->inflight, 1, AXQ_INFLIGHT_BATCH);
+	/* Approximate far from the limit; every CPU's count summed near it. */
+	if (__percpu_counter_compare(&u->inflight, max,
+				     AXQ_INFLIGHT_BATCH) > 0) {
+		percpu_counter_add_batch(&u->inflight, -1, AXQ_INFLIGHT_BATCH);
 		return -EBUSY;
 	}
 	return 0;
@@ -267,7 +283,7 @@ int axq_limits_inflight_charge(struct axq_user *u)
  */
 void axq_limits_inflight_release(struct axq_user *u)
 {
-	atomic_dec(&u->inflight);
+	percpu_counter_add_batch(&u->inflight, -1, AXQ_INFLIGHT_BATCH);
 }
 
 /**

@@ -7,6 +7,7 @@
 #define _ASYNCX_RING_LIMITS_H
 
 #include <linux/atomic.h>
+#include <linux/percpu_counter.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
@@ -17,7 +18,10 @@
  * @io_workers: I/O worker threads alive (L: the users' xarray lock)
  * @holds: other references: the pools of I/O workers, which may outlive
  *	their context (L: the users' xarray lock)
- * @inflight: operations in flight
+ * @inflight: operations in flight: a per-CPU counter, so that the
+ *	user's contexts on different CPUs share no cache line for it on the
+ *	submission and completion paths (exact near the limit, where the
+ *	check sums every CPU's count)
  * @chan_bytes: bytes of the messages in the user's channels
  *
  * It is freed when @contexts, @io_workers and @holds are all 0.
@@ -27,7 +31,7 @@ struct axq_user {
 	unsigned int		contexts;
 	unsigned int		io_workers;
 	unsigned int		holds;
-	atomic_t		inflight;
+	struct percpu_counter	inflight;
 	atomic_long_t		chan_bytes;
 };
 
