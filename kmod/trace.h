@@ -349,6 +349,26 @@ TRACE_EVENT(asyncx_retry,
 		      __entry->res, __entry->delay_ns)
 );
 
+/**
+ * asyncx_sqpoll - the SQ thread of an ASYNCX_SETUP_SQPOLL context went to
+ *	sleep (ASYNCX_SQ_NEED_WAKEUP set) or woke
+ * @ctx_id:	the context
+ * @sleeping:	1 when it goes to sleep after its idle time, 0 when it woke
+ * @consumed:	SQEs it consumed since it last woke (on sleep), or 0
+ */
+TRACE_EVENT(asyncx_sqpoll,
+	    TP_PROTO(u64 ctx_id, int sleeping, u64 consumed),
+	    TP_ARGS(ctx_id, sleeping, consumed),
+	    TP_STRUCT__entry(__field(u64, ctx_id)
+			     __field(int, sleeping)
+			     __field(u64, consumed)),
+	    TP_fast_assign(__entry->ctx_id = ctx_id;
+			   __entry->sleeping = sleeping;
+			   __entry->consumed = consumed;),
+	    TP_printk("ctx=%llu sleeping=%d consumed=%llu", __entry->ctx_id,
+		      __entry->sleeping, __entry->consumed)
+);
+
 #endif /* _ASYNCX_TRACE_H */
 
 /* Out of tree: define_trace.h finds this header by path (see Kbuild). */

@@ -28,6 +28,7 @@
 #include "pbuf.h"
 #include "req.h"
 #include "rsrc.h"
+#include "sqpoll.h"
 #include "submit.h"
 
 static void *axq_ring_alloc(size_t size)
@@ -58,6 +59,7 @@ void axq_ctx_put(struct axq_ctx *ctx)
 		eventfd_ctx_put(ctx->evfd);
 	if (ctx->mm)
 		mmdrop(ctx->mm);
+	axq_sqpoll_free(ctx);
 	axq_ring_free(ctx->sq, ctx->sq_size);
 	axq_ring_free(ctx->sqes, ctx->sqes_size);
 	axq_ring_free(ctx->cq, ctx->cq_size);
@@ -127,7 +129,8 @@ static void axq_abi_check(void)
 	AXQ_CHECK_FIELD(struct asyncx_params, cq_entries, 4);
 	AXQ_CHECK_FIELD(struct asyncx_params, flags, 8);
 	AXQ_CHECK_FIELD(struct asyncx_params, features, 12);
-	AXQ_CHECK_FIELD(struct asyncx_params, resv, 16);
+	AXQ_CHECK_FIELD(struct asyncx_params, sq_thread_idle, 16);
+	AXQ_CHECK_FIELD(struct asyncx_params, resv, 20);
 	AXQ_CHECK_FIELD(struct asyncx_params, sq_off, 32);
 	AXQ_CHECK_FIELD(struct asyncx_params, cq_off, 64);
 
@@ -208,7 +211,8 @@ static void axq_params_fill(struct asyncx_params *p, u32 sq_entries,
 	memset(p, 0, sizeof(*p));
 	p->sq_entries = sq_entries;
 	p->cq_entries = cq_entries;
-	p->features = ASYNCX_FEAT_NODROP | ASYNCX_FEAT_LINK | ASYNCX_FEAT_COMPOSE;
+	p->features = ASYNCX_FEAT_NODROP | ASYNCX_FEAT_LINK |
+		      ASYNCX_FEAT_COMPOSE | ASYNCX_FEAT_SQPOLL;
 	p->sq_off.head = offsetof(struct axq_sq_ring, head);
 	p->sq_off.tail = offsetof(struct axq_sq_ring, tail);
 	p->sq_off.ring_mask = offsetof(struct axq_sq_ring, ring_mask);
@@ -232,22 +236,29 @@ static void axq_params_fill(struct asyncx_params *p, u32 sq_entries,
  * an administrator who closes the device to a user also stops the
  * contexts that user opened and has not set up yet.
  *
+ * With ASYNCX_SETUP_SQPOLL the SQ thread (sqpoll.c) is created before
+ * the rings and runs once they are ready.
+ *
  * Context: process context, the owner (axq_ctx_owner()); takes ctx->lock.
  * Return: 0, -EFAULT, -EINVAL for bad parameters, -EBUSY if already set up,
- * -EPERM or -EACCES as open would answer now, -ENOMEM.
+ * -EPERM or -EACCES as open would answer now, -EAGAIN when the user has
+ * max_user_sq_threads SQPOLL contexts, -ENOMEM.
  */
 int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 {
 	struct asyncx_params p;
-	u32 sq_entries, cq_entries;
+	u32 sq_entries, cq_entries, flags;
 	int ret;
 
 	if (copy_from_user(&p, arg, sizeof(p)))
 		return -EFAULT;
+	flags = p.flags;
 	ret = axq_limits_allowed();
 	if (ret)
 		return ret;
-	if (p.flags & ~ASYNCX_SETUP_CQSIZE || memchr_inv(p.resv, 0, sizeof(p.resv)))
+	if (p.flags & ~(ASYNCX_SETUP_CQSIZE | ASYNCX_SETUP_SQPOLL) ||
+	    memchr_inv(p.resv, 0, sizeof(p.resv)) ||
+	    (p.sq_thread_idle && !(p.flags & ASYNCX_SETUP_SQPOLL)))
 		return -EINVAL;
 	if (!p.sq_entries || p.sq_entries > ASYNCX_MAX_ENTRIES)
 		return -EINVAL;
@@ -266,10 +277,22 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 		ret = -EBUSY;
 		goto out;
 	}
+	if (p.flags & ASYNCX_SETUP_SQPOLL) {
+		ret = axq_sqpoll_create(ctx, p.sq_thread_idle);
+		if (ret)
+			goto out;
+	}
 	ret = axq_rings_alloc(ctx, sq_entries, cq_entries);
-	if (ret)
+	if (ret) {
+		/* (Never started: it exits without running.) */
+		axq_sqpoll_stop(ctx);
+		axq_sqpoll_free(ctx);
 		goto out;
+	}
 	axq_params_fill(&p, sq_entries, cq_entries);
+	/* The flags as given, and the idle time the SQ thread uses. */
+	p.flags = flags;
+	p.sq_thread_idle = axq_sqpoll_idle_ms(ctx);
 	/*
 	 * Release: the rings and their sizes before ready; pairs with the
 	 * acquire loads of ready in mmap, enter and poll, which then use the
@@ -278,6 +301,8 @@ int axq_ctx_setup(struct axq_ctx *ctx, struct asyncx_params __user *arg)
 	 * memory).
 	 */
 	smp_store_release(&ctx->ready, true);
+	if (ctx->sqp)
+		axq_sqpoll_start(ctx);
 	mutex_unlock(&ctx->lock);
 	/* On a fault the rings stay, and a retry answers -EBUSY. */
 	return copy_to_user(arg, &p, sizeof(p)) ? -EFAULT : 0;
@@ -442,6 +467,7 @@ void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
 	seq_printf(m, "overflowed:\t%u\ndropped:\t%u\n",
 		   READ_ONCE(ctx->cq->overflow), READ_ONCE(ctx->sq->dropped));
 	axq_iowq_show(ctx, m);
+	axq_sqpoll_show(ctx, m);
 }
 
 /**
@@ -481,6 +507,7 @@ void axq_ctx_cancel_all(struct axq_ctx *ctx)
  */
 void axq_ctx_release(struct axq_ctx *ctx)
 {
+	axq_sqpoll_stop(ctx);
 	axq_ctx_cancel_all(ctx);
 	axq_ctx_put(ctx);
 }

@@ -31,6 +31,7 @@ struct axq_rsrc_buf;
 struct axq_submit;
 struct axq_rsrc_bufs;
 struct axq_rsrc_files;
+struct axq_sqpoll;
 struct seq_file;
 struct vm_area_struct;
 
@@ -114,6 +115,9 @@ struct axq_cq_ring {
  * @pbufs: the provided-buffer rings by group id (pbuf.c), each holding
  *	the array's reference (the xarray's own lock)
  * @pbufs_nr: entries in @pbufs (L: @pbufs's xa_lock)
+ * @sqp: the SQ thread of an ASYNCX_SETUP_SQPOLL context (sqpoll.c), or
+ *	NULL (L: @lock to set at setup, before @ready; I once @ready; freed
+ *	with the context)
  */
 struct axq_ctx {
 	u64			id;
@@ -158,6 +162,7 @@ struct axq_ctx {
 	u32			chans_next;
 	struct xarray		pbufs;
 	unsigned int		pbufs_nr;
+	struct axq_sqpoll	*sqp;
 };
 
 /**

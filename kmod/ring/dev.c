@@ -29,6 +29,7 @@
 #include "rchan.h"
 #include "req.h"
 #include "rsrc.h"
+#include "sqpoll.h"
 #include "submit.h"
 
 atomic_t axq_nr_contexts = ATOMIC_INIT(0);
@@ -131,6 +132,8 @@ static int axq_flush(struct file *file, fl_owner_t id)
 		gone = current->files &&
 		       !iterate_fd(current->files, 0, axq_same_file, file);
 	if (gone) {
+		/* Its SQ thread first: nothing may be consumed after. */
+		axq_sqpoll_stop(ctx);
 		axq_ctx_cancel_all(ctx);
 		axq_rchan_ctx_release(ctx);
 	}

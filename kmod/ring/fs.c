@@ -850,6 +850,7 @@ const struct axq_opdef axq_op_fallocate = {
 
 const struct axq_opdef axq_op_openat = {
 	.name		= "OPENAT",
+	.files		= true,
 	.cmd_size	= sizeof(struct axq_fs_cmd),
 	.op_flags	= VALID_OPEN_FLAGS,
 	.chain_ok	= axq_chain_ok_res,
@@ -860,6 +861,7 @@ const struct axq_opdef axq_op_openat = {
 
 const struct axq_opdef axq_op_close = {
 	.name		= "CLOSE",
+	.files		= true,
 	.cmd_size	= sizeof(struct axq_fs_cmd),
 	.chain_ok	= axq_chain_ok_res,
 	.prep		= axq_close_prep,
@@ -870,6 +872,7 @@ const struct axq_opdef axq_op_close = {
 
 const struct axq_opdef axq_op_statx = {
 	.name		= "STATX",
+	.files		= true,
 	.cmd_size	= sizeof(struct axq_fs_cmd),
 	.op_flags	= AXQ_STATX_FLAGS,
 	.chain_ok	= axq_chain_ok_res,

@@ -94,6 +94,11 @@ module_param_named(max_user_io_workers, axq_max_user_io_workers, uint, 0644);
 MODULE_PARM_DESC(max_user_io_workers,
 		 "I/O worker threads one user (real uid) may have over all their contexts (default 64)");
 
+static unsigned int axq_max_user_sq_threads = 8;
+module_param_named(max_user_sq_threads, axq_max_user_sq_threads, uint, 0644);
+MODULE_PARM_DESC(max_user_sq_threads,
+		 "SQPOLL contexts (each with a kernel thread that polls its SQ) one user (real uid) may hold; more: SETUP answers -EAGAIN (default 8)");
+
 static unsigned int axq_max_user_inflight = 262144;
 module_param_named(max_user_inflight, axq_max_user_inflight, uint, 0644);
 MODULE_PARM_DESC(max_user_inflight,
@@ -117,7 +122,7 @@ static DEFINE_XARRAY(axq_users);
 /* Free @u if nothing counts in it any more. Called under axq_users' lock. */
 static void axq_user_maybe_free(struct axq_user *u)
 {
-	if (u->contexts || u->io_workers || u->holds)
+	if (u->contexts || u->io_workers || u->holds || u->sq_threads)
 		return;
 	__xa_erase(&axq_users, __kuid_val(u->uid));
 	WARN_ON_ONCE(percpu_counter_sum(&u->inflight) ||
@@ -252,6 +257,31 @@ int axq_limits_worker_charge(struct axq_user *u)
 void axq_limits_worker_release(struct axq_user *u)
 {
 	axq_user_uncount(u, &u->io_workers);
+}
+
+/**
+ * axq_limits_sqthread_charge() - count one more SQ thread for a user
+ * @u: the context's user (&axq_ctx.user), held by the caller
+ *
+ * Context: any context.
+ * Return: 0, then the caller must call axq_limits_sqthread_release() when
+ * the thread is stopped; -EAGAIN when the user has max_user_sq_threads.
+ */
+int axq_limits_sqthread_charge(struct axq_user *u)
+{
+	return axq_user_count(u, &u->sq_threads,
+			      READ_ONCE(axq_max_user_sq_threads));
+}
+
+/**
+ * axq_limits_sqthread_release() - an SQ thread of a user was stopped
+ * @u: the user it was charged to
+ *
+ * Context: any context.
+ */
+void axq_limits_sqthread_release(struct axq_user *u)
+{
+	axq_user_uncount(u, &u->sq_threads);
 }
 
 /**

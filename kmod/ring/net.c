@@ -549,6 +549,7 @@ static void axq_net_cleanup(struct axq_req *req)
 
 const struct axq_opdef axq_op_accept = {
 	.name		= "ACCEPT",
+	.files		= true,
 	.cmd_size	= sizeof(struct axq_net_cmd),
 	.op_flags	= ASYNCX_ACCEPT_MULTISHOT,
 	.chain_ok	= axq_chain_ok_res,

@@ -29,6 +29,9 @@
  * @op_flags: the op_flags bits the op accepts (others: -EINVAL)
  * @needs_mm: an inline op whose @issue reads or writes user memory: when
  *	it runs later in a chain, on a worker, it runs in the submitter's mm
+ * @files: the op works on the submitter's file table or fs (creates or
+ *	closes a descriptor, resolves a path): -EOPNOTSUPP in an SQPOLL
+ *	context, whose SQ thread has neither (sqpoll.c)
  * @try_locked: optional, async ops: a try at preparation, under the
  *	context's lock, on the request where the submission prepares it, that
  *	neither waits long nor takes a page fault (a timeout already due, a
@@ -95,6 +98,7 @@ struct axq_opdef {
 	u16 cmd_size;
 	u32 op_flags;
 	bool needs_mm;
+	bool files;
 	bool (*chain_ok)(const struct axq_req *req);
 	int (*prep)(struct axq_req *req, const struct asyncx_sqe *sqe);
 	int (*issue)(struct axq_req *req);

@@ -583,6 +583,9 @@ int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	if (sqe->op_flags & ~def->op_flags ||
 	    axq_rsrc_check_sqe(sqe, op))
 		return -EINVAL;
+	/* The SQ thread has no file table or fs of the owner's. */
+	if (def->files && ctx->sqp)
+		return -EOPNOTSUPP;
 	req->fut.ops = &axq_req_fut_ops[op];
 	req->ctx = ctx;
 	req->opcode = op;

@@ -566,7 +566,8 @@ int axq_rsrc_unregister_files(struct axq_ctx *ctx)
  *
  * Context: submission, under ctx->lock.
  * Return: a file reference, or ERR_PTR(-EBADF) for a bad fd, an index out
- * of range, an empty slot, or no registered files.
+ * of range, an empty slot, or no registered files; for a plain fd in an
+ * SQPOLL context (its SQ thread has no file table of the owner's).
  */
 struct file *axq_rsrc_fget(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 {
@@ -574,6 +575,8 @@ struct file *axq_rsrc_fget(struct axq_ctx *ctx, const struct asyncx_sqe *sqe)
 	struct file *file;
 
 	if (!(sqe->flags & ASYNCX_SQE_FIXED_FILE)) {
+		if (ctx->sqp)
+			return ERR_PTR(-EBADF);
 		file = fget(sqe->fd);
 		return file ?: ERR_PTR(-EBADF);
 	}

@@ -1492,6 +1492,12 @@ static bool axq_rw_try_inline(struct axq_req *req, int *res)
 
 	if (rw->mode != AXQ_RW_NOWAIT && !rw->nowait_first)
 		return false;
+	/*
+	 * A detached O_DIRECT I/O is retired from its submitter's task work,
+	 * which the SQ thread (a kernel thread) never runs: the executor's.
+	 */
+	if (rw->mode == AXQ_RW_DIRECT && current->flags & PF_KTHREAD)
+		return false;
 	if (rw->mode == AXQ_RW_DIRECT) {
 		ret = axq_rw_direct(rw, IOCB_NOWAIT);
 		if (ret == -EIOCBQUEUED) {

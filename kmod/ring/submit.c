@@ -22,6 +22,7 @@
 #include "ctx.h"
 #include "opdef.h"
 #include "req.h"
+#include "sqpoll.h"
 #include "submit.h"
 
 /**
@@ -358,14 +359,20 @@ efault:
 	return -EFAULT;
 }
 
-/*
- * Consume up to @to_submit SQEs from the SQ (as io_submit_sqes() does):
- * each one prepared from a private copy and run inline or handed to the
- * executor; every outcome is a CQE. Return: SQEs consumed, -EBUSY while
- * CQEs wait for room in the CQ, or -EINTR when killed while another thread
- * submits.
+/**
+ * axq_ctx_submit() - consume SQEs (as io_submit_sqes() does)
+ * @ctx: the context, set up
+ * @to_submit: the most SQEs to consume
+ *
+ * Each SQE is prepared from a private copy and run inline or handed to the
+ * executor; every outcome is a CQE.
+ *
+ * Context: process context, in the owner's mm: the enter, or the SQ
+ * thread (sqpoll.c); takes ctx->lock.
+ * Return: SQEs consumed, -EBUSY while CQEs wait for room in the CQ, or
+ * -EINTR when killed while another thread submits.
  */
-static long axq_submit_sqes(struct axq_ctx *ctx, u32 to_submit)
+long axq_ctx_submit(struct axq_ctx *ctx, u32 to_submit)
 {
 	struct axq_submit *sub = ctx->sub;
 	struct axq_chain chain = {};
@@ -471,15 +478,23 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 	BUILD_BUG_ON(sizeof(e) != 40 || ARRAY_SIZE(e.resv) != 2);
 	if (axq_enter_get(&e, arg))
 		return -EFAULT;
-	if (e.flags & ~ASYNCX_ENTER_GETEVENTS || e.resv0 || e.resv[0] ||
-	    e.resv[1])
+	if (e.flags & ~(ASYNCX_ENTER_GETEVENTS | ASYNCX_ENTER_SQ_WAKEUP) ||
+	    e.resv0 || e.resv[0] || e.resv[1])
 		return -EINVAL;
 	/* Acquire: pairs with the release in axq_ctx_setup(). */
 	if (!smp_load_acquire(&ctx->ready))
 		return -EBADFD;
 
-	if (e.to_submit) {
-		ret = axq_submit_sqes(ctx, e.to_submit);
+	if (ctx->sqp) {
+		/* The SQ thread consumes; the enter wakes it at most. */
+		err = axq_sqpoll_enter(ctx, e.flags & ASYNCX_ENTER_SQ_WAKEUP);
+		if (err)
+			return err;
+		ret = e.to_submit;
+	} else if (e.flags & ASYNCX_ENTER_SQ_WAKEUP) {
+		return -EINVAL;
+	} else if (e.to_submit) {
+		ret = axq_ctx_submit(ctx, e.to_submit);
 		if (ret < 0)
 			return ret;
 	}

@@ -13,6 +13,7 @@ struct axq_submit;
 
 struct axq_submit *axq_submit_alloc(void);
 void axq_submit_free(struct axq_submit *sub);
+long axq_ctx_submit(struct axq_ctx *ctx, u32 to_submit);
 long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg);
 
 #endif /* _ASYNCX_RING_SUBMIT_H */

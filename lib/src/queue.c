@@ -279,6 +279,55 @@ static unsigned int asyncx_flush_sq(struct asyncx_ring *ring,
 	return sq->sqe_tail - *head;
 }
 
+/*
+ * ASYNCX_SETUP_SQPOLL: does the SQ thread sleep (after our store of the SQ
+ * tail)? The full barrier orders that store before the load of the flag;
+ * it pairs with the thread's full barrier between setting the flag and its
+ * last look at the tail, so that one of the two sees the other's store.
+ */
+static int asyncx_sq_needs_wakeup(const struct asyncx_ring *ring)
+{
+	if (!(ring->flags & ASYNCX_SETUP_SQPOLL))
+		return 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !!(__atomic_load_n(ring->sq.kflags, __ATOMIC_RELAXED) &
+		  ASYNCX_SQ_NEED_WAKEUP);
+}
+
+/*
+ * SQEs published and not consumed, from either side: the published tail
+ * (relaxed: only a submitter writes it) against the kernel's head.
+ */
+static unsigned int asyncx_sq_published(const struct asyncx_ring *ring)
+{
+	return __atomic_load_n(ring->sq.ktail, __ATOMIC_RELAXED) -
+	       __asyncx_sq_khead_acquire(&ring->sq);
+}
+
+/*
+ * ASYNCX_SETUP_SQPOLL: publish, wake the SQ thread if it sleeps, wait if
+ * asked; the SQEs published by this call are submitted (the thread
+ * consumes them), as liburing counts them.
+ */
+static int asyncx_submit_sqpoll(struct asyncx_ring *ring, unsigned int wait_nr)
+{
+	unsigned int published = ring->sq.sqe_tail - ring->sq.sqe_head;
+	unsigned int flags = 0, head, pending;
+	int ret;
+
+	pending = asyncx_flush_sq(ring, &head);
+	if (pending && asyncx_sq_needs_wakeup(ring))
+		flags |= ASYNCX_ENTER_SQ_WAKEUP;
+	if (wait_nr && asyncx_cq_ready(ring) < wait_nr)
+		flags |= ASYNCX_ENTER_GETEVENTS;
+	if (flags) {
+		ret = asyncx_enter(ring, 0, wait_nr, flags, 0);
+		if (ret < 0)
+			return ret;
+	}
+	return (int)published;
+}
+
 int asyncx_submit_and_wait(struct asyncx_ring *ring, unsigned int wait_nr)
 {
 	unsigned int to_submit, head, consumed;
@@ -286,6 +335,8 @@ int asyncx_submit_and_wait(struct asyncx_ring *ring, unsigned int wait_nr)
 
 	if (wait_nr > ring->cq.ring_entries)
 		return -EINVAL;
+	if (ring->flags & ASYNCX_SETUP_SQPOLL)
+		return asyncx_submit_sqpoll(ring, wait_nr);
 
 	to_submit = asyncx_flush_sq(ring, &head);
 	if (!to_submit && asyncx_cq_ready(ring) >= wait_nr)
@@ -366,7 +417,11 @@ static int asyncx_get_cqe(struct asyncx_ring *ring, struct asyncx_cqe **cqe_ptr,
 				return -ETIME;
 			timeout_ns = deadline - now;
 		}
-		ret = asyncx_enter(ring, 0, wait_nr, ASYNCX_ENTER_GETEVENTS,
+		/* (SQPOLL: SQEs left with the thread asleep wake it.) */
+		ret = asyncx_enter(ring, 0, wait_nr, ASYNCX_ENTER_GETEVENTS |
+				   (asyncx_sq_needs_wakeup(ring) &&
+				    asyncx_sq_published(ring) ?
+				    ASYNCX_ENTER_SQ_WAKEUP : 0),
 				   timeout_ns);
 		/*
 		 * Look at the CQ again on success, and on -ETIME in case a

@@ -468,7 +468,7 @@ TEST(setup_cqsize)
 
 TEST(setup_unknown_flags)
 {
-	static const __u32 bad[] = { 1U << 1, 1U << 16, 1U << 31 };
+	static const __u32 bad[] = { 1U << 2, 1U << 16, 1U << 31 };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {

@@ -507,6 +507,8 @@ struct asyncx_sq_offsets {
 
 /* Flags in the SQ ring's flags word. */
 #define ASYNCX_SQ_CQ_OVERFLOW	(1U << 0)	/* completions wait in the overflow list */
+/* ASYNCX_SETUP_SQPOLL: the SQ thread sleeps; enter with ASYNCX_ENTER_SQ_WAKEUP */
+#define ASYNCX_SQ_NEED_WAKEUP	(1U << 1)
 
 /**
  * struct asyncx_cq_offsets - where the CQ ring's fields are in the mapping
@@ -535,8 +537,11 @@ struct asyncx_cq_offsets {
  *	ASYNCX_MAX_ENTRIES); out: the size
  * @cq_entries: in: CQ size wanted if flags has ASYNCX_SETUP_CQSIZE (at
  *	least sq_entries), else ignored; out: the size (default 2 * SQ)
- * @flags: ASYNCX_SETUP_* flags
+ * @flags: ASYNCX_SETUP_* flags (in; out: unchanged)
  * @features: out: ASYNCX_FEAT_* bits of this module
+ * @sq_thread_idle: with ASYNCX_SETUP_SQPOLL: in: milliseconds the SQ
+ *	thread polls with nothing to consume before it sleeps (1 to 10000;
+ *	0: 1000), must be zero without it; out: the time it uses
  * @resv: reserved, must be zero
  * @sq_off: out: layout of the SQ ring mapping
  * @cq_off: out: layout of the CQ ring mapping
@@ -546,7 +551,8 @@ struct asyncx_params {
 	__u32	cq_entries;
 	__u32	flags;
 	__u32	features;
-	__u32	resv[4];
+	__u32	sq_thread_idle;
+	__u32	resv[3];
 	struct asyncx_sq_offsets sq_off;
 	struct asyncx_cq_offsets cq_off;
 };
@@ -555,6 +561,24 @@ struct asyncx_params {
 
 /* asyncx_params.flags */
 #define ASYNCX_SETUP_CQSIZE	(1U << 0)	/* cq_entries is given */
+/*
+ * SQ polling: a kernel thread of the context consumes SQEs as they are
+ * published, so a busy application submits with no system call (an enter
+ * then consumes nothing itself: it returns to_submit, as io_uring_enter(2)
+ * does for IORING_SETUP_SQPOLL, and waits as asked). After sq_thread_idle
+ * ms with nothing to consume the thread sets ASYNCX_SQ_NEED_WAKEUP and
+ * sleeps; an enter with ASYNCX_ENTER_SQ_WAKEUP wakes it (the application
+ * reads the flag after a full barrier that follows its store of the SQ
+ * tail). The thread works as the task that set the context up (its
+ * credentials, its process's address space) but has not its file table or
+ * fs: its SQEs name files through the registered files only
+ * (ASYNCX_SQE_FIXED_FILE; a plain fd completes with -EBADF), and OPENAT,
+ * CLOSE, STATX and ACCEPT complete with -EOPNOTSUPP. A user has at most
+ * the module's max_user_sq_threads such contexts (more: SETUP answers
+ * -EAGAIN). When the owner's last descriptor goes the thread stops, and an
+ * enter answers -EOWNERDEAD.
+ */
+#define ASYNCX_SETUP_SQPOLL	(1U << 1)
 
 /* asyncx_params.features */
 #define ASYNCX_FEAT_NODROP	(1U << 0)	/* full CQ spills to an overflow list */
@@ -563,6 +587,7 @@ struct asyncx_params {
  * ASYNCX_SQE_RETRY)
  */
 #define ASYNCX_FEAT_COMPOSE	(1U << 2)
+#define ASYNCX_FEAT_SQPOLL	(1U << 3)	/* ASYNCX_SETUP_SQPOLL */
 
 /*
  * mmap offsets of the three regions. Each must be mapped MAP_SHARED, at
@@ -615,6 +640,8 @@ struct asyncx_enter {
 
 /* asyncx_enter.flags */
 #define ASYNCX_ENTER_GETEVENTS	(1U << 0)	/* wait for min_complete CQEs */
+/* ASYNCX_SETUP_SQPOLL contexts only (else -EINVAL): wake the SQ thread */
+#define ASYNCX_ENTER_SQ_WAKEUP	(1U << 1)
 
 #define ASYNCX_IOC_MAGIC	0xAE
 /*
