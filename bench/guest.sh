@@ -5,7 +5,7 @@
 # ($ASYNCX_KO) and runs every benchmark against its baseline in the same
 # boot, printing raw result lines the host parses:
 #
-#   ring,SYS,OP,BATCH,THREADS,OPS,SECONDS,OPS_PER_S   (bench/ring_bench)
+#   ring,SYS,OP,BATCH,THREADS,OPS,SECONDS,OPS_PER_S,CPU_S   (bench/ring_bench)
 #   spawn N: ...        wake N: ...       fanout N: ...
 #   prio N: ...         mem: ...          (debugfs bench, kmod/bench.c)
 #   ringprio,N,...                           (bench/ring_prio)
@@ -194,6 +194,11 @@ for op in nop timeout0 poll; do
 			ring "$op" "$batch" "$threads"
 		done
 	done
+done
+# SQ polling: NOPs through an SQPOLL ring, one thread (its SQ thread on
+# another vCPU), against IORING_SETUP_SQPOLL; cpu_s gives ops per CPU-second.
+for batch in 1 8 32; do
+	ring sqpoll "$batch" 1
 done
 # The system call alone: an empty enter (ioctl) against io_uring_enter().
 for threads in 1 "$ncpu"; do

@@ -10,14 +10,20 @@
  *              pipe that holds data: ready at once) | enter (an enter that
  *              submits and waits for nothing: the cost of the system call
  *              alone, an ioctl against io_uring_enter(); BATCH must be 1
- *              and each call counts as one op)
+ *              and each call counts as one op) | sqpoll (NOPs through a
+ *              ring set up with SQ polling, ASYNCX_SETUP_SQPOLL against
+ *              IORING_SETUP_SQPOLL, 1 s idle: each round publishes BATCH
+ *              and reaps them by polling the CQ, with no system call
+ *              while the SQ thread is awake)
  *     BATCH    SQEs per submit; each round submits BATCH and waits for
  *              BATCH completions in the same call, then reaps them
  *     THREADS  threads, each with its own ring (and pipe)
  *     SECONDS  how long to run
  *
- * Prints one CSV line: sys,op,batch,threads,ops,seconds,ops_per_s. Exits
- * non-zero if any completion has an unexpected result.
+ * Prints one CSV line: sys,op,batch,threads,ops,seconds,ops_per_s,cpu_s
+ * (cpu_s: CPU time the whole machine was busy during the run, from
+ * /proc/stat, so that the SQ threads count too). Exits non-zero if any
+ * completion has an unexpected result.
  */
 #include <errno.h>
 #include <poll.h>
@@ -34,7 +40,7 @@
 #include <liburing.h>
 
 enum sys { SYS_ASYNCX, SYS_URING };
-enum op { OP_NOP, OP_TIMEOUT0, OP_POLL, OP_ENTER };
+enum op { OP_NOP, OP_TIMEOUT0, OP_POLL, OP_ENTER, OP_SQPOLL };
 
 static enum sys sys;
 static enum op op;
@@ -71,6 +77,7 @@ static int good(int res)
 {
 	switch (op) {
 	case OP_NOP:
+	case OP_SQPOLL:
 		return res == 0;
 	case OP_TIMEOUT0:
 		return res == -ETIME;
@@ -82,21 +89,77 @@ static int good(int res)
 	return 0;
 }
 
+/* Seconds of busy CPU time of the whole machine so far (/proc/stat). */
+static double busy_s(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (!f)
+		return 0;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return 0;
+	/* user nice system idle iowait irq softirq steal: all but idle, iowait */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
+	       sysconf(_SC_CLK_TCK);
+}
+
+/* SQPOLL rounds of asyncx: publish, then poll the CQ for the batch. */
+static void run_asyncx_sqpoll(struct worker *w, struct asyncx_ring *ring)
+{
+	struct asyncx_cqe *cqes[256];
+	unsigned int i, n;
+	int ret;
+
+	while (!stopped()) {
+		for (i = 0; i < batch; i++)
+			asyncx_prep_nop(asyncx_get_sqe(ring));
+		ret = asyncx_submit(ring);
+		if (ret != (int)batch) {
+			w->err = ret < 0 ? ret : -EIO;
+			return;
+		}
+		for (n = 0; n < batch && !stopped();) {
+			unsigned int got = asyncx_peek_batch_cqe(ring, cqes, 256);
+
+			for (i = 0; i < got; i++)
+				w->bad += !good(cqes[i]->res);
+			asyncx_cq_advance(ring, got);
+			n += got;
+		}
+		w->ops += n;
+	}
+}
+
 static void run_asyncx(struct worker *w, int pfd)
 {
 	struct __kernel_timespec ts = { 0 };
 	struct asyncx_cqe *cqes[256];
+	struct asyncx_params p;
 	struct asyncx_ring ring;
 	unsigned int i, n;
 	int ret;
 
-	ret = asyncx_queue_init(256, &ring, 0);
+	memset(&p, 0, sizeof(p));
+	if (op == OP_SQPOLL) {
+		p.flags = ASYNCX_SETUP_SQPOLL;
+		p.sq_thread_idle = 1000;
+	}
+	ret = asyncx_queue_init_params(256, &ring, &p);
 	if (ret) {
 		w->err = ret;
 		pthread_barrier_wait(&start_line);
 		return;
 	}
 	pthread_barrier_wait(&start_line);
+	if (op == OP_SQPOLL) {
+		run_asyncx_sqpoll(w, &ring);
+		goto out;
+	}
 	while (op == OP_ENTER && !stopped()) {
 		struct asyncx_enter e = { 0 };
 
@@ -146,21 +209,62 @@ out:
 	asyncx_queue_exit(&ring);
 }
 
+/* SQPOLL rounds of io_uring, as run_asyncx_sqpoll() does them. */
+static void run_uring_sqpoll(struct worker *w, struct io_uring *ring)
+{
+	struct io_uring_cqe *cqes[256];
+	unsigned int i, n;
+	int ret;
+
+	while (!stopped()) {
+		for (i = 0; i < batch; i++)
+			io_uring_prep_nop(io_uring_get_sqe(ring));
+		/*
+		 * (With SQPOLL liburing counts the SQEs the thread has not
+		 * consumed yet when it looks: any number, not an error.)
+		 */
+		ret = io_uring_submit(ring);
+		if (ret < 0) {
+			w->err = ret;
+			return;
+		}
+		for (n = 0; n < batch && !stopped();) {
+			unsigned int got = io_uring_peek_batch_cqe(ring, cqes, 256);
+
+			for (i = 0; i < got; i++)
+				w->bad += !good(cqes[i]->res);
+			io_uring_cq_advance(ring, got);
+			n += got;
+		}
+		w->ops += n;
+	}
+}
+
 static void run_uring(struct worker *w, int pfd)
 {
 	struct __kernel_timespec ts = { 0 };
 	struct io_uring_cqe *cqes[256];
+	struct io_uring_params p;
 	struct io_uring ring;
 	unsigned int i, n;
 	int ret;
 
-	ret = io_uring_queue_init(256, &ring, 0);
+	memset(&p, 0, sizeof(p));
+	if (op == OP_SQPOLL) {
+		p.flags = IORING_SETUP_SQPOLL;
+		p.sq_thread_idle = 1000;
+	}
+	ret = io_uring_queue_init_params(256, &ring, &p);
 	if (ret) {
 		w->err = ret;
 		pthread_barrier_wait(&start_line);
 		return;
 	}
 	pthread_barrier_wait(&start_line);
+	if (op == OP_SQPOLL) {
+		run_uring_sqpoll(w, &ring);
+		goto out;
+	}
 	while (op == OP_ENTER && !stopped()) {
 		if (syscall(__NR_io_uring_enter, ring.ring_fd, 0, 0, 0, NULL, 0)) {
 			w->err = -errno;
@@ -231,7 +335,7 @@ static void *worker_fn(void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ring_bench asyncx|io_uring nop|timeout0|poll|enter BATCH THREADS SECONDS\n");
+	fprintf(stderr, "usage: ring_bench asyncx|io_uring nop|timeout0|poll|enter|sqpoll BATCH THREADS SECONDS\n");
 	exit(2);
 }
 
@@ -242,7 +346,7 @@ int main(int argc, char **argv)
 	unsigned int threads, i;
 	int bad = 0, err = 0;
 	struct timespec nap;
-	double t0, t;
+	double t0, t, cpu0;
 
 	if (argc != 6)
 		usage();
@@ -260,6 +364,8 @@ int main(int argc, char **argv)
 		op = OP_POLL;
 	else if (!strcmp(argv[2], "enter"))
 		op = OP_ENTER;
+	else if (!strcmp(argv[2], "sqpoll"))
+		op = OP_SQPOLL;
 	else
 		usage();
 	batch = strtoul(argv[3], NULL, 0);
@@ -275,6 +381,7 @@ int main(int argc, char **argv)
 		if (pthread_create(&w[i].th, NULL, worker_fn, &w[i]))
 			return 1;
 	pthread_barrier_wait(&start_line);
+	cpu0 = busy_s();
 	t0 = now_s();
 	nap.tv_sec = (time_t)seconds;
 	nap.tv_nsec = (long)((seconds - nap.tv_sec) * 1e9);
@@ -289,12 +396,13 @@ int main(int argc, char **argv)
 			err = w[i].err;
 	}
 	t = now_s() - t0;
+	cpu0 = busy_s() - cpu0;
 	if (err)
 		fprintf(stderr, "ring_bench: %s\n", strerror(-err));
 	if (bad)
 		fprintf(stderr, "ring_bench: %d unexpected results\n", bad);
-	printf("%s,%s,%u,%u,%lu,%.3f,%.0f\n", argv[1], argv[2], batch, threads,
-	       total, t, total / t);
+	printf("%s,%s,%u,%u,%lu,%.3f,%.0f,%.3f\n", argv[1], argv[2], batch,
+	       threads, total, t, total / t, cpu0);
 	free(w);
 	return err || bad ? 1 : 0;
 }

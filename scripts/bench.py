@@ -94,7 +94,9 @@ def parse_line(r, line):
         f = line.split(',')
         r['ring'].append({'sys': f[1], 'op': f[2], 'batch': int(f[3]),
                           'threads': int(f[4]), 'ops': int(f[5]),
-                          'seconds': float(f[6]), 'rate': float(f[7])})
+                          'seconds': float(f[6]), 'rate': float(f[7]),
+                          # busy CPU seconds of the machine (older lines: none)
+                          'cpu': float(f[8]) if len(f) > 8 else None})
     elif line.startswith('ringmem,'):
         f = line.split(',')
         r['ringmem'].append({'sys': f[1], 'op': f[2], 'n': int(f[3]),
@@ -151,18 +153,31 @@ def table(r):
     for x in r['ring']:
         runs.setdefault((x['sys'], x['op'], x['batch'], x['threads']), []).append(x['rate'])
     ring = {k: med(v) for k, v in runs.items()}
-    order = {'nop': 0, 'timeout0': 1, 'poll': 2, 'enter': 3}
+    order = {'nop': 0, 'timeout0': 1, 'poll': 2, 'enter': 3, 'sqpoll': 4}
     for (sys_, op, b, t), rate in sorted(ring.items(), key=lambda kv: (order.get(kv[0][1], 9),
                                                                         kv[0][1:])):
         if sys_ != 'asyncx' or ('io_uring', op, b, t) not in ring:
             continue
         base = ring[('io_uring', op, b, t)]
         ratio = rate / base if base else float('nan')
-        tgt = 1.0 if op == 'nop' else None
+        tgt = 1.0 if op in ('nop', 'sqpoll') else None
         name = (f'ring empty enter x{t} thr (calls/s)' if op == 'enter'
+                else f'ring SQPOLL NOP batch {b} x{t} thr (ops/s)' if op == 'sqpoll'
                 else f'ring {op} batch {b} x{t} thr (ops/s)')
         rows.append((name, rate, base, ratio,
                      '>= 1.0x' if tgt else '-', None if tgt is None else ratio >= tgt))
+        if op == 'sqpoll':
+            # Work per CPU-second: the SQ thread's CPU counts (the
+            # machine's busy time during the run).
+            per = {}
+            for s_ in ('asyncx', 'io_uring'):
+                xs = [x['ops'] / x['cpu'] for x in r['ring']
+                      if (x['sys'], x['op'], x['batch'], x['threads']) == (s_, op, b, t)
+                      and x['cpu']]
+                per[s_] = med(xs)
+            a_, u_ = per['asyncx'], per['io_uring']
+            rows.append((f'ring SQPOLL NOP batch {b} x{t} thr (ops per CPU-second)', a_, u_,
+                         a_ / u_ if u_ else float('nan'), '-', None))
     if r['spawn']:
         a = med([x['asyncx_rate'] for x in r['spawn']])
         w = med([x['wq_rate'] for x in r['spawn']])

@@ -13,9 +13,9 @@
  * - It runs as the task that set the context up: under that task's
  *   credentials (override_creds() for the thread's life: every permission
  *   check and every credential an op takes at preparation is the owner's)
- *   and in the owner's address space (kthread_use_mm() around each
- *   submission, only while the mm still has users: an owner that is gone
- *   gets nothing consumed).
+ *   and in the owner's address space (kthread_use_mm() from its first SQE
+ *   after a sleep until its next sleep, taken only while the mm still has
+ *   users: an owner that is gone gets nothing consumed).
  * - It cannot have the owner's file table or fs. So its SQEs name their
  *   files through the registered files (ASYNCX_SQE_FIXED_FILE; a plain fd
  *   is -EBADF, axq_rsrc_fget()), and the ops that work on the table or on
@@ -94,20 +94,23 @@ static void axq_sqpoll_need_wakeup(struct axq_ctx *ctx, bool set)
 	spin_unlock(&ctx->cq_lock);
 }
 
-/* Consume what is published, in the owner's mm: how many (0: none). */
-static long axq_sqpoll_submit(struct axq_ctx *ctx)
+/*
+ * Take the owner's mm for a busy stretch (switching mm per submission
+ * would cost more than a small one): false when it has no users left (the
+ * owner is exiting, and ->flush stops us).
+ */
+static bool axq_sqpoll_use_mm(struct axq_ctx *ctx)
 {
-	long ret;
-
-	/* No users left: the owner is exiting, and ->flush stops us. */
 	if (!mmget_not_zero(ctx->mm))
-		return 0;
+		return false;
 	kthread_use_mm(ctx->mm);
-	ret = axq_ctx_submit(ctx, ctx->sq_entries);
+	return true;
+}
+
+static void axq_sqpoll_unuse_mm(struct axq_ctx *ctx)
+{
 	kthread_unuse_mm(ctx->mm);
 	mmput(ctx->mm);
-	/* -EBUSY: CQEs wait for room; the owner's next enter makes it. */
-	return max(ret, 0L);
 }
 
 static int axq_sqpoll_thread(void *data)
@@ -116,13 +119,21 @@ static int axq_sqpoll_thread(void *data)
 	struct axq_sqpoll *sqp = ctx->sqp;
 	unsigned long idle_end = jiffies + sqp->idle;
 	const struct cred *old = override_creds(sqp->cred);
+	bool have_mm = false;
 	u64 consumed = 0;
 	long n;
 	DEFINE_WAIT(wait);
 
 	while (!kthread_should_stop()) {
-		n = axq_sqpoll_pending(ctx) ? axq_sqpoll_submit(ctx) : 0;
-		if (n) {
+		n = 0;
+		if (axq_sqpoll_pending(ctx)) {
+			if (!have_mm)
+				have_mm = axq_sqpoll_use_mm(ctx);
+			/* -EBUSY: CQEs wait for room; an enter makes it. */
+			if (have_mm)
+				n = axq_ctx_submit(ctx, ctx->sq_entries);
+		}
+		if (n > 0) {
 			consumed += n;
 			idle_end = jiffies + sqp->idle;
 			cond_resched();
@@ -132,6 +143,11 @@ static int axq_sqpoll_thread(void *data)
 			cond_resched();
 			cpu_relax();
 			continue;
+		}
+		/* Asleep, the thread holds no mm: the owner's exit frees it. */
+		if (have_mm) {
+			axq_sqpoll_unuse_mm(ctx);
+			have_mm = false;
 		}
 		prepare_to_wait(&sqp->wait, &wait, TASK_INTERRUPTIBLE);
 		axq_sqpoll_need_wakeup(ctx, true);
@@ -147,6 +163,8 @@ static int axq_sqpoll_thread(void *data)
 		axq_sqpoll_need_wakeup(ctx, false);
 		idle_end = jiffies + sqp->idle;
 	}
+	if (have_mm)
+		axq_sqpoll_unuse_mm(ctx);
 	revert_creds(old);
 	return 0;
 }

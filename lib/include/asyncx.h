@@ -303,11 +303,18 @@ void asyncx_queue_exit(struct asyncx_ring *ring);
  * inside the critical section that began with their asyncx_get_sqe() (see
  * "Locking"). A reaper thread may wait for CQEs meanwhile.
  *
+ * On a ring set up with ASYNCX_SETUP_SQPOLL the SQ thread consumes them:
+ * this publishes, and enters only to wake the thread when it sleeps
+ * (ASYNCX_SQ_NEED_WAKEUP, read after a full barrier), as liburing does.
+ * What the SQEs point to must then stay valid until the thread has
+ * consumed them (the SQ head has passed them).
+ *
  * Context: the submitter.
  * Return: the number of SQEs the module consumed (0 when there was nothing
- * to submit), or a negative errno: -EBUSY when completions wait in the
- * overflow list (reap CQEs, then submit again; the SQEs stay published),
- * -EINTR, or the ioctl's other errors.
+ * to submit; with SQPOLL, the number this call published), or a negative
+ * errno: -EBUSY when completions wait in the overflow list (reap CQEs,
+ * then submit again; the SQEs stay published), -EINTR, -EOWNERDEAD (SQPOLL:
+ * the thread has stopped), or the ioctl's other errors.
  */
 int asyncx_submit(struct asyncx_ring *ring);
 

@@ -61,6 +61,9 @@ static struct {
 	struct asyncx_enter	last;
 	__u64			min_timeout_ns;
 	__u64			max_timeout_ns;
+	/* ASYNCX_SETUP_SQPOLL: the "thread" consumes only when woken */
+	int			sqpoll;
+	unsigned int		wakeups;
 } fk;
 
 static unsigned int *sq_field(__u32 off)
@@ -129,18 +132,28 @@ static int fake_enter(const struct asyncx_enter *e)
 	fk.enter_calls++;
 	fk.last = *e;
 	if (e->resv0 || e->resv[0] || e->resv[1] ||
-	    e->flags & ~ASYNCX_ENTER_GETEVENTS)
+	    e->flags & ~(ASYNCX_ENTER_GETEVENTS |
+			 (fk.sqpoll ? ASYNCX_ENTER_SQ_WAKEUP : 0)))
 		return -EINVAL;
 
 	fake_flush_overflow();
-	if (e->to_submit && fk.nr_overflow)
+	if (e->to_submit && fk.nr_overflow && !fk.sqpoll)
 		return -EBUSY;
 
 	/* Acquire pairs with the library's release of the SQ tail. */
 	tail = __atomic_load_n(sq_field(fk.p.sq_off.tail), __ATOMIC_ACQUIRE);
-	if (e->to_submit > tail - fk.sq_head)
+	if (e->to_submit > tail - fk.sq_head && !fk.sqpoll)
 		return -EINVAL;
 	n = e->to_submit;
+	if (fk.sqpoll) {
+		/* The SQ thread: woken, it consumes all that is published. */
+		n = 0;
+		if (e->flags & ASYNCX_ENTER_SQ_WAKEUP) {
+			fk.wakeups++;
+			n = tail - fk.sq_head;
+			*sq_field(fk.p.sq_off.flags) &= ~ASYNCX_SQ_NEED_WAKEUP;
+		}
+	}
 	if (fk.consume_max && n > fk.consume_max)
 		n = fk.consume_max;
 	for (i = 0; i < n; i++) {
@@ -157,6 +170,8 @@ static int fake_enter(const struct asyncx_enter *e)
 	__atomic_store_n(sq_field(fk.p.sq_off.head), fk.sq_head,
 			 __ATOMIC_RELEASE);
 
+	if (fk.sqpoll)
+		n = e->to_submit;	/* as io_uring_enter(2) answers */
 	if (!(e->flags & ASYNCX_ENTER_GETEVENTS))
 		return (int)n;
 
@@ -791,6 +806,51 @@ static int test_overflow(void)
 	return 0;
 }
 
+/*
+ * ASYNCX_SETUP_SQPOLL: submit publishes and enters only to wake a sleeping
+ * thread (ASYNCX_ENTER_SQ_WAKEUP), counting what it published; a wait
+ * wakes it too when SQEs wait for it.
+ */
+static int test_submit_sqpoll(void)
+{
+	struct asyncx_ring ring;
+	struct asyncx_cqe *cqe;
+	unsigned int i;
+
+	CHECK(fake_ring_init(&ring) == 0);
+	fk.sqpoll = 1;
+	ring.flags = ASYNCX_SETUP_SQPOLL;
+	/* The thread is awake: no enter at all. */
+	for (i = 0; i < 3; i++)
+		asyncx_prep_nop(asyncx_get_sqe(&ring));
+	CHECK(asyncx_submit(&ring) == 3);
+	CHECK(fk.enter_calls == 0);
+	CHECK(*sq_field(fk.p.sq_off.tail) == START_INDEX + 3);
+	/* Asleep: one enter, to wake it, which consumes the 5 published. */
+	*sq_field(fk.p.sq_off.flags) |= ASYNCX_SQ_NEED_WAKEUP;
+	for (i = 0; i < 2; i++)
+		asyncx_prep_nop(asyncx_get_sqe(&ring));
+	CHECK(asyncx_submit(&ring) == 2);
+	CHECK(fk.enter_calls == 1 && fk.wakeups == 1);
+	CHECK(fk.last.flags == ASYNCX_ENTER_SQ_WAKEUP && fk.last.to_submit == 0);
+	CHECK(asyncx_cq_ready(&ring) == 5);
+	asyncx_cq_advance(&ring, 5);
+	/* A wait with SQEs stranded behind a sleeping thread wakes it. */
+	asyncx_prep_nop(asyncx_get_sqe(&ring));
+	CHECK(asyncx_submit(&ring) == 1);	/* (awake: no enter) */
+	CHECK(fk.enter_calls == 1);
+	*sq_field(fk.p.sq_off.flags) |= ASYNCX_SQ_NEED_WAKEUP;
+	CHECK(asyncx_wait_cqe(&ring, &cqe) == 0);
+	CHECK(fk.wakeups == 2);
+	CHECK(fk.last.flags == (ASYNCX_ENTER_GETEVENTS | ASYNCX_ENTER_SQ_WAKEUP));
+	asyncx_cqe_seen(&ring, cqe);
+	/* Nothing waiting for it: a wait does not wake it. */
+	CHECK(asyncx_submit_and_wait(&ring, 0) == 0);
+	CHECK(fk.enter_calls == 2);
+	fake_ring_exit(&ring);
+	return 0;
+}
+
 static int test_queue_init_without_device(void)
 {
 	struct asyncx_ring ring;
@@ -830,6 +890,7 @@ static const struct {
 	{ "wait_cqe_timeout", test_wait_cqe_timeout },
 	{ "submit_and_wait", test_submit_and_wait },
 	{ "overflow", test_overflow },
+	{ "submit_sqpoll", test_submit_sqpoll },
 	{ "queue_init_without_device", test_queue_init_without_device },
 };
 

@@ -19,6 +19,8 @@ ring,io_uring,nop,8,1,200,1.000,200
 ring,asyncx,nop,8,1,400,1.000,400
 ring,io_uring,enter,1,1,1000,1.000,1000
 ring,asyncx,enter,1,1,500,1.000,500
+ring,io_uring,sqpoll,8,1,3000,1.000,3000,2.000
+ring,asyncx,sqpoll,8,1,3300,1.000,3300,1.500
 ringmem,io_uring,timeout,8192,2867200,350
 ringmem,asyncx,timeout,8192,2752512,336
 ringmem,io_uring,timeout,8192,2883584,352
@@ -69,6 +71,15 @@ class BenchParseTest(unittest.TestCase):
         names = [x[0] for x in bench.table(self.r)]
         self.assertLess(names.index('ring nop batch 32 x1 thr (ops/s)'),
                         names.index('ring empty enter x1 thr (calls/s)'))
+
+    def test_sqpoll_rate_and_work_per_cpu_second(self):
+        row = self.rows['ring SQPOLL NOP batch 8 x1 thr (ops/s)']
+        self.assertEqual(row[1:3], (3300, 3000))
+        self.assertAlmostEqual(row[3], 1.1)
+        self.assertTrue(row[5])
+        per = self.rows['ring SQPOLL NOP batch 8 x1 thr (ops per CPU-second)']
+        self.assertEqual(per[1:3], (2200, 1500))
+        self.assertIsNone(per[5])
 
     def test_memory_in_flight_is_the_median_against_io_uring(self):
         row = self.rows['in-flight TIMEOUT: slab bytes per SQE (lower is better)']
