@@ -15,6 +15,7 @@ PKGS=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	sparse bpftrace liburing-dev fio python3 python3-sphinx
 	valgrind python3-matplotlib dkms pkg-config cppcheck clang-tidy
+	groff-base man-db
 )
 
 missing=()

@@ -21,7 +21,7 @@ not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..10"
 
 make -s -C "$root" install PREFIX=$prefix DESTDIR="$dest" >"$tmp/install.log" 2>&1
 rc=$?
@@ -37,6 +37,20 @@ check "libraries installed (.a, .so.VERSION, .so.0 and .so links)" \
 check "headers installed (asyncx.h, linux/asyncx.h)" \
 	test -f "$inc/asyncx.h" -a -f "$inc/linux/asyncx.h"
 check "asyncx.pc installed" test -f "$lib/pkgconfig/asyncx.pc"
+man=$dest$prefix/share/man
+# Every global symbol of the version script has its section-3 page.
+syms=$(sed -n '/global:/,/local:\|}/p' "$root/lib/libasyncx.map" |
+	grep -o 'asyncx_[a-z0-9_]*' | sort -u)
+missing=
+for s in $syms; do
+	test -f "$man/man3/$s.3" || missing="$missing $s"
+done
+count=$(echo "$syms" | wc -l)
+check "man pages installed for the $count exported symbols${missing:+ (missing:$missing)}" \
+	test -z "$missing" -a -n "$syms"
+check "asyncx(7), libasyncx(7) installed, and man renders them" \
+	bash -c "test -f $man/man7/asyncx.7 && test -f $man/man7/libasyncx.7 &&
+		 MANWIDTH=80 man -l $man/man7/asyncx.7 2>/dev/null | grep -q ASYNCX_IOC_ENTER"
 
 export PKG_CONFIG_PATH=
 export PKG_CONFIG_LIBDIR=$lib/pkgconfig
