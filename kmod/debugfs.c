@@ -5,6 +5,7 @@
  *   contexts	number of live contexts (open files of /dev/asyncx)
  *   stats	executor counters per CPU and in total, and live tasks
  *   tasks	a table of the live tasks (see axq_tasks_show())
+ *   telemetry	their telemetry and warnings (see axq_tel_show())
  *   bench	the executor's micro-benchmark and load generator (bench.c)
  */
 #include <linux/cpumask.h>
@@ -16,6 +17,7 @@
 #include "ring/dev.h"
 #include "rt/stats.h"
 #include "rt/task.h"
+#include "rt/telemetry.h"
 
 static struct dentry *axq_debugfs_root;
 
@@ -55,6 +57,13 @@ static int axq_tasks_table_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(axq_tasks_table);
 
+static int axq_telemetry_show(struct seq_file *m, void *v)
+{
+	axq_tel_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(axq_telemetry);
+
 /**
  * axq_debugfs_init() - create /sys/kernel/debug/asyncx and its files
  *
@@ -72,6 +81,8 @@ void axq_debugfs_init(void)
 			    &axq_stats_fops);
 	debugfs_create_file("tasks", 0444, axq_debugfs_root, NULL,
 			    &axq_tasks_table_fops);
+	debugfs_create_file("telemetry", 0444, axq_debugfs_root, NULL,
+			    &axq_telemetry_fops);
 	if (axq_bench_init(axq_debugfs_root))
 		pr_warn("asyncx: no memory for debugfs bench\n");
 }

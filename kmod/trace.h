@@ -350,6 +350,32 @@ TRACE_EVENT(asyncx_retry,
 );
 
 /**
+ * asyncx_warn - telemetry's warning about a task (rt/telemetry.c)
+ * @task_id:	the task
+ * @kind:	0 lost waker (it can never run again), 1 long poll, 2
+ *		starved (queued too long), 3 wake after completion
+ * @value:	the poll's length (long poll) or the time queued (starved), ns;
+ *		else 0
+ * @site:	where it comes from: the wait's site (lost waker), the
+ *		future's poll function (long poll), the last waker (starved),
+ *		the waker's caller (wake after completion)
+ */
+TRACE_EVENT(asyncx_warn,
+	    TP_PROTO(u64 task_id, int kind, u64 value, void *site),
+	    TP_ARGS(task_id, kind, value, site),
+	    TP_STRUCT__entry(__field(u64, task_id)
+			     __field(int, kind)
+			     __field(u64, value)
+			     __field(void *, site)),
+	    TP_fast_assign(__entry->task_id = task_id;
+			   __entry->kind = kind;
+			   __entry->value = value;
+			   __entry->site = site;),
+	    TP_printk("task=%llu kind=%d value=%llu site=%pS", __entry->task_id,
+		      __entry->kind, __entry->value, __entry->site)
+);
+
+/**
  * asyncx_sqpoll - the SQ thread of an ASYNCX_SETUP_SQPOLL context went to
  *	sleep (ASYNCX_SQ_NEED_WAKEUP set) or woke
  * @ctx_id:	the context

@@ -498,6 +498,9 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 		if (ret < 0)
 			return ret;
 	}
+	/* Every enter moves overflowed CQEs in (the submission does too). */
+	if (!e.to_submit || ctx->sqp)
+		axq_cq_flush(ctx);
 	if (e.flags & ASYNCX_ENTER_GETEVENTS && e.min_complete) {
 		ktime_t start = ktime_get();
 

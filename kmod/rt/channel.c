@@ -242,6 +242,7 @@ static enum axq_next axq_chan_rx_next(struct axq_stream *s,
 
 	if (ret == -EAGAIN) {
 		axq_wq_waker_arm(&ch->rx_w, &ch->recv_wq, cx);
+		axq_wait_note(cx, AXQ_WAIT_CHAN, ch, 0);
 		ret = axq_chan_try_recv(ch, item);
 		if (ret == -EAGAIN)
 			return AXQ_NEXT_PENDING;
@@ -313,6 +314,7 @@ enum axq_poll axq_chan_send_poll(struct axq_chan_send *s,
 
 	if (ret == -EAGAIN) {
 		axq_wq_waker_arm(&s->w, &s->ch->send_wq, cx);
+		axq_wait_note(cx, AXQ_WAIT_CHAN, s->ch, 0);
 		ret = axq_chan_try_send(s->ch, s->value);
 		if (ret == -EAGAIN)
 			return AXQ_PENDING;
@@ -368,6 +370,7 @@ enum axq_poll axq_chan_recv_poll(struct axq_chan_recv *r,
 
 	if (ret == -EAGAIN) {
 		axq_wq_waker_arm(&r->w, &r->ch->recv_wq, cx);
+		axq_wait_note(cx, AXQ_WAIT_CHAN, r->ch, 0);
 		ret = axq_chan_try_recv(r->ch, &r->value);
 		if (ret == -EAGAIN)
 			return AXQ_PENDING;

@@ -126,6 +126,7 @@ int axq_poller_poll(struct axq_poller *p, struct axq_context *cx,
 		p->armed = true;
 		/* Before any entry is hooked: the wake functions use it. */
 		p->waker = axq_waker_get(cx);
+		__axq_wait_note(cx, AXQ_WAIT_FD, p->file, 0, _RET_IP_);
 		init_poll_funcptr(&p->pt, axq_poll_queue_proc);
 		p->pt._key = p->events;
 		/* Hooks first, then tests: ->poll()'s own ordering. */

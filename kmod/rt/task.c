@@ -16,7 +16,11 @@
 #include "executor.h"
 #include "stats.h"
 #include "task.h"
+#include "telemetry.h"
 #include "trace.h"
+
+/* The state word holds flags, wakers and references in 64 bits. */
+static_assert(BITS_PER_LONG == 64);
 
 /**
  * DOC: task state machine
@@ -80,6 +84,8 @@ struct axq_shard {
 static struct axq_shard *axq_shards;	/* [nr_cpu_ids] */
 static DEFINE_PER_CPU(u64, axq_task_seq);
 static DEFINE_PER_CPU(long, axq_task_live);
+/* The task this CPU's worker is polling (telemetry: self wakes). */
+static DEFINE_PER_CPU(struct axq_task *, axq_polling);
 /*
  * Set under every shard's lock, then synchronize_rcu(): a spawn reads it in
  * an RCU read-side section that also counts the task live, so once the
@@ -88,34 +94,37 @@ static DEFINE_PER_CPU(long, axq_task_live);
 static bool axq_shutting_down;
 static DECLARE_WAIT_QUEUE_HEAD(axq_drained_wq);
 
-static void axq_task_get(struct axq_task *task)
+/* Drop @delta: a reference, or a waker's (a reference and a waker). */
+static void __axq_task_put(struct axq_task *task, long delta)
 {
-	atomic_long_add(AXQ_T_REF_ONE, &task->state);
+	unsigned long s;
+
+	/* Release: our accesses to the task happen before a free elsewhere. */
+	s = atomic_long_sub_return_release(delta, &task->state);
+	if (s >= AXQ_T_REF_ONE)
+		return;
+	/* Pairs with the release above in every other put. */
+	smp_acquire__after_ctrl_dep();
+	WARN_ON_ONCE(!(s & AXQ_T_COMPLETE) || s & AXQ_T_WAKERS);
+	axq_tel_free(task->tel);
+	if (task->embedded)
+		task->ops->release(task->fut);
+	else
+		kmem_cache_free(axq_task_cache, task);
 }
 
 /**
- * axq_task_put() - drop a reference to a task (a join handle or a waker)
+ * axq_task_put() - drop a reference to a task (a join handle)
  * @task: the task
  *
- * Frees the task when this was the last reference.
+ * Frees the task when this was the last reference. A waker is dropped
+ * with axq_waker_put() instead.
  *
  * Context: any context.
  */
 void axq_task_put(struct axq_task *task)
 {
-	unsigned long s;
-
-	/* Release: our accesses to the task happen before a free elsewhere. */
-	s = atomic_long_sub_return_release(AXQ_T_REF_ONE, &task->state);
-	if (s >= AXQ_T_REF_ONE)
-		return;
-	/* Pairs with the release above in every other put. */
-	smp_acquire__after_ctrl_dep();
-	WARN_ON_ONCE(!(s & AXQ_T_COMPLETE));
-	if (task->embedded)
-		task->ops->release(task->fut);
-	else
-		kmem_cache_free(axq_task_cache, task);
+	__axq_task_put(task, AXQ_T_REF_ONE);
 }
 EXPORT_SYMBOL_GPL(axq_task_put);
 
@@ -141,6 +150,7 @@ static int axq_task_start(struct axq_task *task, struct axq_future *fut,
 	task->ops = fut->ops;
 	task->spawned = jiffies;
 	task->owner = owner;
+	task->tel = NULL;
 	init_waitqueue_head(&task->join_wq);
 
 	/* Pairs with synchronize_rcu() in axq_tasks_cancel_all(). */
@@ -460,6 +470,85 @@ static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
 	axq_task_put(task);		/* the registry's reference */
 }
 
+/*
+ * Telemetry (telemetry.c) around a poll, by the worker that holds RUNNING,
+ * with telemetry on. Before it: the time the task waited queued, and which
+ * task this CPU polls (a wake from inside the poll is a self wake).
+ */
+static void axq_tel_before_poll(struct axq_task *task, u64 now)
+{
+	struct axq_task_tel *tel = task->tel;
+	u64 queued, waited;
+
+	this_cpu_write(axq_polling, task);
+	if (!tel)
+		return;
+	queued = READ_ONCE(tel->queued_at);
+	if (!queued)
+		return;
+	waited = now > queued ? now - queued : 0;
+	WRITE_ONCE(tel->sched_ns, tel->sched_ns + waited);
+	WRITE_ONCE(tel->queued_at, 0);
+	if (waited > axq_tel_starved_ns())
+		axq_tel_warn(task, AXQ_WARN_STARVED, waited,
+			     READ_ONCE(tel->last_waker));
+}
+
+/* After it: its length (a long poll warns, whoever the task). */
+static void axq_tel_after_poll(struct axq_task *task, u64 took)
+{
+	struct axq_task_tel *tel = task->tel;
+
+	this_cpu_write(axq_polling, NULL);
+	if (took > axq_tel_long_poll_ns())
+		axq_tel_warn(task, AXQ_WARN_LONG_POLL, took,
+			     (unsigned long)task->ops->poll);
+	if (!tel)
+		return;
+	WRITE_ONCE(tel->polls, tel->polls + 1);
+	WRITE_ONCE(tel->busy_ns, tel->busy_ns + took);
+	if (took > tel->max_poll_ns)
+		WRITE_ONCE(tel->max_poll_ns, took);
+}
+
+/* Its first poll returned PENDING: its record, before it is registered. */
+static void axq_tel_first_wait(struct axq_task *task, u64 took)
+{
+	struct axq_task_tel *tel = axq_tel_alloc();
+
+	if (!tel)
+		return;
+	tel->polls = 1;
+	tel->busy_ns = took;
+	tel->max_poll_ns = took;
+	/* Release: wakers that find it (READ_ONCE) see it initialised. */
+	smp_store_release(&task->tel, tel);
+}
+
+/*
+ * A poll returned PENDING: what the task waits on, and can anything wake
+ * it? The count of wakers is in the state word, which the wakes that
+ * consume them update in the same RMW that sets NOTIFIED, and only this
+ * worker's poll may add wakers: no waker and not NOTIFIED now means none
+ * ever (a cancel still drops it).
+ */
+static void axq_tel_pending(struct axq_task *task, struct axq_context *cx)
+{
+	struct axq_task_tel *tel = task->tel;
+	long s;
+
+	if (tel && cx->wait_kind) {
+		WRITE_ONCE(tel->wait_kind, cx->wait_kind);
+		WRITE_ONCE(tel->wait_obj, cx->wait_obj);
+		WRITE_ONCE(tel->wait_arg, cx->wait_arg);
+		WRITE_ONCE(tel->wait_ip, cx->wait_ip);
+	}
+	s = atomic_long_read(&task->state);
+	if (!(s & (AXQ_T_NOTIFIED | AXQ_T_CANCELLED | AXQ_T_WAKERS)))
+		axq_tel_warn(task, AXQ_WARN_LOST_WAKER, 0,
+			     cx->wait_ip ?: (unsigned long)task->ops->poll);
+}
+
 /**
  * axq_task_run() - poll a task taken off a run queue, once
  * @task: a NOTIFIED task; the caller passes on the run queue's reference
@@ -469,6 +558,7 @@ static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
 void axq_task_run(struct axq_task *task)
 {
 	struct axq_context cx = { .task = task };
+	u64 t0 = 0, took = 0;
 	enum axq_poll ready;
 	long out = 0;
 
@@ -478,20 +568,36 @@ void axq_task_run(struct axq_task *task)
 	}
 
 	WRITE_ONCE(task->cpu, raw_smp_processor_id());
+	if (axq_tel_on()) {
+		t0 = ktime_get_ns();
+		axq_tel_before_poll(task, t0);
+	}
 	ready = task->fut->ops->poll(task->fut, &cx, &out);
+	if (t0) {
+		took = ktime_get_ns() - t0;
+		axq_tel_after_poll(task, took);
+	}
 	this_cpu_inc(axq_stats->polled);
 	trace_asyncx_poll(task->id, ready == AXQ_READY);
 	if (ready == AXQ_READY) {
 		axq_task_finish(task, out, false);
 		return;
 	}
-	if (unlikely(!task->registered))
+	if (unlikely(!task->registered)) {
+		if (t0)
+			axq_tel_first_wait(task, took);
 		axq_task_register(task);
+	}
+	if (t0)
+		axq_tel_pending(task, &cx);
 
 	switch (axq_task_idle(task)) {
 	case AXQ_IDLE:
 		break;
 	case AXQ_REQUEUE:
+		/* Woken during its poll: queued from the poll's end. */
+		if (t0 && task->tel)
+			WRITE_ONCE(task->tel->queued_at, t0 + took);
 		axq_schedule(task);
 		break;
 	case AXQ_DROP:
@@ -505,22 +611,40 @@ void axq_task_run(struct axq_task *task)
  * Fully ordered RMW: what the waker wrote before the wake is seen by the
  * poll it causes (pairs with the acquire in axq_task_claim()).
  */
-static void axq_task_wake(struct axq_task *task, bool owned)
+static void axq_task_wake(struct axq_task *task, bool owned, unsigned long ip)
 {
 	long s = atomic_long_read(&task->state);
 	/* Read now: an owned wake of a running task gives its reference
 	 * away, and the task may complete and be freed right after.
 	 */
 	u64 id = task->id;
+	struct axq_task_tel *tel = NULL;
 	long n;
 
+	/* (A waker's reference keeps the task and its record alive here.) */
+	if (axq_tel_on()) {
+		tel = READ_ONCE(task->tel);
+		if (tel) {
+			atomic_inc(&tel->wakes);
+			WRITE_ONCE(tel->last_waker, ip);
+			if (this_cpu_read(axq_polling) == task)
+				WRITE_ONCE(tel->self_wakes, tel->self_wakes + 1);
+		}
+	}
 	do {
 		if (s & (AXQ_T_COMPLETE | AXQ_T_NOTIFIED)) {
+			/* A waker kept past the future that armed it. */
+			if ((s & (AXQ_T_COMPLETE | AXQ_T_CANCELLED)) ==
+			    AXQ_T_COMPLETE && axq_tel_on())
+				axq_tel_warn(task, AXQ_WARN_WAKE_AFTER_COMPLETE,
+					     0, ip);
 			if (owned)
-				axq_task_put(task);
+				axq_waker_put(task);
 			return;
 		}
 		n = s | AXQ_T_NOTIFIED;
+		if (owned)
+			n -= AXQ_T_WAKER_ONE;
 		/* Queueing needs a reference: the caller's, or a new one. A
 		 * running task is requeued by its worker with the worker's.
 		 */
@@ -533,8 +657,12 @@ static void axq_task_wake(struct axq_task *task, bool owned)
 	this_cpu_inc(axq_stats->woken);
 	trace_asyncx_wake(id, !(s & AXQ_T_RUNNING),
 			  s & AXQ_T_RUNNING ? -1 : axq_schedule_cpu());
-	if (!(s & AXQ_T_RUNNING))
+	if (!(s & AXQ_T_RUNNING)) {
+		/* Ours until queued: the run queue's reference is ours. */
+		if (tel)
+			WRITE_ONCE(tel->queued_at, ktime_get_ns());
 		axq_schedule(task);
+	}
 }
 
 /**
@@ -547,7 +675,8 @@ static void axq_task_wake(struct axq_task *task, bool owned)
  */
 struct axq_task *axq_waker_get(struct axq_context *cx)
 {
-	axq_task_get(cx->task);
+	/* A reference that counts as a waker too (see task.h). */
+	atomic_long_add(AXQ_T_REF_ONE + AXQ_T_WAKER_ONE, &cx->task->state);
 	return cx->task;
 }
 EXPORT_SYMBOL_GPL(axq_waker_get);
@@ -561,7 +690,7 @@ EXPORT_SYMBOL_GPL(axq_waker_get);
  */
 void axq_wake(struct axq_task *waker)
 {
-	axq_task_wake(waker, true);
+	axq_task_wake(waker, true, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(axq_wake);
 
@@ -573,7 +702,7 @@ EXPORT_SYMBOL_GPL(axq_wake);
  */
 void axq_wake_by_ref(struct axq_task *waker)
 {
-	axq_task_wake(waker, false);
+	axq_task_wake(waker, false, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(axq_wake_by_ref);
 
@@ -585,7 +714,7 @@ EXPORT_SYMBOL_GPL(axq_wake_by_ref);
  */
 void axq_waker_put(struct axq_task *waker)
 {
-	axq_task_put(waker);
+	__axq_task_put(waker, AXQ_T_REF_ONE + AXQ_T_WAKER_ONE);
 }
 EXPORT_SYMBOL_GPL(axq_waker_put);
 
@@ -725,6 +854,7 @@ void axq_wq_waker_arm(struct axq_wq_waker *w, struct wait_queue_head *head,
 	axq_wq_waker_disarm(w);
 	w->task = axq_waker_get(cx);
 	w->head = head;
+	__axq_wait_note(cx, AXQ_WAIT_WQ, head, 0, _RET_IP_);
 	add_wait_queue(head, &w->wqe);
 	/* Entry before the caller's test; pairs with the waker's barrier. */
 	smp_mb();
@@ -912,6 +1042,36 @@ void axq_tasks_show(struct seq_file *m)
 }
 
 /**
+ * axq_tasks_for_each() - call @fn for every task on the registry
+ * @m: the seq_file @fn writes to
+ * @fn: called under the task's registry shard lock (it may not sleep; the
+ *	task cannot complete and be freed meanwhile)
+ * @arg: passed on to @fn
+ *
+ * Context: process context; takes each shard's lock.
+ */
+void axq_tasks_for_each(struct seq_file *m,
+			void (*fn)(struct seq_file *m, struct axq_task *task,
+				   u64 arg),
+			u64 arg)
+{
+	struct axq_task *task;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct axq_shard *shard = &axq_shards[cpu];
+
+		spin_lock(&shard->lock);
+		list_for_each_entry(task, &shard->tasks, entry) {
+			if (seq_has_overflowed(m))
+				break;
+			fn(m, task, arg);
+		}
+		spin_unlock(&shard->lock);
+	}
+}
+
+/**
  * axq_tasks_nr_live() - number of tasks not yet complete
  *
  * Context: any context.
@@ -951,7 +1111,8 @@ int axq_tasks_init(void)
 	}
 	/* Charged to a memcg only when the spawner asks (__GFP_ACCOUNT). */
 	axq_task_cache = KMEM_CACHE(axq_task, SLAB_HWCACHE_ALIGN);
-	if (!axq_task_cache) {
+	if (!axq_task_cache || axq_tel_init()) {
+		kmem_cache_destroy(axq_task_cache);
 		kfree(axq_shards);
 		return -ENOMEM;
 	}
@@ -966,6 +1127,7 @@ int axq_tasks_init(void)
  */
 void axq_tasks_exit(void)
 {
+	axq_tel_exit();
 	kmem_cache_destroy(axq_task_cache);
 	kfree(axq_shards);
 }

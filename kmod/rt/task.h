@@ -6,6 +6,7 @@
 #define _ASYNCX_RT_TASK_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/wait.h>
@@ -13,11 +14,18 @@
 #include <asyncx/runtime.h>
 
 struct seq_file;
+struct axq_task_tel;
 
 /*
- * The state word: flags in the low bits, the reference count above them.
- * Every transition is one atomic read-modify-write of the whole word, so
- * "is it running, is it queued, who must requeue it" is decided once.
+ * The state word: flags in the low byte, the count of wakers above them
+ * (bits 8-31), the reference count in the high half. Every transition is
+ * one atomic read-modify-write of the whole word, so "is it running, is it
+ * queued, who must requeue it, can anyone still wake it" is decided once.
+ *
+ * A waker (axq_waker_get()) is a reference counted twice, as a reference
+ * and as a waker; its wake or put drops both in the same RMW that sets
+ * NOTIFIED, so a task that a poll left PENDING with no waker and not
+ * NOTIFIED can never run again (a lost waker: telemetry.c reports it).
  *
  * RUNNING	a worker holds the right to poll (or drop) the future
  * NOTIFIED	the task is in a run queue, or is RUNNING and was woken during
@@ -36,9 +44,12 @@ struct seq_file;
 #define AXQ_T_COMPLETE		BIT(2)
 #define AXQ_T_CANCELLED		BIT(3)
 #define AXQ_T_JOINED		BIT(4)
-#define AXQ_T_REF_SHIFT		8
+#define AXQ_T_FLAGS		GENMASK(7, 0)
+#define AXQ_T_WAKER_SHIFT	8
+#define AXQ_T_WAKER_ONE		BIT(AXQ_T_WAKER_SHIFT)
+#define AXQ_T_WAKERS		GENMASK(31, AXQ_T_WAKER_SHIFT)
+#define AXQ_T_REF_SHIFT		32
 #define AXQ_T_REF_ONE		BIT(AXQ_T_REF_SHIFT)
-#define AXQ_T_FLAGS		(AXQ_T_REF_ONE - 1)
 
 /**
  * struct axq_task - a spawned future and its scheduling state
@@ -63,6 +74,10 @@ struct seq_file;
  * @spawned: jiffies at spawn (I)
  * @owner: who the task works for, for the debugfs view: a context id for
  *	ring operations, else 0 (axq_task_set_owner())
+ * @tel: its telemetry (telemetry.c), from the first poll that returned
+ *	PENDING while telemetry was on, else NULL (set by the worker that
+ *	holds RUNNING before the task enters the registry; freed with the
+ *	task)
  *
  * References: the registry holds one until the task completes, each run
  * queue entry (NOTIFIED) one, each waker one, each join handle one.
@@ -83,6 +98,7 @@ struct axq_task {
 	const struct axq_future_ops *ops;
 	unsigned long		spawned;
 	u64			owner;
+	struct axq_task_tel	*tel;
 };
 
 struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
@@ -94,6 +110,10 @@ bool axq_task_joined(struct axq_task *task);
 int axq_tasks_cancel_all(unsigned long timeout);
 int axq_tasks_nr_live(void);
 void axq_tasks_show(struct seq_file *m);
+void axq_tasks_for_each(struct seq_file *m,
+			void (*fn)(struct seq_file *m, struct axq_task *task,
+				   u64 arg),
+			u64 arg);
 unsigned int axq_task_obj_size(void);
 int axq_tasks_init(void);
 void axq_tasks_exit(void);

@@ -108,6 +108,7 @@ void axq_timer_waker_arm(struct axq_timer_waker *tw, ktime_t expires,
 
 	if (old)
 		axq_waker_put(old);
+	__axq_wait_note(cx, AXQ_WAIT_TIMER, tw, ktime_to_ns(expires), _RET_IP_);
 	WRITE_ONCE(tw->fired, 0);
 	hrtimer_start(&tw->timer, expires, HRTIMER_MODE_ABS);
 }

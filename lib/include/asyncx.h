@@ -7,8 +7,10 @@
  * A ring (struct asyncx_ring) is one asyncx context: the submission queue
  * (SQ) and completion queue (CQ) that /dev/asyncx shares with the process.
  * The hot paths (getting an SQE, filling it, peeking and freeing CQEs) are
- * inline functions below and never enter the kernel; asyncx_submit() and the
- * asyncx_wait_cqe() family are the only calls that do.
+ * inline functions below and never enter the kernel (but for a peek that
+ * finds the CQ empty while completions wait in the overflow list: it brings
+ * them in, as liburing's does); asyncx_submit() and the asyncx_wait_cqe()
+ * family are the only other calls that do.
  *
  * Documentation/libasyncx.rst is the reference; it pulls in the comments of
  * this file.
@@ -459,12 +461,30 @@ static inline unsigned int asyncx_cq_ready(const struct asyncx_ring *ring)
 }
 
 /**
+ * asyncx_get_events() - bring completions waiting in the overflow list in
+ * @ring: the ring
+ *
+ * Enters the module, without submitting or waiting, so that it moves what
+ * fits of the overflow list (ASYNCX_SQ_CQ_OVERFLOW) into the CQ, as
+ * liburing's io_uring_get_events() does. The peeks call it themselves when
+ * they find the CQ empty with the flag set; the waits need not, they enter
+ * anyway.
+ *
+ * Context: the reaper.
+ * Return: 0, or a negative errno of ASYNCX_IOC_ENTER.
+ */
+int asyncx_get_events(struct asyncx_ring *ring);
+
+/**
  * asyncx_peek_batch_cqe() - look at the CQEs ready, without waiting
  * @ring: the ring
  * @cqes: out: pointers to the CQEs, oldest first
  * @count: room in @cqes
  *
- * Frees nothing: call asyncx_cq_advance() with the number used.
+ * Frees nothing: call asyncx_cq_advance() with the number used. When the
+ * CQ is empty while completions wait in the overflow list, brings them in
+ * first (asyncx_get_events()), as liburing's peeks do: a program that only
+ * peeks never strands a completion there.
  *
  * Context: the reaper.
  * Return: the number of pointers stored (0 .. @count).
@@ -479,6 +499,10 @@ static inline unsigned int asyncx_peek_batch_cqe(struct asyncx_ring *ring,
 	unsigned int ready = __asyncx_cq_ktail_acquire(cq) - head;
 	unsigned int i;
 
+	/* (The flag is a hint: relaxed; the enter publishes what it moved.) */
+	if (!ready && __atomic_load_n(ring->sq.kflags, __ATOMIC_RELAXED) &
+		      ASYNCX_SQ_CQ_OVERFLOW && !asyncx_get_events(ring))
+		ready = __asyncx_cq_ktail_acquire(cq) - head;
 	if (count > ready)
 		count = ready;
 	for (i = 0; i < count; i++)

@@ -358,6 +358,13 @@ int asyncx_submit_and_wait(struct asyncx_ring *ring, unsigned int wait_nr)
 	return ret;
 }
 
+int asyncx_get_events(struct asyncx_ring *ring)
+{
+	int ret = asyncx_enter(ring, 0, 0, 0, 0);
+
+	return ret < 0 ? ret : 0;
+}
+
 int asyncx_submit(struct asyncx_ring *ring)
 {
 	return asyncx_submit_and_wait(ring, 0);

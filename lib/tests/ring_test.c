@@ -807,6 +807,53 @@ static int test_overflow(void)
 }
 
 /*
+ * A peek that finds the CQ empty while completions wait in the overflow
+ * list brings them in (one enter), as io_uring_peek_cqe() does; a peek of
+ * a CQ that holds CQEs, or of an empty one without overflow, enters not.
+ */
+static int test_peek_brings_in_overflow(void)
+{
+	struct asyncx_ring ring;
+	struct asyncx_cqe *cqe, *batch[4];
+	unsigned int i, calls;
+	__u64 expect = 0;
+
+	CHECK(fake_ring_init(&ring) == 0);
+	CHECK(asyncx_peek_cqe(&ring, &cqe) == -EAGAIN);
+	CHECK(fk.enter_calls == 0);
+	for (i = 0; i < CQ_ENTRIES + 3; i++)
+		fake_post(i, 0);
+	CHECK(asyncx_cq_has_overflow(&ring));
+	calls = fk.enter_calls;
+	for (i = 0; i < CQ_ENTRIES; i++) {
+		CHECK(asyncx_peek_cqe(&ring, &cqe) == 0);
+		CHECK(cqe->user_data == expect++);
+		asyncx_cqe_seen(&ring, cqe);
+	}
+	CHECK(fk.enter_calls == calls);		/* CQEs were there */
+	CHECK(asyncx_peek_cqe(&ring, &cqe) == 0);	/* the CQ empty: enter */
+	CHECK(fk.enter_calls == calls + 1);
+	CHECK(fk.last.to_submit == 0 && fk.last.flags == 0);
+	CHECK(cqe->user_data == expect++);
+	asyncx_cqe_seen(&ring, cqe);
+	CHECK(!asyncx_cq_has_overflow(&ring));
+	CHECK(asyncx_peek_batch_cqe(&ring, batch, 4) == 2);
+	CHECK(batch[0]->user_data == expect && batch[1]->user_data == expect + 1);
+	asyncx_cq_advance(&ring, 2);
+	CHECK(asyncx_peek_batch_cqe(&ring, batch, 4) == 0);
+	CHECK(fk.enter_calls == calls + 1);	/* no overflow: no enter */
+	/* The batch peek brings them in too. */
+	for (i = 0; i < CQ_ENTRIES + 1; i++)
+		fake_post(100 + i, 0);
+	asyncx_cq_advance(&ring, CQ_ENTRIES);
+	CHECK(asyncx_peek_batch_cqe(&ring, batch, 4) == 1);
+	CHECK(batch[0]->user_data == 100 + CQ_ENTRIES);
+	CHECK(fk.enter_calls == calls + 2);
+	fake_ring_exit(&ring);
+	return 0;
+}
+
+/*
  * ASYNCX_SETUP_SQPOLL: submit publishes and enters only to wake a sleeping
  * thread (ASYNCX_ENTER_SQ_WAKEUP), counting what it published; a wait
  * wakes it too when SQEs wait for it.
@@ -890,6 +937,7 @@ static const struct {
 	{ "wait_cqe_timeout", test_wait_cqe_timeout },
 	{ "submit_and_wait", test_submit_and_wait },
 	{ "overflow", test_overflow },
+	{ "peek_brings_in_overflow", test_peek_brings_in_overflow },
 	{ "submit_sqpoll", test_submit_sqpoll },
 	{ "queue_init_without_device", test_queue_init_without_device },
 };

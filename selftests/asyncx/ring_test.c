@@ -1108,6 +1108,40 @@ TEST_F(batch, nops_in_one_enter)
 	free(seen);
 }
 
+/*
+ * An enter with nothing to submit and nothing to wait for moves overflowed
+ * CQEs in (as the uapi says every enter does): libasyncx's peeks rely on
+ * it (asyncx_get_events()). It used to move nothing.
+ */
+TEST(empty_enter_moves_overflow_in)
+{
+	struct asyncx_cqe cqe;
+	struct ring r;
+	int i;
+
+	ASSERT_EQ(0, ring_init(&r, 4, 4));
+	for (i = 0; i < 8; i++) {
+		prep_nop(ring_get_sqe(&r), i);
+		if (i % 4 == 3)
+			ASSERT_EQ(4, ring_submit(&r));
+	}
+	ASSERT_EQ(4U, cq_ready(&r));
+	EXPECT_TRUE(sq_flags_acquire(&r) & ASYNCX_SQ_CQ_OVERFLOW);
+	for (i = 0; i < 4; i++) {
+		ASSERT_TRUE(ring_peek_cqe(&r, &cqe));
+		EXPECT_EQ((__u64)i, cqe.user_data);
+	}
+	EXPECT_EQ(0U, cq_ready(&r));
+	EXPECT_EQ(0, ring_enter(&r, 0, 0, 0, 0));
+	ASSERT_EQ(4U, cq_ready(&r));
+	EXPECT_FALSE(sq_flags_acquire(&r) & ASYNCX_SQ_CQ_OVERFLOW);
+	for (i = 4; i < 8; i++) {
+		ASSERT_TRUE(ring_peek_cqe(&r, &cqe));
+		EXPECT_EQ((__u64)i, cqe.user_data);
+	}
+	EXPECT_EQ(0, ring_exit(&r));
+}
+
 /* Indices run on past the ring size, at an odd stride. */
 TEST(ring_wraps)
 {

@@ -44,12 +44,59 @@ enum axq_prio {
 };
 
 /**
+ * enum axq_wait_kind - what a task waits on, for telemetry
+ * @AXQ_WAIT_NONE: nothing noted
+ * @AXQ_WAIT_WQ: a wait queue (the object: its head)
+ * @AXQ_WAIT_TIMER: a timer (the argument: its expiry, ns of
+ *	CLOCK_MONOTONIC)
+ * @AXQ_WAIT_FD: a file's readiness (the object: the struct file)
+ * @AXQ_WAIT_CHAN: a channel (the object: the channel)
+ * @AXQ_WAIT_OTHER: something else (a worker thread, another task)
+ */
+enum axq_wait_kind {
+	AXQ_WAIT_NONE,
+	AXQ_WAIT_WQ,
+	AXQ_WAIT_TIMER,
+	AXQ_WAIT_FD,
+	AXQ_WAIT_CHAN,
+	AXQ_WAIT_OTHER,
+};
+
+/**
  * struct axq_context - what a future's poll is given
  * @task: the task being polled; axq_waker_get() turns it into a waker
+ * @wait_kind: what the poll last said it waits on (axq_wait_note())
+ * @wait_obj: that object
+ * @wait_arg: its argument (a timer's expiry)
+ * @wait_ip: where the note was made
  */
 struct axq_context {
 	struct axq_task *task;
+	u8 wait_kind;
+	const void *wait_obj;
+	u64 wait_arg;
+	unsigned long wait_ip;
 };
+
+void __axq_wait_note(struct axq_context *cx, enum axq_wait_kind kind,
+		     const void *obj, u64 arg, unsigned long ip);
+
+/**
+ * axq_wait_note() - say what the polled task is about to wait on
+ * @cx: the poll context
+ * @kind: what kind of thing
+ * @obj: the thing (a wait queue head, a file, a channel, a timer)
+ * @arg: a timer's expiry (ns, CLOCK_MONOTONIC), else 0
+ *
+ * For telemetry: the debugfs view shows, for each task that waits, what
+ * it waits on and where the wait was armed (the caller). The runtime's
+ * wakers note their waits themselves; a future with a waker of its own
+ * notes its wait where it stores the waker.
+ *
+ * Context: inside a poll.
+ */
+#define axq_wait_note(cx, kind, obj, arg) \
+	__axq_wait_note(cx, kind, obj, arg, _THIS_IP_)
 
 /**
  * struct axq_future_ops - the behaviour of a future type
