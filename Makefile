@@ -18,9 +18,10 @@
 #   make debug-kernel    build (once, cached) the 6.1 debug kernel
 #   make vm CMD='...'    run one command in the VM (KERNEL=6.1|6.12|debug|rt)
 #   make deps            install the Debian packages everything needs
-#   make install         install libasyncx, its headers and asyncx.pc under
-#                        $(DESTDIR)$(PREFIX) (default /usr/local); the module
-#                        installs with DKMS (dkms.conf)
+#   make install         install libasyncx, its headers, asyncx.pc, the man
+#                        pages and asyncx-top under $(DESTDIR)$(PREFIX)
+#                        (default /usr/local); the module installs with
+#                        DKMS (dkms.conf)
 
 KVER_61 := $(shell scripts/kernels.sh 6.1 kver 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER_61)/build
@@ -29,7 +30,7 @@ KERNEL ?= 6.1
 # recursive, so only targets that need it unpack it.
 KSRC = $(shell scripts/debug-kernel.sh --source)
 
-all: module lib selftests samples kunit
+all: module lib selftests samples tools kunit
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -45,8 +46,12 @@ kunit:
 lib:
 	$(MAKE) -C lib
 
-selftests: lib
+# asyncx-top too: the kselftest telemetry.sh runs it in the VM.
+selftests: lib tools
 	$(MAKE) -C selftests/asyncx KSFT_DIR=$(KSRC)/tools/testing/selftests
+
+tools:
+	$(MAKE) -C tools/asyncx-top
 
 # samples/echo is a kernel module using asyncx.ko's symbols: after module.
 samples: lib module
@@ -58,6 +63,7 @@ deps:
 
 install:
 	$(MAKE) -C lib install
+	$(MAKE) -C tools/asyncx-top install
 
 debug-kernel: deps
 	scripts/debug-kernel.sh
@@ -135,5 +141,5 @@ clean:
 	$(MAKE) -C samples/echo KDIR=$(KDIR) clean
 	rm -rf .build Documentation/output
 
-.PHONY: all module kunit lib selftests samples deps install debug-kernel check check-quick run bench vm \
+.PHONY: all module kunit lib selftests samples tools deps install debug-kernel check check-quick run bench vm \
 	style kerneldoc analyze htmldocs clean

@@ -30,6 +30,12 @@
  *		AXQ_HOG_US and wakes itself again) and measure N wake->poll
  *		latencies of a HIGH task, then of a LOW one; p50/p99/p999
  *   mem	object sizes: a task, an in-flight request, a context
+ *   demo W	a task that shows telemetry's warning W on purpose (see
+ *		axq_bench_demo()): "lost" (it loses its waker and stays, shown
+ *		in the telemetry view, until "demo cancel"), "longpoll" (a poll
+ *		of 2 x long_poll_us), "starved" (it wakes itself once: a
+ *		warning when starved_us is lowered), "wakeafter" (its waker is
+ *		woken after it completed)
  *
  * Nothing here asserts a timing: the numbers are for people and for the
  * benchmark suite (make bench), measured in the same run.
@@ -51,6 +57,7 @@
 #include "ring/ctx.h"
 #include "ring/req.h"
 #include "rt/task.h"
+#include "rt/telemetry.h"
 
 #define AXQ_BENCH_MAX		BIT(22)
 #define AXQ_BENCH_WAKE_MAX	BIT(18)
@@ -397,9 +404,14 @@ static void axq_bench_spawntask(unsigned int n)
 
 /* ---------------------------------------------------------------- wake */
 
-/* A task that records wake->poll latency; stays pending until stopped. */
+/*
+ * A task that records wake->poll latency; stays pending until stopped. Its
+ * first poll makes a waker, which the bench wakes by reference each time
+ * and its last poll puts: it always has a waker while it waits.
+ */
 struct axq_lat_fut {
 	struct axq_future	fut;
+	struct axq_task		*waker;
 	u64			woken_at;	/* ns, written before each wake */
 	u32			*samples;
 	unsigned int		n;		/* samples taken */
@@ -418,9 +430,13 @@ static enum axq_poll axq_lat_poll(struct axq_future *fut,
 		WRITE_ONCE(f->woken_at, 0);
 	}
 	if (READ_ONCE(f->stop)) {
+		axq_waker_put(f->waker);
+		f->waker = NULL;
 		*out = 0;
 		return AXQ_READY;
 	}
+	if (!f->waker)
+		f->waker = axq_waker_get(cx);
 	complete(&f->polled);
 	return AXQ_PENDING;
 }
@@ -465,6 +481,7 @@ static struct axq_task *axq_lat_start(struct axq_lat_fut *f,
 	struct axq_task *task;
 
 	f->fut.ops = &axq_lat_ops;
+	f->waker = NULL;
 	f->n = 0;
 	f->stop = false;
 	f->woken_at = 0;
@@ -480,7 +497,7 @@ static void axq_lat_once(struct axq_lat_fut *f, struct axq_task *task)
 {
 	reinit_completion(&f->polled);
 	WRITE_ONCE(f->woken_at, ktime_get_ns());
-	axq_wake_by_ref(task);
+	axq_wake_by_ref(f->waker);
 	wait_for_completion(&f->polled);
 }
 
@@ -488,7 +505,7 @@ static void axq_lat_once(struct axq_lat_fut *f, struct axq_task *task)
 static void axq_lat_finish(struct axq_lat_fut *f, struct axq_task *task)
 {
 	WRITE_ONCE(f->stop, true);
-	axq_wake_by_ref(task);
+	axq_wake_by_ref(f->waker);
 	axq_join_timeout(task, NULL, MAX_SCHEDULE_TIMEOUT);
 	axq_task_put(task);
 	sort(f->samples, f->n, sizeof(u32), axq_cmp_u32, NULL);
@@ -871,12 +888,136 @@ static void axq_bench_mem(void)
 		 axq_req_obj_size(ASYNCX_OP_READ), sizeof(struct axq_ctx));
 }
 
+/* ---------------------------------------------------------------- demo */
+
+enum { AXQ_DEMO_LOST, AXQ_DEMO_LONGPOLL, AXQ_DEMO_STARVED, AXQ_DEMO_WAKEAFTER };
+
+static const char * const axq_demo_names[] = {
+	[AXQ_DEMO_LOST] = "lost", [AXQ_DEMO_LONGPOLL] = "longpoll",
+	[AXQ_DEMO_STARVED] = "starved", [AXQ_DEMO_WAKEAFTER] = "wakeafter",
+};
+
+/**
+ * struct axq_demo_fut - a future that raises a telemetry warning on purpose
+ * @fut: the future
+ * @mode: which warning (AXQ_DEMO_*)
+ * @polls: polls so far
+ * @kept: "wakeafter": a waker kept past completion, which the bench wakes
+ */
+struct axq_demo_fut {
+	struct axq_future	fut;
+	int			mode;
+	int			polls;
+	struct axq_task		*kept;
+};
+
+static enum axq_poll axq_demo_poll(struct axq_future *fut,
+				   struct axq_context *cx, long *out)
+{
+	struct axq_demo_fut *f = container_of(fut, struct axq_demo_fut, fut);
+
+	f->polls++;
+	switch (f->mode) {
+	case AXQ_DEMO_LOST:
+		/* The bug on purpose: PENDING, and nothing will wake it. */
+		return AXQ_PENDING;
+	case AXQ_DEMO_LONGPOLL:
+		mdelay(2 * DIV_ROUND_UP(axq_tel_long_poll_ns(), NSEC_PER_MSEC));
+		break;
+	case AXQ_DEMO_STARVED:
+	case AXQ_DEMO_WAKEAFTER:
+		if (f->polls > 1)
+			break;
+		if (f->mode == AXQ_DEMO_WAKEAFTER)
+			f->kept = axq_waker_get(cx);
+		axq_wake(axq_waker_get(cx));	/* a yield: polled again */
+		return AXQ_PENDING;
+	}
+	*out = f->polls;
+	return AXQ_READY;
+}
+
+static const struct axq_future_ops axq_demo_ops = {
+	.name	= "bench-demo",
+	.poll	= axq_demo_poll,
+};
+
+/* The "lost" demo's task and future, until "demo cancel" (L: axq_bench_lock). */
+static struct axq_task *axq_demo_lost;
+static struct axq_demo_fut *axq_demo_lost_fut;
+
+static void axq_demo_cancel(void)
+{
+	if (!axq_demo_lost)
+		return;
+	axq_task_cancel(axq_demo_lost);
+	/* The future is ours once the task completed. */
+	if (!axq_join_timeout(axq_demo_lost, NULL, 5 * HZ))
+		kfree(axq_demo_lost_fut);
+	axq_task_put(axq_demo_lost);
+	axq_demo_lost = NULL;
+	axq_demo_lost_fut = NULL;
+}
+
+/*
+ * Each demo's task is one allocation with its future (the bench frees it
+ * when done); "lost" keeps its join handle until "demo cancel" or unload.
+ */
+static void axq_bench_demo(const char *what)
+{
+	struct axq_demo_fut *f;
+	struct axq_task *task;
+	long res = 0;
+	int mode;
+
+	if (!strcmp(what, "cancel")) {
+		axq_demo_cancel();
+		snprintf(axq_bench_result, sizeof(axq_bench_result), "demo cancelled\n");
+		return;
+	}
+	mode = match_string(axq_demo_names, ARRAY_SIZE(axq_demo_names), what);
+	if (mode < 0 || (mode == AXQ_DEMO_LOST && axq_demo_lost)) {
+		snprintf(axq_bench_result, sizeof(axq_bench_result),
+			 "demo %s: %s\n", what, mode < 0 ? "unknown" : "running already");
+		return;
+	}
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return;
+	f->fut.ops = &axq_demo_ops;
+	f->mode = mode;
+	task = axq_spawn(&f->fut, AXQ_PRIO_NORMAL, GFP_KERNEL);
+	if (IS_ERR(task)) {
+		kfree(f);
+		return;
+	}
+	if (mode == AXQ_DEMO_LOST) {
+		axq_demo_lost = task;
+		axq_demo_lost_fut = f;
+		snprintf(axq_bench_result, sizeof(axq_bench_result),
+			 "demo lost: task %llu lost its waker\n", task->id);
+		return;
+	}
+	/* (Killed while waiting: the future is the task's still; left.) */
+	if (axq_join_timeout(task, &res, MAX_SCHEDULE_TIMEOUT)) {
+		axq_task_put(task);
+		return;
+	}
+	if (mode == AXQ_DEMO_WAKEAFTER && f->kept)
+		axq_wake(f->kept);
+	snprintf(axq_bench_result, sizeof(axq_bench_result),
+		 "demo %s: task %llu done after %ld polls\n", what,
+		 task->id, res);
+	axq_task_put(task);
+	kfree(f);
+}
+
 /* -------------------------------------------------------------- debugfs */
 
 static ssize_t axq_bench_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
-	char buf[32], cmd[16];
+	char buf[32], cmd[16], word[16];
 	unsigned int n = 0;
 	int args;
 
@@ -888,6 +1029,14 @@ static ssize_t axq_bench_write(struct file *file, const char __user *ubuf,
 	args = sscanf(buf, "%15s %u", cmd, &n);
 	if (args < 1)
 		return -EINVAL;
+	if (!strcmp(cmd, "demo")) {
+		if (sscanf(buf, "%15s %15s", cmd, word) != 2)
+			return -EINVAL;
+		mutex_lock(&axq_bench_lock);
+		axq_bench_demo(word);
+		mutex_unlock(&axq_bench_lock);
+		return len;
+	}
 
 	mutex_lock(&axq_bench_lock);
 	if (!strcmp(cmd, "spawn") && args == 2 && n && n <= AXQ_BENCH_MAX)
@@ -957,6 +1106,9 @@ int axq_bench_init(struct dentry *dir)
  */
 void axq_bench_exit(void)
 {
+	mutex_lock(&axq_bench_lock);
+	axq_demo_cancel();
+	mutex_unlock(&axq_bench_lock);
 	if (axq_bench_wq)
 		destroy_workqueue(axq_bench_wq);
 	axq_bench_wq = NULL;

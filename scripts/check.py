@@ -148,10 +148,12 @@ def suite_build(kernels, ksft_dir):
                        tag='warn_module'))
     rc, out = sh(['make', '-C', 'lib', 'all', 'examples'], log_path('build-lib.log'))
     res.add(one('build libasyncx and its examples (-Wall -Wextra -Werror)', rc == 0))
+    rc, out = sh(['make', '-C', 'tools/asyncx-top'], log_path('build-tools.log'))
+    res.add(one('build asyncx-top (-Wall -Wextra -Werror)', rc == 0))
     rc, out = sh(['make', '-C', 'selftests/asyncx', f'KSFT_DIR={ksft_dir}'],
                  log_path('build-selftests.log'))
     res.add(one('build kselftests (-Wall -Wextra -Werror)', rc == 0))
-    report('build', 'modules, lib, selftests', res, time.time() - t0)
+    report('build', 'modules, lib, tools, selftests', res, time.time() - t0)
     return res
 
 

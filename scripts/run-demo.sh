@@ -17,6 +17,7 @@ echo "== building asyncx.ko for $kernel, libasyncx and the demo client"
 "$here/build-kmod.sh" "$kernel" >/dev/null
 make -s -C lib all examples >/dev/null
 make -s -C samples/demo >/dev/null
+make -s -C tools/asyncx-top >/dev/null
 
 echo "== booting the test VM ($kernel, qemu, 4 vCPUs)"
 mkdir -p results/run

@@ -25,6 +25,7 @@
 #include "ctx.h"
 #include "iowq.h"
 #include "limits.h"
+#include "opdef.h"
 #include "pbuf.h"
 #include "req.h"
 #include "rsrc.h"
@@ -444,7 +445,8 @@ int axq_ctx_unregister_eventfd(struct axq_ctx *ctx)
  */
 void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
 {
-	unsigned int inflight, overflow;
+	unsigned int inflight, overflow, op, by_op[ASYNCX_OP_LAST] = {};
+	struct axq_req *req;
 
 	seq_printf(m, "asyncx-ctx:\t%llu\n", ctx->id);
 	/* Acquire: pairs with the release in axq_ctx_setup(). */
@@ -452,8 +454,11 @@ void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
 		seq_puts(m, "rings:\tnone\n");
 		return;
 	}
+	/* (At most max_inflight entries: fdinfo walks them all, as io_uring's.) */
 	spin_lock(&ctx->inflight_lock);
 	inflight = ctx->nr_inflight;
+	list_for_each_entry(req, &ctx->inflight, node)
+		by_op[req->opcode]++;
 	spin_unlock(&ctx->inflight_lock);
 	overflow = axq_cq_overflow_pending(ctx);
 	seq_printf(m, "sq-entries:\t%u\nsq-head:\t%u\nsq-tail:\t%u\n",
@@ -466,6 +471,12 @@ void axq_ctx_show_fdinfo(struct axq_ctx *ctx, struct seq_file *m)
 		   overflow);
 	seq_printf(m, "overflowed:\t%u\ndropped:\t%u\n",
 		   READ_ONCE(ctx->cq->overflow), READ_ONCE(ctx->sq->dropped));
+	/* In flight by opcode, the ops with none left out: "TIMEOUT=3 POLL=1". */
+	seq_puts(m, "inflight-ops:\t");
+	for (op = 0; op < ASYNCX_OP_LAST; op++)
+		if (by_op[op])
+			seq_printf(m, "%s=%u ", axq_opdefs[op]->name, by_op[op]);
+	seq_putc(m, '\n');
 	axq_iowq_show(ctx, m);
 	axq_sqpoll_show(ctx, m);
 }

@@ -4,7 +4,9 @@
 # Runs in the test VM for `make run`: load asyncx.ko ($ASYNCX_KO), run the
 # demo client under bpftrace (scripts/bpftrace/oplat.bt: latency of each
 # ring operation), put the executor under load under steals.bt and top.bt,
-# show the live views, unload, and print a short summary.
+# show the live views (asyncx-top), catch a task that loses its waker on
+# purpose (scripts/bpftrace/warn_lost_waker.bt), unload, and print a short
+# summary.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -41,6 +43,28 @@ LOAD
 bpftrace "$BT/steals.bt" -c "$bash $out/load" >"$out/steals" 2>&1
 bpftrace "$BT/wakelat.bt" -c "$bash $out/load" >"$out/wakelat" 2>&1
 grep -E '^spawn|^--|^id |bench-hold' "$out/steals"
+
+echo
+echo "== telemetry: a task that loses its waker on purpose (debugfs bench"
+echo "   'demo lost'), caught by scripts/bpftrace/warn_lost_waker.bt"
+cat >"$out/lost" <<LOST
+echo hold 3 >$D/bench
+echo "demo lost" >$D/bench
+cat $D/bench
+sleep 0.5
+LOST
+bpftrace "$BT/warn_lost_waker.bt" -c "$bash $out/lost" >"$out/lostbt" 2>&1 || {
+	cat "$out/lostbt"; echo "bpftrace failed"; exit 1; }
+grep -E '^demo|^LOST_WAKER|^@' "$out/lostbt"
+grep -q '^LOST_WAKER task=' "$out/lostbt" || { echo "the lost waker was not caught"; exit 1; }
+echo
+echo "== the live view, one snapshot: asyncx-top --once (tools/asyncx-top;"
+echo "   interactively it refreshes like top: b w p a sort, q quits)"
+"$root/tools/asyncx-top/asyncx-top" --once | tee "$out/top" | grep -vE '^cpu cpu=[0-9]'
+grep -q '^task .*type=bench-demo .*warn=L ' "$out/top" ||
+	{ echo "asyncx-top does not show the lost waker"; exit 1; }
+echo "demo cancel" >$D/bench
+echo release >$D/bench
 
 echo
 echo "================================ summary ================================"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# install_test: "make install" puts libasyncx, its headers and asyncx.pc
-# under DESTDIR/PREFIX, and a program (lib/examples/nop_batch.c, copied out
+# install_test: "make install" puts libasyncx, its headers, asyncx.pc, the
+# man pages and asyncx-top under DESTDIR/PREFIX, and a program (lib/examples/nop_batch.c, copied out
 # of the tree so it cannot see the tree's headers) builds against the
 # installed copy with "pkg-config --cflags --libs asyncx", shared and
 # static. Host-side, no device needed. Prints TAP; exit status 0 if all pass.
@@ -21,7 +21,7 @@ not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..11"
 
 make -s -C "$root" install PREFIX=$prefix DESTDIR="$dest" >"$tmp/install.log" 2>&1
 rc=$?
@@ -48,6 +48,9 @@ done
 count=$(echo "$syms" | wc -l)
 check "man pages installed for the $count exported symbols${missing:+ (missing:$missing)}" \
 	test -z "$missing" -a -n "$syms"
+check "asyncx-top installed, and it answers a bad option with its usage" \
+	bash -c "test -x $dest$prefix/sbin/asyncx-top &&
+		 $dest$prefix/sbin/asyncx-top --nonsense 2>&1 | grep -q '^usage: asyncx-top'"
 check "asyncx(7), libasyncx(7) installed, and man renders them" \
 	bash -c "test -f $man/man7/asyncx.7 && test -f $man/man7/libasyncx.7 &&
 		 MANWIDTH=80 man -l $man/man7/asyncx.7 2>/dev/null | grep -q ASYNCX_IOC_ENTER"

@@ -11,7 +11,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BT=$ROOT/scripts/bpftrace
 EX=$ROOT/lib/build/examples
 BENCH=/sys/kernel/debug/asyncx/bench
-scripts=(top wakelat steals starve oplat)
+scripts=(top wakelat steals starve oplat warn_lost_waker warn_long_poll warn_starved
+	warn_wake_after_complete)
 
 echo "TAP version 13"
 if [ ! -c /dev/asyncx ]; then
@@ -33,6 +34,15 @@ echo fanout 5000 >$BENCH
 cat $BENCH
 $EX/timeouts >/dev/null
 $EX/nop_batch 1000 >/dev/null
+# Each telemetry warning once, on purpose (starved: with starved_us 0).
+echo "demo lost" >$BENCH
+echo "demo cancel" >$BENCH
+echo "demo longpoll" >$BENCH
+old=\$(cat /sys/module/asyncx/parameters/starved_us)
+echo 0 >/sys/module/asyncx/parameters/starved_us
+echo "demo starved" >$BENCH
+echo \$old >/sys/module/asyncx/parameters/starved_us
+echo "demo wakeafter" >$BENCH
 sleep 1.2
 WORK
 bash=$(readlink -f "$(command -v bash)")
@@ -66,6 +76,11 @@ check() {
 	starve)
 		[ "$(num '@waits' "$2")" -gt 0 ] || return 1
 		grep -qE '^@worst_wait_us\[1\]: [0-9]+' <<<"$2" || return 1 ;;
+	warn_lost_waker | warn_long_poll | warn_starved | warn_wake_after_complete)
+		local tag
+		tag=$(tr '[:lower:]' '[:upper:]' <<<"${1#warn_}")
+		[ "$(num '@warnings' "$2")" -ge 1 ] || return 1
+		grep -qE "^$tag task=[0-9]+ value_ns=[0-9]+ site=" <<<"$2" || return 1 ;;
 	oplat)
 		[ "$(num '@ops\[TIMEOUT\]' "$2")" -ge 7 ] || return 1
 		[ "$(num '@ops\[NOP\]' "$2")" -ge 1000 ] || return 1

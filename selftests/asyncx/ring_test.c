@@ -2044,7 +2044,7 @@ TEST(epoll_readable_when_cqes_wait)
 TEST(fdinfo_shows_rings)
 {
 	struct __kernel_timespec ts = ts_of_ns(10 * NSEC_PER_SEC);
-	char path[64], buf[1024];
+	char path[64], buf[2048];
 	struct ring r;
 	ssize_t n;
 	int f;
@@ -2066,6 +2066,8 @@ TEST(fdinfo_shows_rings)
 	EXPECT_NE(NULL, strstr(buf, "cq-entries:\t16\n"));
 	EXPECT_NE(NULL, strstr(buf, "inflight:\t2\n"));
 	EXPECT_NE(NULL, strstr(buf, "dropped:\t0\n"));
+	/* In flight by opcode: the two TIMEOUTs, no other op. */
+	EXPECT_NE(NULL, strstr(buf, "inflight-ops:\tTIMEOUT=2 \n")) TH_LOG("%s", buf);
 	EXPECT_EQ(0, ring_exit(&r));
 }
 
