@@ -7,6 +7,7 @@
 #
 #   ring,SYS,OP,BATCH,THREADS,OPS,SECONDS,OPS_PER_S,CPU_S   (bench/ring_bench)
 #   spawn N: ...        wake N: ...       fanout N: ...
+#   tel,ON,LINE         a spawn or wake line, telemetry off (0) or on (1)
 #   prio N: ...         mem: ...          (debugfs bench, kmod/bench.c)
 #   ringprio,N,...                           (bench/ring_prio)
 #   ringmem,SYS,OP,N,SLAB_BYTES,BYTES_PER_OP  (bench/ring_mem)
@@ -225,6 +226,20 @@ for i in 1 2 3 4 5; do
 	echo "wake 20000" >$B
 	cat $B
 done
+
+# Telemetry's cost (rt/telemetry.c): the same spawns and wakes with it off
+# and on, interleaved, in one boot.
+tel=/sys/module/asyncx/parameters/telemetry
+for i in 1 2 3; do
+	for on in 0 1; do
+		echo "$on" >$tel
+		echo "spawn 50000" >$B
+		echo "tel,$on,$(cat $B)"
+		echo "wake 5000" >$B
+		echo "tel,$on,$(cat $B)"
+	done
+done
+echo 1 >$tel
 
 scale_rows
 

@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "ring/dev.h"
+#include "rt/executor.h"
 #include "rt/stats.h"
 #include "rt/task.h"
 #include "rt/telemetry.h"
@@ -22,29 +23,34 @@
 static struct dentry *axq_debugfs_root;
 
 static void axq_stats_row(struct seq_file *m, const char *cpu,
-			  const struct axq_stats *st)
+			  const struct axq_stats *st, unsigned int queued,
+			  const char *state)
 {
-	seq_printf(m, "%-6s %10llu %10llu %10llu %10llu %10llu %10llu %10llu %10llu\n",
+	seq_printf(m, "%-6s %10llu %10llu %10llu %10llu %10llu %10llu %10llu %10llu %7u %s\n",
 		   cpu, st->spawned, st->polled, st->woken, st->stolen,
-		   st->parked, st->yields, st->completed, st->cancelled);
+		   st->parked, st->yields, st->completed, st->cancelled,
+		   queued, state);
 }
 
 static int axq_stats_show(struct seq_file *m, void *v)
 {
+	unsigned int cpu, queued, all = 0;
 	struct axq_stats st;
-	unsigned int cpu;
+	const char *state;
 	char name[12];
 
-	seq_printf(m, "%-6s %10s %10s %10s %10s %10s %10s %10s %10s\n", "cpu",
+	seq_printf(m, "%-6s %10s %10s %10s %10s %10s %10s %10s %10s %7s %s\n", "cpu",
 		   "spawned", "polled", "woken", "stolen", "parked", "yields",
-		   "completed", "cancelled");
+		   "completed", "cancelled", "queued", "state");
 	for_each_possible_cpu(cpu) {
 		axq_stats_cpu(cpu, &st);
+		state = axq_executor_cpu_state(cpu, &queued);
+		all += queued;
 		snprintf(name, sizeof(name), "%u", cpu);
-		axq_stats_row(m, name, &st);
+		axq_stats_row(m, name, &st, queued, state);
 	}
 	axq_stats_sum(&st);
-	axq_stats_row(m, "total", &st);
+	axq_stats_row(m, "total", &st, all, "-");
 	seq_printf(m, "live tasks: %d\n", axq_tasks_nr_live());
 	return 0;
 }

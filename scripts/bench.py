@@ -73,7 +73,7 @@ def measure(args):
 def new_result():
     return {'header': '', 'ring': [], 'spawn': [], 'spawnx': [], 'wake': [], 'fanout': [],
             'prio': [], 'ringprio': [], 'ringmem': [], 'mem': None, 'io': [], 'fio': [],
-            'echo': [], 'scale': {}}
+            'echo': [], 'scale': {}, 'tel': {}}
 
 
 def parse(raw):
@@ -88,6 +88,10 @@ def parse_line(r, line):
     if line.startswith('scale,'):
         _, n, rest = line.split(',', 2)
         parse_line(r['scale'].setdefault(int(n), new_result()), rest.strip())
+    elif line.startswith('tel,'):
+        # "tel,ON,LINE": a spawn or wake line with telemetry off (0) or on (1).
+        _, on, rest = line.split(',', 2)
+        parse_line(r['tel'].setdefault(int(on), new_result()), rest.strip())
     elif line.startswith('# kernel'):
         r['header'] = line[2:]
     elif line.startswith('ring,'):
@@ -236,7 +240,28 @@ def table(r):
             rows.append((f'in-flight {op.upper()}: slab bytes per SQE (lower is better)', a, u,
                          u / a if a else 0, '<= 256 B', a <= 256))
     rows += io_table(r)
+    rows += tel_table(r)
     rows += scale_table(r)
+    return rows
+
+
+def tel_table(r):
+    """Telemetry's cost: spawn and wake with it on against off, one boot."""
+    on, off = r['tel'].get(1), r['tel'].get(0)
+    rows = []
+    if not on or not off:
+        return rows
+    if on['spawn'] and off['spawn']:
+        a = med([x['asyncx_rate'] for x in on['spawn']])
+        b = med([x['asyncx_rate'] for x in off['spawn']])
+        rows.append(('telemetry on vs off: spawn->complete (tasks/s)', a, b, a / b if b else 0,
+                     '-', None))
+    if on['wake'] and off['wake']:
+        for i, p in enumerate(('p50', 'p99')):
+            a = med([x['asyncx'][i] for x in on['wake']])
+            b = med([x['asyncx'][i] for x in off['wake']])
+            rows.append((f'telemetry on vs off: wake->poll {p} (ns, lower is better)', a, b,
+                         b / a if a else 0, '-', None))
     return rows
 
 

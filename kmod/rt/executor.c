@@ -170,6 +170,30 @@ int axq_schedule_cpu(void)
 	return w ? (int)w->cpu : -1;
 }
 
+/**
+ * axq_executor_cpu_state() - what the worker of a CPU is doing, for views
+ * @cpu: a possible CPU
+ * @queued: out: tasks in its run queues, all classes (a snapshot)
+ *
+ * Context: any context; reads without locks (the answer may be stale).
+ * Return: "offline" (no worker, or parked for hotplug), "idle" (asleep for
+ * lack of work), "searching" (looking for work to steal) or "running".
+ */
+const char *axq_executor_cpu_state(unsigned int cpu, unsigned int *queued)
+{
+	struct axq_worker *w = axq_workers ? axq_workers[cpu] : NULL;
+	unsigned int prio;
+
+	*queued = 0;
+	if (!w || !READ_ONCE(w->active))
+		return "offline";
+	for (prio = 0; prio < AXQ_NR_PRIO; prio++)
+		*queued += axq_runq_len(&w->rq[prio]);
+	if (READ_ONCE(w->parked))
+		return "idle";
+	return READ_ONCE(w->searching) ? "searching" : "running";
+}
+
 /* Wake the idle worker of @cpu, whose idle bit the caller cleared: it
  * counts as searching from now on, until it finds a task or parks.
  */

@@ -12,6 +12,7 @@ void axq_schedule(struct axq_task *task);
 void axq_schedule_batch(struct llist_node *first, struct llist_node *last,
 			unsigned int prio);
 int axq_schedule_cpu(void);
+const char *axq_executor_cpu_state(unsigned int cpu, unsigned int *queued);
 int axq_executor_init(void);
 void axq_executor_exit(void);
 int axq_blocking_init_pool(void);

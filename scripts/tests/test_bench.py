@@ -47,6 +47,10 @@ scale,2,spawn 50000: asyncx 500 ns (300/s) workqueue 1000 ns (200/s) ratio 1.50;
 scale,2,spawntask 50000: asyncx 1 ns (500/s) workqueue 1 ns (250/s) ratio 2.00
 scale,2,fanout 20000: 100 ns (1600 tasks/s) on 2 CPUs, 20 us each, err 0
 scale,2,wake 5000: asyncx wake->poll ns p50 10 p99 30 p999 90; workqueue queue->run ns p50 10 p99 20 p999 50
+tel,0,spawn 50000: asyncx 500 ns (1000/s) workqueue 1000 ns (100/s) ratio 2.00; axq_spawn 800 ns (5/s)
+tel,1,spawn 50000: asyncx 500 ns (900/s) workqueue 1000 ns (100/s) ratio 2.00; axq_spawn 800 ns (5/s)
+tel,0,wake 5000: asyncx wake->poll ns p50 100 p99 300 p999 900; workqueue queue->run ns p50 10 p99 20 p999 50
+tel,1,wake 5000: asyncx wake->poll ns p50 110 p99 330 p999 900; workqueue queue->run ns p50 10 p99 20 p999 50
 """
 
 
@@ -80,6 +84,16 @@ class BenchParseTest(unittest.TestCase):
         per = self.rows['ring SQPOLL NOP batch 8 x1 thr (ops per CPU-second)']
         self.assertEqual(per[1:3], (2200, 1500))
         self.assertIsNone(per[5])
+
+    def test_telemetry_on_against_off(self):
+        spawn = self.rows['telemetry on vs off: spawn->complete (tasks/s)']
+        self.assertEqual(spawn[1:3], (900, 1000))
+        self.assertAlmostEqual(spawn[3], 0.9)
+        self.assertIsNone(spawn[5])
+        wake = self.rows['telemetry on vs off: wake->poll p50 (ns, lower is better)']
+        self.assertEqual(wake[1:3], (110, 100))
+        # The telemetry lines stay out of the main rows.
+        self.assertEqual(self.rows['spawn->complete (tasks/s)'][1], 200000)
 
     def test_memory_in_flight_is_the_median_against_io_uring(self):
         row = self.rows['in-flight TIMEOUT: slab bytes per SQE (lower is better)']

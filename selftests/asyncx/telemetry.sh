@@ -61,7 +61,8 @@ check "the warnings line counts the lost waker" grep -Eq \
 ncpu=$(grep -c '^cpu cpu=[0-9]' "$tmp/once")
 possible=$(awk -F- '{print $NF + 1}' /sys/devices/system/cpu/possible)
 cpus_ok() { [ "$ncpu" -eq "$possible" ] &&
-	    grep -Eq '^cpu cpu=total spawned=[1-9][0-9]* polled=[1-9]' "$tmp/once"; }
+	    grep -Eq '^cpu cpu=total spawned=[1-9][0-9]* polled=[1-9].* queued=[0-9]+ state=-$' "$tmp/once" &&
+	    grep -Eq '^cpu cpu=0 .* queued=[0-9]+ state=(running|searching|idle|offline)$' "$tmp/once"; }
 check "a cpu line per possible CPU ($ncpu of $possible) and a total with polls" cpus_ok
 holds=$(grep -c '^task .*type=bench-hold .*waits_on=waitqueue ' "$tmp/once")
 check "the 50 waiting tasks, each with its telemetry and its wait queue ($holds)" \

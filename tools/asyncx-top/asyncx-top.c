@@ -7,7 +7,9 @@
  * (/proc/PID/fdinfo/FD), and shows:
  *
  *   - the warnings raised since load (lost waker, long poll, starved, wake
- *     after completion) and the executor's counters per CPU;
+ *     after completion) and the executor per CPU: its counters, the tasks
+ *     in its run queues and what its worker does (running, searching,
+ *     idle, offline);
  *   - the tasks that wait, sorted by busy time, wakes, polls or age, each
  *     with its telemetry: polls, wakes and self wakes, busy and queued time,
  *     its warnings, what it waits on and where, and its last waker;
@@ -361,16 +363,17 @@ static void print_once(void)
 	printf("# asyncx-top 1\n");
 	print_warnings_kv();
 	for (i = 1; i < nstats; i++) {
-		char cpu[16];
-		unsigned long long v[8];
+		char cpu[16], state[16];
+		unsigned long long v[8], queued;
 
-		if (sscanf(stats[i], "%15s %llu %llu %llu %llu %llu %llu %llu %llu", cpu,
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 9)
+		if (sscanf(stats[i], "%15s %llu %llu %llu %llu %llu %llu %llu %llu %llu %15s",
+			   cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+			   &queued, state) != 11)
 			continue;
 		printf("cpu cpu=%s", cpu);
 		for (j = 0; j < 8; j++)
 			printf(" %s=%llu", cols[j], v[j]);
-		printf("\n");
+		printf(" queued=%llu state=%s\n", queued, state);
 	}
 	for (i = 0; i < ntasks; i++) {
 		const struct task_row *t = &tasks[i];
