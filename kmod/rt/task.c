@@ -9,6 +9,7 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -475,14 +476,12 @@ static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
  * with telemetry on. Before it: the time the task waited queued, and which
  * task this CPU polls (a wake from inside the poll is a self wake).
  */
-static void axq_tel_before_poll(struct axq_task *task, u64 now)
+static void axq_tel_before_poll(struct axq_task *task,
+				struct axq_task_tel *tel, u64 now)
 {
-	struct axq_task_tel *tel = task->tel;
 	u64 queued, waited;
 
 	this_cpu_write(axq_polling, task);
-	if (!tel)
-		return;
 	queued = READ_ONCE(tel->queued_at);
 	if (!queued)
 		return;
@@ -494,17 +493,21 @@ static void axq_tel_before_poll(struct axq_task *task, u64 now)
 			     READ_ONCE(tel->last_waker));
 }
 
-/* After it: its length (a long poll warns, whoever the task). */
-static void axq_tel_after_poll(struct axq_task *task, u64 took)
+/*
+ * After it: its length (a long poll warns, whoever the task). A task with
+ * a record is timed with the clock; any other (a first poll: most tasks
+ * have no other) only by jiffies, which costs no clock read: a long poll
+ * is milliseconds.
+ */
+static void axq_tel_after_poll(struct axq_task *task,
+			       struct axq_task_tel *tel, u64 took)
 {
-	struct axq_task_tel *tel = task->tel;
-
-	this_cpu_write(axq_polling, NULL);
 	if (took > axq_tel_long_poll_ns())
 		axq_tel_warn(task, AXQ_WARN_LONG_POLL, took,
 			     (unsigned long)task->ops->poll);
 	if (!tel)
 		return;
+	this_cpu_write(axq_polling, NULL);
 	WRITE_ONCE(tel->polls, tel->polls + 1);
 	WRITE_ONCE(tel->busy_ns, tel->busy_ns + took);
 	if (took > tel->max_poll_ns)
@@ -558,7 +561,10 @@ static void axq_tel_pending(struct axq_task *task, struct axq_context *cx)
 void axq_task_run(struct axq_task *task)
 {
 	struct axq_context cx = { .task = task };
+	struct axq_task_tel *tel = NULL;
+	unsigned long j0 = jiffies;
 	u64 t0 = 0, took = 0;
+	bool tel_on = axq_tel_on();
 	enum axq_poll ready;
 	long out = 0;
 
@@ -568,14 +574,17 @@ void axq_task_run(struct axq_task *task)
 	}
 
 	WRITE_ONCE(task->cpu, raw_smp_processor_id());
-	if (axq_tel_on()) {
-		t0 = ktime_get_ns();
-		axq_tel_before_poll(task, t0);
+	if (tel_on) {
+		tel = task->tel;
+		if (tel) {
+			t0 = local_clock();
+			axq_tel_before_poll(task, tel, t0);
+		}
 	}
 	ready = task->fut->ops->poll(task->fut, &cx, &out);
-	if (t0) {
-		took = ktime_get_ns() - t0;
-		axq_tel_after_poll(task, took);
+	if (tel_on) {
+		took = tel ? local_clock() - t0 : (u64)(jiffies - j0) * TICK_NSEC;
+		axq_tel_after_poll(task, tel, took);
 	}
 	this_cpu_inc(axq_stats->polled);
 	trace_asyncx_poll(task->id, ready == AXQ_READY);
@@ -584,11 +593,11 @@ void axq_task_run(struct axq_task *task)
 		return;
 	}
 	if (unlikely(!task->registered)) {
-		if (t0)
+		if (tel_on)
 			axq_tel_first_wait(task, took);
 		axq_task_register(task);
 	}
-	if (t0)
+	if (tel_on)
 		axq_tel_pending(task, &cx);
 
 	switch (axq_task_idle(task)) {
@@ -596,8 +605,10 @@ void axq_task_run(struct axq_task *task)
 		break;
 	case AXQ_REQUEUE:
 		/* Woken during its poll: queued from the poll's end. */
-		if (t0 && task->tel)
-			WRITE_ONCE(task->tel->queued_at, t0 + took);
+		if (tel)
+			WRITE_ONCE(tel->queued_at, t0 + took);
+		else if (tel_on && task->tel)
+			WRITE_ONCE(task->tel->queued_at, local_clock());
 		axq_schedule(task);
 		break;
 	case AXQ_DROP:
@@ -660,7 +671,7 @@ static void axq_task_wake(struct axq_task *task, bool owned, unsigned long ip)
 	if (!(s & AXQ_T_RUNNING)) {
 		/* Ours until queued: the run queue's reference is ours. */
 		if (tel)
-			WRITE_ONCE(tel->queued_at, ktime_get_ns());
+			WRITE_ONCE(tel->queued_at, local_clock());
 		axq_schedule(task);
 	}
 }

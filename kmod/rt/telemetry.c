@@ -15,8 +15,10 @@
  * that wait was armed. Nothing on the hot path takes a lock: the polling
  * worker writes what only it touches, wakers add to an atomic counter.
  * Tasks that complete in their first poll get no record. The cost of
- * keeping it on (two clock reads per poll, one per wake that queues a
- * task that waits, the record's allocation) is a row of ``make bench``;
+ * keeping it on is a row of ``make bench``: two clock reads (local_clock())
+ * per poll of a task that has a record and one per wake that queues it,
+ * the record's allocation; a first poll reads no clock (jiffies tell a
+ * long one, which is milliseconds);
  * the module parameter ``telemetry`` turns it off at run time (records
  * already made stay, and are no longer updated).
  *
