@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# telemetry: asyncx-top --once during a load, parsed: the warnings line, the
+# telemetry: asyncx-top --once during a load, parsed (and its screen): the warnings line, the
 # executor's counters per CPU, the tasks with their telemetry (50 tasks that
 # wait on a wait queue, a task that lost its waker on purpose, marked L),
 # the sort orders, and a context with 3 TIMEOUTs and 2 POLLs in flight by
@@ -25,12 +25,13 @@ if [ ! -c /dev/asyncx ] || [ ! -w $BENCH ] || [ ! -x "$TOP" ]; then
 	echo "1..0 # SKIP needs /dev/asyncx, debugfs and tools/asyncx-top built"
 	exit 4
 fi
-echo "1..14"
+echo "1..16"
 
 tmp=$(mktemp -d /tmp/asyncx-tel.XXXXXX)
 cleanup() {
 	echo release >$BENCH
 	echo "demo cancel" >$BENCH
+	echo 1 >$PARAMS/telemetry
 	[ -n "${hold_pid:-}" ] && kill "$hold_pid" 2>/dev/null
 	exec 3>&- 2>/dev/null
 	rm -rf "$tmp"
@@ -83,6 +84,14 @@ sorts_ok() { sorted busy busy_us && sorted wakes wakes && sorted polls polls &&
 check "sorted by busy time by default, and by wakes, polls, age" sorts_ok
 refused() { ! "$TOP" --sort nonsense 2>/dev/null; }
 check "a bad option is refused" refused
+# The screen, twice (-c 2), input at EOF: a refresh each -d, not a spin.
+screens() {
+	local out
+	out=$(timeout 20 "$TOP" -c 2 -d 0.2 -n 100 </dev/null) || return 1
+	[ "$(grep -c '^asyncx-top - telemetry on - sorted by busy' <<<"$out")" -eq 2 ] &&
+		grep -q '^TASK  *STATE' <<<"$out" && grep -q 'bench-demo' <<<"$out"
+}
+check "the interactive screen refreshes -c times and shows the tasks" screens
 
 # Each warning, provoked.
 lost=$(warning lost_waker)
@@ -117,6 +126,18 @@ echo wake 200 >$BENCH
 after="$(warning lost_waker) $(warning starved) $(warning wake_after_complete)"
 check "a healthy load raises no lost waker, starved task or late wake ($before -> $after)" \
 	test "$before" = "$after"
+# Off (the module parameter): no warning, no record, said in the view.
+lost=$(warning lost_waker)
+echo 0 >$PARAMS/telemetry
+echo "demo lost" >$BENCH
+off_ok() {
+	"$TOP" --once | grep -q '^warnings telemetry=off ' &&
+		[ "$(warning lost_waker)" -eq "$lost" ] &&
+		! "$TOP" --once | grep -q '^task .*type=bench-demo .*polls='
+}
+check "telemetry=0: no warning and no record for a new lost waker" off_ok
+echo "demo cancel" >$BENCH
+echo 1 >$PARAMS/telemetry
 exec 3>&-
 wait "$hold_pid"
 check "the context holder exits cleanly" test $? -eq 0

@@ -16,10 +16,12 @@
  *   - the contexts: their owner, ring indices, operations in flight by
  *     opcode, overflow, SQ thread.
  *
- *   asyncx-top [-d SECONDS] [-s busy|wakes|polls|age] [-n TASKS] [--once]
+ *   asyncx-top [-d SECONDS] [-s busy|wakes|polls|age] [-n TASKS] [-c COUNT]
+ *              [--once]
  *
- * Interactively it refreshes every -d seconds (default 1); keys: b, w, p,
- * a sort by busy time, wakes, polls, age; q quits. --once prints one
+ * Interactively it refreshes every -d seconds (default 1), -c times (default:
+ * until q); keys: b, w, p, a sort by busy time, wakes, polls, age; q quits.
+ * --once prints one
  * machine-readable snapshot and exits: lines of "KIND key=value ...",
  * with KIND warnings, cpu, task or ctx (spaces inside a value become "_").
  * Needs root (debugfs).
@@ -446,7 +448,7 @@ static void print_screen(int rows)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: asyncx-top [-d SECONDS] [-s busy|wakes|polls|age] [-n TASKS] [--once]\n");
+	fprintf(stderr, "usage: asyncx-top [-d SECONDS] [-s busy|wakes|polls|age] [-n TASKS] [-c COUNT] [--once]\n");
 	exit(2);
 }
 
@@ -470,14 +472,15 @@ int main(int argc, char **argv)
 		{ "delay", required_argument, NULL, 'd' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "tasks", required_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct termios old, raw;
-	int once = 0, rows = 30, c, ret, tty;
+	int once = 0, rows = 30, count = -1, input = 1, c, ret, tty;
 	double delay = 1.0;
 
-	while ((c = getopt_long(argc, argv, "od:s:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "od:s:n:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			once = 1;
@@ -494,6 +497,11 @@ int main(int argc, char **argv)
 		case 'n':
 			rows = atoi(optarg);
 			if (rows <= 0)
+				usage();
+			break;
+		case 'c':
+			count = atoi(optarg);
+			if (count <= 0)
 				usage();
 			break;
 		default:
@@ -529,11 +537,16 @@ int main(int argc, char **argv)
 		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
 	for (;;) {
-		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		/* (No more input, as from /dev/null: just wait.) */
+		struct pollfd p = { .fd = input ? STDIN_FILENO : -1, .events = POLLIN };
 		char k = 0;
 
 		print_screen(rows);
-		if (poll(&p, 1, (int)(delay * 1000)) > 0 && read(STDIN_FILENO, &k, 1) == 1) {
+		if (count > 0 && !--count)
+			break;
+		if (poll(&p, 1, (int)(delay * 1000)) > 0)
+			input = read(STDIN_FILENO, &k, 1) == 1;
+		if (k) {
 			if (k == 'q')
 				break;
 			if (k == 'b' || k == 'w' || k == 'p' || k == 'a')
