@@ -1009,6 +1009,18 @@ static const char *axq_task_state_name(long s)
 	return "waiting";
 }
 
+/* One line of the debugfs table of tasks (axq_tasks_show()). */
+static void axq_task_row(struct seq_file *m, struct axq_task *task, u64 now)
+{
+	static const char * const prio_name[] = { "high", "normal", "low" };
+
+	seq_printf(m, "%-12llu %-9s %-6s %4d %10u %-24s %llu\n", task->id,
+		   axq_task_state_name(atomic_long_read(&task->state)),
+		   prio_name[task->prio], READ_ONCE(task->cpu),
+		   jiffies_to_msecs((unsigned long)now - task->spawned),
+		   task->ops->name ?: "?", READ_ONCE(task->owner));
+}
+
 /**
  * axq_tasks_show() - the debugfs table of tasks that wait
  * @m: the seq_file
@@ -1024,30 +1036,9 @@ static const char *axq_task_state_name(long s)
  */
 void axq_tasks_show(struct seq_file *m)
 {
-	static const char * const prio_name[] = { "high", "normal", "low" };
-	unsigned long now = jiffies;
-	struct axq_task *task;
-	unsigned int cpu;
-
 	seq_printf(m, "%-12s %-9s %-6s %4s %10s %-24s %s\n", "id", "state",
 		   "prio", "cpu", "age_ms", "type", "owner");
-	for_each_possible_cpu(cpu) {
-		struct axq_shard *shard = &axq_shards[cpu];
-
-		spin_lock(&shard->lock);
-		list_for_each_entry(task, &shard->tasks, entry) {
-			/* seq_file calls again with a bigger buffer. */
-			if (seq_has_overflowed(m))
-				break;
-			seq_printf(m, "%-12llu %-9s %-6s %4d %10u %-24s %llu\n",
-				   task->id,
-				   axq_task_state_name(atomic_long_read(&task->state)),
-				   prio_name[task->prio], READ_ONCE(task->cpu),
-				   jiffies_to_msecs(now - task->spawned),
-				   task->ops->name ?: "?", READ_ONCE(task->owner));
-		}
-		spin_unlock(&shard->lock);
-	}
+	axq_tasks_for_each(m, axq_task_row, jiffies);
 	seq_printf(m, "# %d live: a task not listed has not waited yet (queued, or in its first poll)\n",
 		   axq_tasks_nr_live());
 }
@@ -1074,6 +1065,7 @@ void axq_tasks_for_each(struct seq_file *m,
 
 		spin_lock(&shard->lock);
 		list_for_each_entry(task, &shard->tasks, entry) {
+			/* seq_file calls again with a bigger buffer. */
 			if (seq_has_overflowed(m))
 				break;
 			fn(m, task, arg);

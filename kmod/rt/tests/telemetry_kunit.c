@@ -210,52 +210,52 @@ static void lost_waker_is_reported(struct kunit *test)
 	axq_task_put(t);
 }
 
-/* A poll longer than long_poll_us. */
-static void long_poll_is_reported(struct kunit *test)
+/*
+ * Run @f (ready at its second poll, after one wake) under the thresholds
+ * given, which are put back after; expect warning @w counted and marked on
+ * the task, whose telemetry is left in *@st.
+ */
+static void provoke(struct kunit *test, struct telf *f, unsigned int long_us,
+		    unsigned int starved_us, enum axq_warn w,
+		    struct axq_task_stats *st)
 {
-	long before = warnings(AXQ_WARN_LONG_POLL);
-	struct telf *f = telf_new(test);
-	struct axq_task_stats st;
+	long before = warnings(w);
 	struct axq_task *t;
 	long res;
 
-	axq_tel_set_thresholds(1000, 100000);
-	f->spin_us = 3000;
+	axq_tel_set_thresholds(long_us, starved_us);
 	f->ready_at = 2;
 	t = tspawn(test, &f->base, AXQ_PRIO_NORMAL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	wake_after(test, t, f, 1);
 	KUNIT_EXPECT_EQ(test, tjoin(test, t, &res, 5 * HZ), 0);
 	axq_tel_set_thresholds(10000, 100000);
-	KUNIT_EXPECT_GE(test, warnings(AXQ_WARN_LONG_POLL), before + 1);
-	KUNIT_ASSERT_EQ(test, axq_task_telemetry(t, &st), 0);
-	KUNIT_EXPECT_TRUE(test, st.warned & BIT(AXQ_WARN_LONG_POLL));
-	KUNIT_EXPECT_GE(test, st.max_poll_ns, 3000ULL * NSEC_PER_USEC);
+	KUNIT_EXPECT_GE(test, warnings(w), before + 1);
+	KUNIT_EXPECT_EQ(test, axq_task_telemetry(t, st), 0);
+	KUNIT_EXPECT_TRUE(test, st->warned & BIT(w));
 	axq_task_put(t);
+}
+
+/* A poll longer than long_poll_us. */
+static void long_poll_is_reported(struct kunit *test)
+{
+	struct telf *f = telf_new(test);
+	struct axq_task_stats st = {};
+
+	f->spin_us = 3000;
+	provoke(test, f, 1000, 100000, AXQ_WARN_LONG_POLL, &st);
+	KUNIT_EXPECT_GE(test, st.max_poll_ns, 3000ULL * NSEC_PER_USEC);
 }
 
 /* Queued longer than starved_us between its wake and its poll. */
 static void starved_is_reported(struct kunit *test)
 {
-	long before = warnings(AXQ_WARN_STARVED);
 	struct telf *f = telf_new(test);
-	struct axq_task_stats st;
-	struct axq_task *t;
-	long res;
+	struct axq_task_stats st = {};
 
 	/* 0 us: any time in a queue is too long. */
-	axq_tel_set_thresholds(10000, 0);
-	f->ready_at = 2;
-	t = tspawn(test, &f->base, AXQ_PRIO_NORMAL);
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	wake_after(test, t, f, 1);
-	KUNIT_EXPECT_EQ(test, tjoin(test, t, &res, 5 * HZ), 0);
-	axq_tel_set_thresholds(10000, 100000);
-	KUNIT_EXPECT_GE(test, warnings(AXQ_WARN_STARVED), before + 1);
-	KUNIT_ASSERT_EQ(test, axq_task_telemetry(t, &st), 0);
-	KUNIT_EXPECT_TRUE(test, st.warned & BIT(AXQ_WARN_STARVED));
+	provoke(test, f, 10000, 0, AXQ_WARN_STARVED, &st);
 	KUNIT_EXPECT_GT(test, st.sched_ns, 0ULL);
-	axq_task_put(t);
 }
 
 /* A waker kept past the task's completion fires. */
