@@ -2131,7 +2131,14 @@ TEST(debugfs_tasks_lists_pending_ops)
 	for (i = 0; i < 3; i++)
 		prep_timeout(ring_get_sqe(&r), 10 + i, &ts, 0);
 	ASSERT_EQ(3, ring_submit(&r));
-	EXPECT_EQ(3, debugfs_tasks("asyncx_req:TIMEOUT", id));
+	/* A task enters the table at its first poll, on a worker: wait. */
+	for (i = 0; i < 500; i++) {
+		n = debugfs_tasks("asyncx_req:TIMEOUT", id);
+		if (n == 3)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(3, n);
 	prep_cancel(ring_get_sqe(&r), 20, 0, ASYNCX_CANCEL_ALL);
 	ASSERT_EQ(1, ring_submit(&r));
 	ASSERT_EQ(0, reap(&r, c, 4));
