@@ -244,7 +244,8 @@ static void long_poll_is_reported(struct kunit *test)
 
 	f->spin_us = 3000;
 	provoke(test, f, 1000, 100000, AXQ_WARN_LONG_POLL, &st);
-	KUNIT_EXPECT_GE(test, st.max_poll_ns, 3000ULL * NSEC_PER_USEC);
+	/* Past the 1 ms threshold (udelay() is not exact: 2.99 ms seen). */
+	KUNIT_EXPECT_GT(test, st.max_poll_ns, 1000ULL * NSEC_PER_USEC);
 }
 
 /* Queued longer than starved_us between its wake and its poll. */
