@@ -78,11 +78,19 @@ struct axq_bench_fut {
 	struct axq_bench_run	*run;
 };
 
-/* The same future with its task in one allocation, as a ring request. */
+/*
+ * The same future with its task in one allocation, as a ring request: a
+ * detached task, which takes AXQ_TASK_DETACHED_SIZE bytes (axq_bench_task()).
+ */
 struct axq_bench_fut_in {
 	struct axq_bench_fut	f;
-	struct axq_task		task;
+	u8			task[AXQ_TASK_DETACHED_SIZE] __aligned(8);
 };
+
+static struct axq_task *axq_bench_task(struct axq_bench_fut_in *fi)
+{
+	return (struct axq_task *)fi->task;
+}
 
 static enum axq_poll axq_bench_poll(struct axq_future *fut,
 				    struct axq_context *cx, long *out)
@@ -154,7 +162,7 @@ static u64 axq_bench_spawn_asyncx(unsigned int n, bool in)
 				goto fail;
 			fi->f.fut.ops = &axq_bench_in_ops;
 			fi->f.run = &run;
-			if (axq_spawn_detached(&fi->task, &fi->f.fut,
+			if (axq_spawn_detached(axq_bench_task(fi), &fi->f.fut,
 					       AXQ_PRIO_NORMAL, NULL, 0)) {
 				kfree(fi);
 				goto fail;
@@ -266,7 +274,7 @@ static u64 axq_bench_spawn_plugged(unsigned int n)
 			goto fail;
 		fi->f.fut.ops = &axq_bench_in_ops;
 		fi->f.run = &run;
-		if (axq_spawn_detached(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
+		if (axq_spawn_detached(axq_bench_task(fi), &fi->f.fut, AXQ_PRIO_NORMAL,
 				       &plug, 0)) {
 			kfree(fi);
 			goto fail;
@@ -322,7 +330,7 @@ static enum axq_poll axq_spawner_poll(struct axq_future *fut,
 			break;
 		fi->f.fut.ops = &axq_bench_in_ops;
 		fi->f.run = s->run;
-		if (axq_spawn_detached(&fi->task, &fi->f.fut, AXQ_PRIO_NORMAL,
+		if (axq_spawn_detached(axq_bench_task(fi), &fi->f.fut, AXQ_PRIO_NORMAL,
 				       NULL, 0)) {
 			kfree(fi);
 			break;

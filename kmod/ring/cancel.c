@@ -43,8 +43,8 @@ static int axq_cancel_one(struct axq_req *victim)
 	/* A device has its I/O: it completes with its own result. */
 	if (!axq_req_stoppable(victim))
 		return -EALREADY;
-	if (victim->task)
-		return axq_task_cancel(victim->task);
+	if (victim->task_ref)
+		return axq_task_cancel(&victim->etask);
 	if (victim->cancel)
 		return -EALREADY;
 	victim->cancel = true;	/* seen by its first poll */

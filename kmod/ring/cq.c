@@ -179,6 +179,13 @@ void axq_cqe_batch_flush(struct axq_ctx *ctx, struct axq_cqe_batch *b)
 {
 	unsigned int i = 0, room;
 
+	/*
+	 * Release: the SQEs up to b->sq_head are copied, their slots the
+	 * application's again before any CQE of theirs is seen (pairs with
+	 * its acquire load of the SQ head). Every other post of the
+	 * submission flushes the batch first.
+	 */
+	smp_store_release(&ctx->sq->head, b->sq_head);
 	if (!b->nr)
 		return;
 	b->posted += b->nr;

@@ -17,11 +17,16 @@ struct axq_ctx;
  * struct axq_cqe_batch - CQEs of inline ops, posted together
  * @nr: CQEs in @cqes
  * @posted: CQEs flushed since the submission reset it: a wake is owed
+ * @sq_head: the SQ head past every SQE the submission has copied so far:
+ *	each flush publishes it before the CQEs, so that an application that
+ *	sees a CQE finds its SQE's slot free (what an SQ thread's user, who
+ *	enters nothing, waits on)
  * @cqes: the CQEs, in SQE order
  */
 struct axq_cqe_batch {
 	unsigned int		nr;
 	unsigned int		posted;
+	u32			sq_head;
 	struct asyncx_cqe	cqes[AXQ_CQE_BATCH];
 };
 

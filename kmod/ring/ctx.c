@@ -497,8 +497,8 @@ void axq_ctx_cancel_all(struct axq_ctx *ctx)
 
 	spin_lock(&ctx->inflight_lock);
 	list_for_each_entry(req, &ctx->inflight, node) {
-		if (req->task)
-			axq_task_cancel(req->task);
+		if (req->task_ref)
+			axq_task_cancel(&req->etask);
 		else
 			req->cancel = true;
 	}

@@ -33,7 +33,7 @@ static enum hrtimer_restart axq_deadline_fn(struct hrtimer *timer)
 	dl->fired = true;
 	/* @cur's task is set and stays until @cur is detached (under @lock). */
 	if (dl->cur)
-		axq_wake_by_ref(dl->cur->task);
+		axq_wake_by_ref(&dl->cur->etask);
 	spin_unlock_irqrestore(&dl->lock, flags);
 	return HRTIMER_NORESTART;
 }
@@ -74,7 +74,7 @@ int axq_deadline_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	hrtimer_init(&dl->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	dl->timer.function = axq_deadline_fn;
 	hrtimer_start(&dl->timer, expires, HRTIMER_MODE_ABS);
-	req->dl = dl;
+	req->comp->dl = dl;
 	return 0;
 }
 
@@ -88,7 +88,7 @@ int axq_deadline_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 void axq_deadline_share(struct axq_req *req, struct axq_deadline *dl)
 {
 	refcount_inc(&dl->refs);
-	req->dl = dl;
+	req->comp->dl = dl;
 }
 
 /**
@@ -100,7 +100,7 @@ void axq_deadline_share(struct axq_req *req, struct axq_deadline *dl)
  */
 void axq_deadline_attach(struct axq_req *req)
 {
-	struct axq_deadline *dl = req->dl;
+	struct axq_deadline *dl = axq_req_dl(req);
 
 	spin_lock_irq(&dl->lock);
 	dl->cur = req;
@@ -118,13 +118,13 @@ void axq_deadline_attach(struct axq_req *req)
  */
 void axq_deadline_put(struct axq_req *req)
 {
-	struct axq_deadline *dl = req->dl;
+	struct axq_deadline *dl = axq_req_dl(req);
 
 	spin_lock_irq(&dl->lock);
 	if (dl->cur == req)
 		dl->cur = NULL;
 	spin_unlock_irq(&dl->lock);
-	req->dl = NULL;
+	req->comp->dl = NULL;
 	if (!refcount_dec_and_test(&dl->refs))
 		return;
 	hrtimer_cancel(&dl->timer);

@@ -143,17 +143,19 @@ static void axq_group_cancel_members(struct axq_group *g,
 				     struct axq_req *except)
 {
 	struct axq_ctx *ctx = g->ctx;
+	struct axq_req_comp *c;
 	struct axq_req *r;
 
 	trace_asyncx_group(ctx->id, except ? except->user_data : 0, g->id,
 			   AXQ_GROUP_STOP, 0);
 	spin_lock(&ctx->inflight_lock);
-	list_for_each_entry(r, &g->members, gnode) {
+	list_for_each_entry(c, &g->members, gnode) {
+		r = c->req;
 		/* (One that cannot stop completes with its own result.) */
 		if (r == except || !axq_req_stoppable(r))
 			continue;
-		if (r->task)
-			axq_task_cancel(r->task);
+		if (r->task_ref)
+			axq_task_cancel(&r->etask);
 		else
 			r->cancel = true;
 	}
@@ -320,11 +322,11 @@ int axq_group_join(struct axq_req *req, u16 id, bool *start)
 		axq_group_put(g);
 		return ret;
 	}
-	req->group_idx = g->joined++;
-	req->group = g;
+	req->comp->group_idx = g->joined++;
+	req->comp->group = g;
 	/* Before it may start (and retire, which takes it off). */
 	spin_lock(&ctx->inflight_lock);
-	list_add_tail(&req->gnode, &g->members);
+	list_add_tail(&req->comp->gnode, &g->members);
 	spin_unlock(&ctx->inflight_lock);
 	/* A stopped group has started (a SELECT won) or is closed (above):
 	 * the member is not left pending, it stays the caller's.
@@ -361,13 +363,13 @@ int axq_group_join(struct axq_req *req, u16 id, bool *start)
  */
 bool axq_group_win(struct axq_req *req, int res)
 {
-	struct axq_group *g = req->group;
+	struct axq_group *g = axq_req_group(req);
 	bool won = false;
 
 	spin_lock(&g->lock);
 	if (g->select && !g->won && !g->stopped) {
 		g->won = true;
-		g->winner_idx = req->group_idx;
+		g->winner_idx = req->comp->group_idx;
 		g->winner_res = res;
 		won = true;
 	}
@@ -388,10 +390,10 @@ bool axq_group_win(struct axq_req *req, int res)
  */
 void axq_group_member_done(struct axq_req *req, int res)
 {
-	struct axq_group *g = req->group;
+	struct axq_group *g = axq_req_group(req);
 	bool stop = false;
 
-	req->group = NULL;
+	req->comp->group = NULL;
 	spin_lock(&g->lock);
 	g->finished++;
 	if (res >= 0)

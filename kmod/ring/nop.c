@@ -55,7 +55,8 @@ static int axq_nop_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 static int axq_nop_issue(struct axq_req *req)
 {
 	struct axq_nop_cmd *n = axq_req_cmd(req, struct axq_nop_cmd);
-	unsigned int attempt = req->retry ? req->retry->attempt : 1;
+	struct axq_req_retry *r = axq_req_retry(req);
+	unsigned int attempt = r ? r->attempt : 1;
 
 	if (!n->has_result ||
 	    (n->attempts && attempt > n->attempts))

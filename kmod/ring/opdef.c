@@ -56,7 +56,7 @@ bool axq_chain_ok_res(const struct axq_req *req)
 EXPORT_SYMBOL_NS_GPL(axq_chain_ok_res, ASYNCX_INTERNAL);
 
 /* A request's state is at most this big: one page for header and state. */
-#define AXQ_CMD_SIZE_MAX	(PAGE_SIZE - sizeof(struct axq_req))
+#define AXQ_CMD_SIZE_MAX	(PAGE_SIZE - AXQ_REQ_CMD_OFFSET)
 
 /**
  * axq_opdef_missing() - what a row of the op table lacks

@@ -29,8 +29,11 @@
 
 static struct kmem_cache *axq_req_caches[ASYNCX_OP_LAST];
 
-/* The largest request of any op: the submission's scratch request. */
-static unsigned int axq_req_max __ro_after_init;
+/*
+ * The largest request of any op, and at least a whole struct axq_req: the
+ * submission's scratch request.
+ */
+static unsigned int axq_req_max __ro_after_init = sizeof(struct axq_req);
 
 /**
  * axq_req_size() - bytes of a request of one opcode: the header and the
@@ -41,7 +44,7 @@ static unsigned int axq_req_max __ro_after_init;
  */
 unsigned int axq_req_size(unsigned int op)
 {
-	return offsetof(struct axq_req, cmd) + axq_opdefs[op]->cmd_size;
+	return AXQ_REQ_CMD_OFFSET + axq_opdefs[op]->cmd_size;
 }
 EXPORT_SYMBOL_NS_GPL(axq_req_size, ASYNCX_INTERNAL);
 
@@ -111,11 +114,38 @@ static u32 axq_req_cqe_flags(struct axq_req *req, int res)
 {
 	u32 flags = req->cqe_flags;
 
-	if (req->retry)
-		flags |= (u32)req->retry->attempt << 8;
-	if (req->group && axq_group_win(req, res))
+	if (likely(!req->comp))
+		return flags;
+	if (req->comp->retry)
+		flags |= (u32)req->comp->retry->attempt << 8;
+	if (req->comp->group && axq_group_win(req, res))
 		flags |= ASYNCX_CQE_F_WINNER;
 	return flags;
+}
+
+/**
+ * axq_req_comp_get() - give a request its &struct axq_req_comp
+ * @req: a request being prepared or submitted, not yet started
+ *
+ * Context: submission; may sleep.
+ * Return: 0 (it has one already, or now), or -ENOMEM.
+ */
+int axq_req_comp_get(struct axq_req *req)
+{
+	if (req->comp)
+		return 0;
+	req->comp = kzalloc(sizeof(*req->comp), GFP_KERNEL_ACCOUNT);
+	if (!req->comp)
+		return -ENOMEM;
+	req->comp->req = req;
+	return 0;
+}
+
+/* Free it, its deadline, retry policy and group let go of. */
+static void axq_req_comp_free(struct axq_req *req)
+{
+	kfree(req->comp);
+	req->comp = NULL;
 }
 
 /**
@@ -238,27 +268,29 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 	bool cancel;
 	int res = 0;
 
-	if (unlikely(!req->task)) {
-		/* First poll: remember the task so that close can cancel it. */
+	if (unlikely(!req->task_ref)) {
+		/* First poll: a reference so that close can cancel the task. */
 		spin_lock(&ctx->inflight_lock);
 		cancel = req->cancel;
-		if (!cancel)
-			req->task = axq_waker_get(cx);
+		if (!cancel) {
+			WARN_ON_ONCE(axq_waker_get(cx) != &req->etask);
+			req->task_ref = true;
+		}
 		spin_unlock(&ctx->inflight_lock);
 		if (cancel) {
 			*out = -ECANCELED;
 			return AXQ_READY;
 		}
-		if (req->dl)
+		if (axq_req_dl(req))
 			axq_deadline_attach(req);
 	}
 	/* (An op that cannot stop now completes with its own result.) */
-	if (unlikely(axq_deadline_passed(req, req->dl)) &&
+	if (unlikely(axq_deadline_passed(req, axq_req_dl(req))) &&
 	    axq_req_stoppable(req)) {
 		res = -ETIME;
 		goto post;
 	}
-	if (unlikely(req->retry) && axq_retry_wait(req))
+	if (unlikely(axq_req_retry(req)) && axq_retry_wait(req))
 		return AXQ_PENDING;
 	if (def->issue)
 		ready = axq_req_issue_late(req, cx, &res);
@@ -266,7 +298,7 @@ static enum axq_poll axq_req_poll(struct axq_future *fut,
 		ready = def->poll(req, cx, &res);
 	if (ready == AXQ_PENDING)
 		return AXQ_PENDING;
-	if (unlikely(req->retry) && axq_retry_again(req, res, cx))
+	if (unlikely(axq_req_retry(req)) && axq_retry_again(req, res, cx))
 		return AXQ_PENDING;
 post:
 	if (def->done)
@@ -289,7 +321,7 @@ static char axq_req_fut_names[ASYNCX_OP_LAST][AXQ_OPDEF_NAME_MAX + 12]
 /* Does the chain go on after @req? The op's row decides (chain_ok). */
 static bool axq_link_ok(const struct axq_req *req)
 {
-	if (!req->posted || axq_deadline_passed(req, req->dl))
+	if (!req->posted || axq_deadline_passed(req, axq_req_dl(req)))
 		return false;
 	return axq_opdefs[req->opcode]->chain_ok(req);
 }
@@ -304,12 +336,12 @@ struct axq_req *axq_req_retire(struct axq_req *req, int res)
 	const struct axq_opdef *def = axq_opdefs[req->opcode];
 	struct axq_ctx *ctx = req->ctx;
 	struct axq_req *next = req->link;
-	struct axq_task *task;
+	bool task_ref;
 
-	/* Their timers may wake req->task: stop them before it goes. */
-	if (req->dl)
+	/* Their timers may wake the task: stop them before it goes. */
+	if (axq_req_dl(req))
 		axq_deadline_put(req);
-	if (req->retry)
+	if (axq_req_retry(req))
 		axq_retry_free(req);
 	if (def->cleanup)
 		def->cleanup(req);
@@ -317,20 +349,21 @@ struct axq_req *axq_req_retire(struct axq_req *req, int res)
 	spin_lock(&ctx->inflight_lock);
 	list_del(&req->node);
 	hlist_del(&req->hnode);
-	if (req->group)
-		list_del(&req->gnode);
+	if (axq_req_group(req))
+		list_del(&req->comp->gnode);
 	ctx->nr_inflight--;
-	task = req->task;
-	req->task = NULL;
+	task_ref = req->task_ref;
+	req->task_ref = false;
 	spin_unlock(&ctx->inflight_lock);
-	if (task)
-		axq_waker_put(task);
+	if (task_ref)
+		axq_waker_put(&req->etask);
 	axq_limits_inflight_release(ctx->user);
 	if (!req->posted)
 		axq_post_cqe(ctx, req->user_data, res, axq_req_cqe_flags(req, res));
 	/* After the member's CQE: the group's comes last. */
-	if (req->group)
+	if (axq_req_group(req))
 		axq_group_member_done(req, req->posted ? req->res : res);
+	axq_req_comp_free(req);
 	/* A spawned request goes with its task's last reference. */
 	if (!req->spawned)
 		axq_req_free(req, req->opcode);
@@ -547,10 +580,11 @@ void axq_req_unprep(struct axq_req *req)
 {
 	const struct axq_opdef *def = axq_opdefs[req->opcode];
 
-	if (req->dl)
+	if (axq_req_dl(req))
 		axq_deadline_put(req);
-	if (req->retry)
+	if (axq_req_retry(req))
 		axq_retry_free(req);
+	axq_req_comp_free(req);
 	if (def->unprep)
 		def->unprep(req);
 	else if (def->cleanup)
@@ -595,16 +629,19 @@ int axq_req_prep(struct axq_ctx *ctx, const struct asyncx_sqe *sqe,
 	req->cancel = false;
 	req->spawned = false;
 	req->res = 0;
-	req->task = NULL;
+	req->task_ref = false;
 	req->link = NULL;
 	req->late = NULL;
 	req->cqe_flags = 0;
-	req->dl = NULL;
-	req->retry = NULL;
-	req->group = NULL;
+	req->comp = NULL;
 	ret = def->prep(req, sqe);
 	if (ret)
 		return ret;
+	if (sqe->flags & AXQ_SQE_TASK_FLAGS) {
+		ret = axq_req_comp_get(req);
+		if (ret)
+			goto undo;
+	}
 	if (sqe->flags & ASYNCX_SQE_DEADLINE) {
 		ret = axq_deadline_prep(req, sqe);
 		if (ret)

@@ -75,7 +75,7 @@ int axq_retry_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
 	r->errs = sqe->retry_errs ?: ASYNCX_RETRY_DEFAULT;
 	r->max = sqe->retry_max;
 	r->attempt = 1;
-	req->retry = r;
+	req->comp->retry = r;
 	return 0;
 }
 
@@ -91,11 +91,11 @@ int axq_retry_prep(struct axq_req *req, const struct asyncx_sqe *sqe)
  */
 bool axq_retry_again(struct axq_req *req, int res, struct axq_context *cx)
 {
-	struct axq_req_retry *r = req->retry;
+	struct axq_req_retry *r = axq_req_retry(req);
 	u64 delay;
 
 	if (r->attempt >= r->max || !axq_retry_matches(r, res) ||
-	    axq_deadline_passed(req, req->dl))
+	    axq_deadline_passed(req, axq_req_dl(req)))
 		return false;
 	/* Delay before attempt n + 1: base * 2^(n - 1), at most cap. */
 	delay = axq_retry_backoff(&r->backoff, r->attempt, get_random_u32());
@@ -119,7 +119,7 @@ bool axq_retry_again(struct axq_req *req, int res, struct axq_context *cx)
 bool axq_retry_wait(struct axq_req *req)
 {
 	const struct axq_opdef *def = axq_opdefs[req->opcode];
-	struct axq_req_retry *r = req->retry;
+	struct axq_req_retry *r = axq_req_retry(req);
 
 	if (!r || !r->waiting)
 		return false;
@@ -140,7 +140,7 @@ bool axq_retry_wait(struct axq_req *req)
  */
 void axq_retry_free(struct axq_req *req)
 {
-	axq_timer_waker_cancel(&req->retry->tw);
-	kfree(req->retry);
-	req->retry = NULL;
+	axq_timer_waker_cancel(&req->comp->retry->tw);
+	kfree(req->comp->retry);
+	req->comp->retry = NULL;
 }

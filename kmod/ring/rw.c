@@ -770,7 +770,7 @@ static bool axq_rw_move_done(struct axq_rw_cmd *rw)
 /* The result of a request whose stop was refused while its try ran. */
 static int axq_rw_stopped_res(struct axq_req *req, struct axq_rw_cmd *rw)
 {
-	return axq_rw_total(rw, axq_deadline_passed(req, req->dl) ? -ETIME :
+	return axq_rw_total(rw, axq_deadline_passed(req, axq_req_dl(req)) ? -ETIME :
 				-ECANCELED);
 }
 

@@ -117,13 +117,15 @@ static int axq_chain_deadline(struct axq_chain *ch, struct axq_req *req,
 	if (sqe->cflags & ASYNCX_CF_DEADLINE_CHAIN) {
 		if (ch->head)
 			return -EINVAL;
-		ch->dl = req->dl;
+		ch->dl = axq_req_dl(req);
 		return 0;
 	}
 	if (!ch->dl)
 		return 0;
-	if (req->dl)
+	if (axq_req_dl(req))
 		return -EINVAL;
+	if (axq_req_comp_get(req))
+		return -ENOMEM;
 	axq_deadline_share(req, ch->dl);
 	return 0;
 }
@@ -395,6 +397,7 @@ long axq_ctx_submit(struct axq_ctx *ctx, u32 to_submit)
 	n = min3(to_submit, tail - head, ctx->sq_entries);
 	sub->batch.nr = 0;
 	sub->batch.posted = 0;
+	sub->batch.sq_head = head;
 	sub->tries = NULL;
 	sub->tries_tail = &sub->tries;
 	axq_plug_init(&plug);
@@ -402,6 +405,7 @@ long axq_ctx_submit(struct axq_ctx *ctx, u32 to_submit)
 		/* One copy: the application may change it under us. */
 		memcpy(&sub->sqe, &ctx->sqes[(head + i) & (ctx->sq_entries - 1)],
 		       sizeof(sub->sqe));
+		sub->batch.sq_head = head + i + 1;
 		axq_submit_sqe(ctx, &sub->sqe, &chain, &sub->batch, &plug);
 		/* Up to ASYNCX_MAX_ENTRIES SQEs per enter: no long stretch. */
 		cond_resched();
@@ -502,10 +506,14 @@ long axq_ctx_enter(struct axq_ctx *ctx, struct asyncx_enter __user *arg)
 	if (!e.to_submit || ctx->sqp)
 		axq_cq_flush(ctx);
 	if (e.flags & ASYNCX_ENTER_GETEVENTS && e.min_complete) {
-		ktime_t start = ktime_get();
+		u32 want = min(e.min_complete, ctx->cq_entries);
+		ktime_t start;
 
-		err = axq_cq_wait(ctx, min(e.min_complete, ctx->cq_entries),
-				  e.timeout_ns);
+		/* Enough already (inline ops): no clock read, no wait. */
+		if (axq_cq_enough(ctx, want))
+			return ret;
+		start = e.timeout_ns ? ktime_get() : 0;
+		err = axq_cq_wait(ctx, want, e.timeout_ns);
 		if (err == -ERESTARTSYS && e.timeout_ns) {
 			/* The restarted wait gets the time left (uapi). */
 			s64 left = e.timeout_ns -

@@ -143,16 +143,20 @@ static int axq_task_start(struct axq_task *task, struct axq_future *fut,
 	atomic_long_set(&task->state,
 			(handle ? 3 : 2) * AXQ_T_REF_ONE | AXQ_T_NOTIFIED);
 	task->fut = fut;
-	task->result = 0;
 	task->prio = prio;
 	task->embedded = embedded;
 	task->registered = 0;
+	task->detached = !handle;
 	task->cpu = -1;
 	task->ops = fut->ops;
 	task->spawned = jiffies;
 	task->owner = owner;
 	task->tel = NULL;
-	init_waitqueue_head(&task->join_wq);
+	/* A detached task ends before them (AXQ_TASK_DETACHED_SIZE). */
+	if (handle) {
+		task->result = 0;
+		init_waitqueue_head(&task->join_wq);
+	}
 
 	/* Pairs with synchronize_rcu() in axq_tasks_cancel_all(). */
 	rcu_read_lock();
@@ -311,7 +315,9 @@ struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
 
 /**
  * axq_spawn_detached() - axq_spawn_in() with no join handle
- * @task: storage for the task, in the same allocation as @fut
+ * @task: storage for the task, in the same allocation as @fut: only its
+ *	first AXQ_TASK_DETACHED_SIZE bytes are used (no result, no join wait
+ *	queue), and what follows them is the caller's
  * @fut: the future; its ops must have &axq_future_ops.release
  * @prio: priority class
  * @plug: a plug to spawn into, or NULL
@@ -333,6 +339,7 @@ int axq_spawn_detached(struct axq_task *task, struct axq_future *fut,
 		return -EINVAL;
 	return axq_task_start(task, fut, prio, true, plug, false, owner);
 }
+EXPORT_SYMBOL_NS_GPL(axq_spawn_detached, ASYNCX_INTERNAL);
 
 /**
  * axq_task_joined() - say that a joiner waits on a task, and test whether
@@ -433,7 +440,8 @@ static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
 
 	if (task->fut->ops->drop)
 		task->fut->ops->drop(task->fut);
-	task->result = result;
+	if (!task->detached)
+		task->result = result;
 
 	/*
 	 * Fully ordered: the result and the future's last writes happen
@@ -455,7 +463,10 @@ static void axq_task_finish(struct axq_task *task, long result, bool cancelled)
 	this_cpu_inc(axq_stats->completed);
 	trace_asyncx_complete(task->id, result);
 
-	/* Someone queued itself on join_wq before our write: wake it. */
+	/*
+	 * Someone queued itself on join_wq before our write: wake it. Never
+	 * a detached task's: nobody holds a handle to join it with.
+	 */
 	if (s & AXQ_T_JOINED)
 		wake_up_all(&task->join_wq);
 
@@ -511,7 +522,7 @@ static void axq_tel_after_poll(struct axq_task *task,
 	WRITE_ONCE(tel->polls, tel->polls + 1);
 	WRITE_ONCE(tel->busy_ns, tel->busy_ns + took);
 	if (took > tel->max_poll_ns)
-		WRITE_ONCE(tel->max_poll_ns, took);
+		WRITE_ONCE(tel->max_poll_ns, min_t(u64, took, U32_MAX));
 }
 
 /* Its first poll returned PENDING: its record, before it is registered. */
@@ -523,7 +534,7 @@ static void axq_tel_first_wait(struct axq_task *task, u64 took)
 		return;
 	tel->polls = 1;
 	tel->busy_ns = took;
-	tel->max_poll_ns = took;
+	tel->max_poll_ns = min_t(u64, took, U32_MAX);
 	/* Release: wakers that find it (READ_ONCE) see it initialised. */
 	smp_store_release(&task->tel, tel);
 }
@@ -542,7 +553,6 @@ static void axq_tel_pending(struct axq_task *task, struct axq_context *cx)
 
 	if (tel && cx->wait_kind) {
 		WRITE_ONCE(tel->wait_kind, cx->wait_kind);
-		WRITE_ONCE(tel->wait_obj, cx->wait_obj);
 		WRITE_ONCE(tel->wait_arg, cx->wait_arg);
 		WRITE_ONCE(tel->wait_ip, cx->wait_ip);
 	}
@@ -638,7 +648,8 @@ static void axq_task_wake(struct axq_task *task, bool owned, unsigned long ip)
 		if (tel) {
 			atomic_inc(&tel->wakes);
 			WRITE_ONCE(tel->last_waker, ip);
-			if (this_cpu_read(axq_polling) == task)
+			if (this_cpu_read(axq_polling) == task &&
+			    tel->self_wakes != U16_MAX)
 				WRITE_ONCE(tel->self_wakes, tel->self_wakes + 1);
 		}
 	}

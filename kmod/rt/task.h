@@ -57,8 +57,6 @@ struct axq_task_tel;
  * @fut: the future (I: set at spawn; not touched after its drop)
  * @node: link in the global injection queue (while NOTIFIED, queued there)
  * @entry: link in the registry of tasks that wait (L: registry shard lock)
- * @join_wq: woken once when the task completes
- * @result: the future's output or -ECANCELED (valid once COMPLETE)
  * @id: unique id, for tracing and debugfs (I: set at spawn)
  * @prio: priority class (I: set at spawn)
  * @embedded: the task lives in its future's allocation (axq_spawn_in()):
@@ -66,6 +64,8 @@ struct axq_task_tel;
  * @registered: on the registry (@entry, @shard): set by the worker whose
  *	poll first returned PENDING (written only by the worker that holds
  *	RUNNING)
+ * @detached: spawned with no join handle (axq_spawn_detached()): the task
+ *	ends before @result, whose bytes its owner may use (I)
  * @shard: registry shard holding @entry (set with @registered)
  * @cpu: CPU of the last poll, -1 before the first (written by the polling
  *	worker, read locklessly by the debugfs view)
@@ -78,28 +78,40 @@ struct axq_task_tel;
  *	PENDING while telemetry was on, else NULL (set by the worker that
  *	holds RUNNING before the task enters the registry; freed with the
  *	task)
+ * @result: the future's output or -ECANCELED (valid once COMPLETE); not
+ *	in a detached task
+ * @join_wq: woken once when the task completes; not in a detached task
  *
  * References: the registry holds one until the task completes, each run
  * queue entry (NOTIFIED) one, each waker one, each join handle one.
+ *
+ * A detached task has no join handle, so nothing reads @result or waits
+ * on @join_wq: it takes only AXQ_TASK_DETACHED_SIZE bytes, and a ring
+ * request keeps its op's state right after them.
  */
 struct axq_task {
 	atomic_long_t		state;
 	struct axq_future	*fut;
 	struct llist_node	node;
 	struct list_head	entry;
-	struct wait_queue_head	join_wq;
-	long			result;
 	u64			id;
 	u8			prio;
 	u8			embedded;
 	u8			registered;
+	u8			detached;
 	u16			shard;
 	s16			cpu;
 	const struct axq_future_ops *ops;
 	unsigned long		spawned;
 	u64			owner;
 	struct axq_task_tel	*tel;
+	/* Not in a detached task: see AXQ_TASK_DETACHED_SIZE. */
+	long			result;
+	struct wait_queue_head	join_wq;
 };
+
+/* Bytes of a detached task (axq_spawn_detached()): up to @result. */
+#define AXQ_TASK_DETACHED_SIZE	offsetof(struct axq_task, result)
 
 struct axq_task *axq_spawn_in(struct axq_task *task, struct axq_future *fut,
 			      enum axq_prio prio, struct axq_plug *plug);

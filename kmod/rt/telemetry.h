@@ -37,20 +37,19 @@ enum axq_warn {
  * struct axq_task_tel - what telemetry keeps of a task that has waited
  * @busy_ns: time spent in its polls (its first included)
  * @sched_ns: time it waited in run queues, from its wake to its poll
- * @max_poll_ns: its longest poll
  * @queued_at: when its last wake queued it (ns), 0 when not queued
  * @last_waker: where its last wake came from (the caller of axq_wake(),
  *	a return address for %pS)
  * @wait_ip: where its last PENDING poll armed its wait
- * @wait_obj: what it waits on (a wait queue head, a timer, a file, a
- *	channel: see @wait_kind)
  * @wait_arg: a timer's expiry (ns, CLOCK_MONOTONIC), else 0
  * @wakes: wakes of the task (from any context)
  * @polls: polls, its first included
- * @self_wakes: wakes from its own poll (a yield)
+ * @max_poll_ns: its longest poll, at most U32_MAX (4.3 s)
+ * @self_wakes: wakes from its own poll (a yield), at most U16_MAX
  * @wait_kind: an enum axq_wait_kind
  * @warned: a bit per enum axq_warn raised for it
  *
+ * 64 bytes: one cache line, and what every operation in flight pays.
  * @wakes and @last_waker are written by wakers in any context; @warned by
  * the worker that holds RUNNING, or a waker of a task that completed;
  * the rest only by the worker that holds RUNNING. Readers (the debugfs
@@ -59,15 +58,14 @@ enum axq_warn {
 struct axq_task_tel {
 	u64		busy_ns;
 	u64		sched_ns;
-	u64		max_poll_ns;
 	u64		queued_at;
 	unsigned long	last_waker;
 	unsigned long	wait_ip;
-	const void	*wait_obj;
 	u64		wait_arg;
 	atomic_t	wakes;
 	u32		polls;
-	u32		self_wakes;
+	u32		max_poll_ns;
+	u16		self_wakes;
 	u8		wait_kind;
 	u8		warned;
 };

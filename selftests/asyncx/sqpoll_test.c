@@ -370,6 +370,45 @@ TEST(full_cq_loses_nothing)
 	asyncx_queue_exit(&ring);
 }
 
+/*
+ * A CQE seen means its SQE's slot is free again: the thread publishes the
+ * SQ head past the SQEs it copied before it posts their CQEs. An
+ * application that enters nothing relies on it: having reaped every CQE,
+ * it finds room for the next SQEs (else it would wait for a CQE that no
+ * SQE will give, as full_cq_loses_nothing once did).
+ */
+TEST(a_cqe_frees_its_sqe_slot)
+{
+	unsigned long long end = now_ns() + 30000ULL * 1000000ULL;
+	unsigned int queued = 0, got = 0, early = 0, n = 20000;
+	struct asyncx_ring ring;
+	struct asyncx_cqe *cqe;
+
+	ASSERT_EQ(0, sqpoll_init(&ring, 16, 2000));
+	while (got < n && now_ns() < end) {
+		struct asyncx_sqe *sqe;
+
+		while (queued < n && (sqe = asyncx_get_sqe(&ring))) {
+			asyncx_prep_nop(sqe);
+			asyncx_sqe_set_data64(sqe, queued++);
+		}
+		ASSERT_LE(0, asyncx_submit(&ring));
+		while (!asyncx_peek_cqe(&ring, &cqe)) {
+			/* Its SQE was consumed: the head is past it. */
+			if (sq_head(&ring) <= cqe->user_data)
+				early++;
+			EXPECT_EQ(got, cqe->user_data);
+			got++;
+			asyncx_cqe_seen(&ring, cqe);
+		}
+	}
+	EXPECT_EQ(n, got);
+	EXPECT_EQ(0U, early)
+		TH_LOG("%u of %u CQEs seen before the SQ head passed their SQE",
+		       early, got);
+	asyncx_queue_exit(&ring);
+}
+
 TEST(max_user_sq_threads)
 {
 	struct asyncx_ring r[3];

@@ -1390,6 +1390,81 @@ static void cancel_many(struct kunit *test)
 	kvfree(t);
 }
 
+/*
+ * A detached task (axq_spawn_detached(), as a ring request's) uses its
+ * first AXQ_TASK_DETACHED_SIZE bytes only: what follows is its owner's
+ * (a request keeps its op's state there). Spawned, left pending, woken and
+ * completed with a pattern right after those bytes, the task leaves the
+ * pattern as it was.
+ */
+struct detached_fut {
+	struct axq_future	fut;
+	struct axq_task		*waker;
+	struct completion	first_poll;
+	struct completion	released;
+	int			polls;
+	u8			task[AXQ_TASK_DETACHED_SIZE] __aligned(8);
+	u8			after[sizeof(struct axq_task) -
+				      AXQ_TASK_DETACHED_SIZE + 16];
+};
+
+static enum axq_poll detached_poll(struct axq_future *fut,
+				   struct axq_context *cx, long *out)
+{
+	struct detached_fut *d = container_of(fut, struct detached_fut, fut);
+
+	if (d->polls++ == 0) {
+		d->waker = axq_waker_get(cx);
+		complete(&d->first_poll);
+		return AXQ_PENDING;
+	}
+	*out = 5;
+	return AXQ_READY;
+}
+
+static void detached_release(struct axq_future *fut)
+{
+	complete(&container_of(fut, struct detached_fut, fut)->released);
+}
+
+static const struct axq_future_ops detached_ops = {
+	.name		= "kunit-detached",
+	.poll		= detached_poll,
+	.release	= detached_release,
+};
+
+static void detached_task_keeps_to_its_bytes(struct kunit *test)
+{
+	struct detached_fut *d;
+	unsigned int i, bad = 0;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->fut.ops = &detached_ops;
+	init_completion(&d->first_poll);
+	init_completion(&d->released);
+	memset(d->after, 0xa5, sizeof(d->after));
+	KUNIT_ASSERT_EQ(test, axq_spawn_detached((struct axq_task *)d->task,
+						 &d->fut, AXQ_PRIO_NORMAL,
+						 NULL, 0), 0);
+	if (!wait_for_completion_timeout(&d->first_poll, JOIN_TIMEOUT)) {
+		KUNIT_FAIL(test, "no first poll");
+		return;		/* a live task may still use it: leak */
+	}
+	axq_wake(d->waker);
+	if (!wait_for_completion_timeout(&d->released, JOIN_TIMEOUT)) {
+		KUNIT_FAIL(test, "not released");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, d->polls, 2);
+	for (i = 0; i < sizeof(d->after); i++)
+		bad += d->after[i] != 0xa5;
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0U,
+			    "the task wrote past its %zu bytes",
+			    (size_t)AXQ_TASK_DETACHED_SIZE);
+	kfree(d);
+}
+
 static struct kunit_case asyncx_task_cases[] = {
 	KUNIT_CASE(ready_first_poll),
 	KUNIT_CASE(spawn_rejects_bad_args),
@@ -1410,6 +1485,7 @@ static struct kunit_case asyncx_task_cases[] = {
 	KUNIT_CASE(blocking_pool),
 	KUNIT_CASE(blocking_cancel),
 	KUNIT_CASE(cancel_many),
+	KUNIT_CASE(detached_task_keeps_to_its_bytes),
 	{}
 };
 
