@@ -17,7 +17,9 @@
  * publishes it with a release store; the application reads them after an
  * acquire load of the tail and frees them with a release store of the CQ
  * head, which the kernel reads with an acquire load. Indices are free-running
- * __u32 counters.
+ * __u32 counters. The SQ head passes an SQE before any CQE of it is
+ * published: an application that has seen a CQE finds that SQE's slot free
+ * (an SQ thread's user, who enters nothing, may rely on it).
  */
 #ifndef _UAPI_LINUX_ASYNCX_H
 #define _UAPI_LINUX_ASYNCX_H
