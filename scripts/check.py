@@ -384,11 +384,16 @@ def suite_runner():
 def fake_qemu(mode, cache, **extra):
     """The environment of a VM run with the stand-in qemu of
     scripts/tests/fake-qemu first on PATH, failing the way `mode` says,
-    and a cache folder of its own (so the probe runs afresh)."""
+    and a cache folder of its own (so the probe runs afresh). Its KVM
+    device is a file in that folder: the stand-in needs no real one, and
+    the tests run on a host without /dev/kvm too."""
+    kvm_dev = os.path.join(cache, 'kvm')
+    with open(kvm_dev, 'w'):
+        pass
     env = {'PATH': os.path.join(HERE, 'tests', 'fake-qemu') + ':' + os.environ['PATH'],
            'ASYNCX_FAKE_QEMU': mode, 'ASYNCX_CACHE': cache,
            'ASYNCX_FAKE_QEMU_LOG': os.path.join(cache, 'kvm-calls'),
-           'ASYNCX_VM_ACCEL': 'auto'}
+           'ASYNCX_KVM_DEV': kvm_dev, 'ASYNCX_VM_ACCEL': 'auto'}
     env.update(extra)
     return env
 

@@ -22,7 +22,10 @@
 # VM_ACCEL_WHY (one line: why that one). ASYNCX_VM_ACCEL=auto (default),
 # kvm or tcg: kvm fails, and tcg skips the probe. Returns 0, or 1 (with a
 # message on stderr) when ASYNCX_VM_ACCEL=kvm and KVM does not boot guests,
-# or when ASYNCX_VM_ACCEL has another value.
+# or when ASYNCX_VM_ACCEL has another value. ASYNCX_KVM_DEV names the KVM
+# device (default /dev/kvm): the runner's self-tests, whose stand-in qemu
+# needs none, give it a file of their own so that they run on a host
+# without one.
 
 vm_accel_probe() {
 	# $1: the file to write the verdict to; then IMAGE QEMU [ARG...].
@@ -68,8 +71,9 @@ vm_accel_choose() {
 		return 1
 		;;
 	esac
-	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-		_verdict="tcg: no usable /dev/kvm"
+	_kvm=${ASYNCX_KVM_DEV:-/dev/kvm}
+	if ! [ -r "$_kvm" ] || ! [ -w "$_kvm" ]; then
+		_verdict="tcg: no usable $_kvm"
 	else
 		_cache=${ASYNCX_CACHE:-/var/cache/asyncx}
 		if ! mkdir -p "$_cache" 2>/dev/null || ! [ -w "$_cache" ]; then
